@@ -1,0 +1,91 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Strict settings for every target: the habits of the model codebases (see shared/STYLE.md §1).
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "postgres-agent",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "postgres-agent", targets: ["postgres-agent"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        /// Configuration model and loading, payload types, errors, the SQL lexer and redactor.
+        .target(
+            name: "AgentCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        /// PostgreSQL collectors (SQL per major version), the /proc host collector, delta state.
+        .target(
+            name: "Collectors",
+            dependencies: [
+                "AgentCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        /// The executable: command line, composition root.
+        .executableTarget(
+            name: "postgres-agent",
+            dependencies: [
+                "AgentCore",
+                "Collectors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        /// Test support shared by the test targets (`package` access): the clusters the harness started.
+        .target(
+            name: "TestSupport",
+            dependencies: ["AgentCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AgentCoreTests",
+            dependencies: ["AgentCore", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "CollectorsTests",
+            dependencies: ["Collectors", "AgentCore", "TestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "Collectors", "AgentCore", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+    ]
+)
+
+/// The snapshot-cycle benchmark (Benchmarks/run-snapshot-benchmark.sh): built only with ENABLE_BENCHMARKS set,
+/// so the normal build and test runs never compile it.
+if Context.environment["ENABLE_BENCHMARKS"] != nil {
+    package.targets.append(.executableTarget(name: "SnapshotBenchmark", dependencies: ["Collectors", "AgentCore", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")], path: "Benchmarks/SnapshotBenchmark", swiftSettings: strictSettings))
+}

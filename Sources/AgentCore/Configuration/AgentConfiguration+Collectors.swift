@@ -1,0 +1,65 @@
+extension AgentConfiguration {
+    /// `[collectors]`: limits and deadlines of the PostgreSQL and host collectors.
+    ///
+    /// Each key can be overridden by `POSTGRES_AGENT_COLLECTORS_<KEY>`.
+    package struct Collectors: Sendable, Equatable {
+        /// `top_statements` (integer ≥ 1, default `100`): how many statements, by total time, the
+        /// statements collector reports per interval; the rest are summed into one `other` row.
+        package var topStatements = 100
+
+        /// `query_text_max_bytes` (integer ≥ 64, default `4096`): query texts longer than this are
+        /// truncated (on a UTF-8 character boundary) before they are sent.
+        package var queryTextMaxBytes = 4096
+
+        /// `timeout_ms` (integer ≥ 1, default `10000`): each collector's deadline per cycle, in
+        /// milliseconds; a collector that misses it yields an entry in `errors`.
+        package var timeoutMilliseconds = 10000
+
+        /// `database_size_interval_seconds` (integer ≥ 1, default `600`): how often database sizes
+        /// are measured (they are expensive on large clusters).
+        package var databaseSizeIntervalSeconds = 600
+
+        /// `baseline_window_ms` (integer ≥ 0, default `1000`): for `collect --once` without saved
+        /// delta state, how long to wait between the baseline and the measured sample.
+        package var baselineWindowMilliseconds = 1000
+
+        /// The defaults.
+        package init() {}
+
+        /// ``timeoutMilliseconds`` as a duration.
+        package var timeout: Duration { .milliseconds(self.timeoutMilliseconds) }
+
+        /// ``databaseSizeIntervalSeconds`` as a duration.
+        package var databaseSizeInterval: Duration { .seconds(self.databaseSizeIntervalSeconds) }
+
+        /// ``baselineWindowMilliseconds`` as a duration.
+        package var baselineWindow: Duration { .milliseconds(self.baselineWindowMilliseconds) }
+    }
+}
+
+extension AgentConfiguration.Collectors {
+    /// The keys of `[collectors]`.
+    static let keys = [
+        "top_statements", "query_text_max_bytes", "timeout_ms", "database_size_interval_seconds", "baseline_window_ms",
+    ]
+
+    /// Applies the section's settings over the defaults.
+    init(reading section: ConfigurationSectionReader) throws(AgentConfigurationError) {
+        self.init()
+        if let value = section.value("top_statements") {
+            self.topStatements = try value.integer(minimum: 1)
+        }
+        if let value = section.value("query_text_max_bytes") {
+            self.queryTextMaxBytes = try value.integer(unit: "bytes", minimum: 64)
+        }
+        if let value = section.value("timeout_ms") {
+            self.timeoutMilliseconds = try value.integer(unit: "milliseconds", minimum: 1)
+        }
+        if let value = section.value("database_size_interval_seconds") {
+            self.databaseSizeIntervalSeconds = try value.integer(unit: "seconds", minimum: 1)
+        }
+        if let value = section.value("baseline_window_ms") {
+            self.baselineWindowMilliseconds = try value.integer(unit: "milliseconds", minimum: 0)
+        }
+    }
+}

@@ -1,0 +1,56 @@
+extension AgentConfiguration {
+    /// `[logs]`: which PostgreSQL server log to tail and how to parse it.
+    ///
+    /// Each key can be overridden by `POSTGRES_AGENT_LOGS_<KEY>`.
+    package struct Logs: Sendable, Equatable {
+        /// `path` (string, default empty): a log file, a directory or a glob; empty turns log tailing
+        /// off.
+        package var path = ""
+
+        /// `format` (`auto`, `stderr`, `csvlog` or `jsonlog`; default `auto`): the log format; `auto`
+        /// detects it from the file name and content.
+        package var format = LogFormat.auto
+
+        /// `prefix` (string, default `auto`): the server's `log_line_prefix`, needed to parse the
+        /// `stderr` format; `auto` asks the server (`SHOW log_line_prefix`). Quote it in the INI file
+        /// if it contains ` ;` or ` #`.
+        package var prefix = "auto"
+
+        /// The defaults.
+        package init() {}
+
+        /// Whether log tailing is on (``path`` is not empty).
+        package var isEnabled: Bool { !self.path.isEmpty }
+    }
+
+    /// The format of a PostgreSQL log (`log_destination`).
+    package enum LogFormat: String, Sendable, CaseIterable {
+        /// Detect the format from the file name and content.
+        case auto
+        /// Plain text lines that start with `log_line_prefix`.
+        case stderr
+        /// `csvlog`: one CSV record per entry.
+        case csvlog
+        /// `jsonlog` (PostgreSQL 15 and later): one JSON object per line.
+        case jsonlog
+    }
+}
+
+extension AgentConfiguration.Logs {
+    /// The keys of `[logs]`.
+    static let keys = ["path", "format", "prefix"]
+
+    /// Applies the section's settings over the defaults.
+    init(reading section: ConfigurationSectionReader) throws(AgentConfigurationError) {
+        self.init()
+        if let value = section.value("path") {
+            self.path = value.raw
+        }
+        if let value = section.value("format") {
+            self.format = try value.choice()
+        }
+        if let value = section.value("prefix") {
+            self.prefix = value.raw
+        }
+    }
+}

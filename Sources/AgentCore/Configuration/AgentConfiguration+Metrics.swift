@@ -1,0 +1,62 @@
+extension AgentConfiguration {
+    /// `[metrics]`: the agent's own Prometheus endpoint.
+    ///
+    /// Each key can be overridden by `POSTGRES_AGENT_METRICS_<KEY>`.
+    package struct Metrics: Sendable, Equatable {
+        /// `listen` (`host:port`, default `127.0.0.1:9188`): the address the `/metrics` endpoint
+        /// listens on; IPv6 hosts go in brackets (`[::1]:9188`). Empty turns the endpoint off.
+        package var listen = "127.0.0.1:9188"
+
+        /// The defaults.
+        package init() {}
+
+        /// Whether the endpoint is on (``listen`` is not empty).
+        package var isEnabled: Bool { !self.listen.isEmpty }
+
+        /// ``listen`` split into host (without brackets) and port; `nil` when the endpoint is off.
+        package var listenAddress: (host: String, port: Int)? {
+            Self.parseListenAddress(self.listen)
+        }
+    }
+}
+
+extension AgentConfiguration.Metrics {
+    /// The keys of `[metrics]`.
+    static let keys = ["listen"]
+
+    /// Applies the section's settings over the defaults.
+    init(reading section: ConfigurationSectionReader) throws(AgentConfigurationError) {
+        self.init()
+        if let value = section.value("listen") {
+            guard value.raw.isEmpty || Self.parseListenAddress(value.raw) != nil else {
+                throw value.error(
+                    .invalidValue,
+                    "must be host:port with a port from 1 to 65535 (such as 127.0.0.1:9188 or [::1]:9188), or empty to turn the endpoint off"
+                )
+            }
+            self.listen = value.raw
+        }
+    }
+
+    /// Splits `host:port` or `[v6]:port`; `nil` if malformed.
+    static func parseListenAddress(_ text: String) -> (host: String, port: Int)? {
+        let host: Substring
+        let portText: Substring
+        if text.first == "[" {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = text[text.index(after: text.startIndex)..<close]
+            let after = text[text.index(after: close)...]
+            guard after.first == ":" else { return nil }
+            portText = after.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            host = text[..<colon]
+            guard !host.contains(":") else { return nil }
+            portText = text[text.index(after: colon)...]
+        }
+        guard !host.isEmpty, !host.contains(where: { $0.isWhitespace }),
+            let port = Int(portText), (1...65535).contains(port)
+        else { return nil }
+        return (String(host), port)
+    }
+}

@@ -1,0 +1,107 @@
+package import Foundation
+
+/// One snapshot of a PostgreSQL server and its host: the payload of kind `snapshot` (DESIGN.md, schema 1).
+///
+/// Keys the listener already knows from the design research (`pg_activity`, `pg_statements`, `locks`,
+/// `system_metrics`) keep their names; everything else is additive. Absent values are omitted.
+package struct SnapshotPayload: Codable, Sendable {
+    /// Always `1` for this layout.
+    package var schemaVersion: Int = 1
+    /// Always `"snapshot"`.
+    package var kind: String = "snapshot"
+    /// Unique per payload and stable across retries; the listener dedupes on it.
+    package var batchID: UUID
+    /// Epoch seconds at collection (the agent's wall clock).
+    package var timestamp: Double
+    /// The configured project id (`[agent] project`).
+    package var project: String
+    /// Who sent this: version, host, instance, spool state.
+    package var agent: AgentInfo
+    /// The monitored server's identity; absent when it could not be reached.
+    package var server: ServerInfo?
+    /// One row per non-idle backend.
+    package var pgActivity: [ActivityRow]?
+    /// Counts of all backends by state and wait event, and `max_connections`.
+    package var activitySummary: ActivitySummary?
+    /// Per-interval deltas of `pg_stat_statements`, top N by execution time plus one `other` row.
+    package var pgStatements: [StatementRow]?
+    /// What the statements part covers: interval, totals, reset handling.
+    package var statementsInfo: StatementsInfo?
+    /// One row per blocked backend.
+    package var locks: [LockRow]?
+    /// Per-database and cluster-wide statistics.
+    package var database: DatabaseStats?
+    /// Host metrics from /proc.
+    package var systemMetrics: SystemMetrics?
+    /// Parts that could not be collected this time.
+    package var errors: [CollectorErrorEntry] = []
+
+    package init(batchID: UUID = UUID(), timestamp: Double, project: String, agent: AgentInfo) {
+        self.batchID = batchID
+        self.timestamp = timestamp
+        self.project = project
+        self.agent = agent
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version"
+        case kind
+        case batchID = "batch_id"
+        case timestamp, project, agent, server
+        case pgActivity = "pg_activity"
+        case activitySummary = "activity_summary"
+        case pgStatements = "pg_statements"
+        case statementsInfo = "statements_info"
+        case locks, database
+        case systemMetrics = "system_metrics"
+        case errors
+    }
+}
+
+/// The sending agent, as reported in every payload.
+package struct AgentInfo: Codable, Sendable, Equatable {
+    /// The agent's version string.
+    package var version: String
+    /// The host name of the machine the agent runs on.
+    package var hostname: String
+    /// The monitored instance's name (`default`, or NAME of `[postgres:NAME]`).
+    package var instance: String
+    /// Payloads waiting in the spool when this one was built (absent for `collect --once`).
+    package var spoolDepth: Int?
+    /// Bytes used by the spool.
+    package var spoolBytes: Int?
+    /// Batches evicted from the spool so far because of its size cap.
+    package var evictedBatches: Int?
+
+    package init(version: String, hostname: String, instance: String) {
+        self.version = version
+        self.hostname = hostname
+        self.instance = instance
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case version, hostname, instance
+        case spoolDepth = "spool_depth"
+        case spoolBytes = "spool_bytes"
+        case evictedBatches = "evicted_batches"
+    }
+}
+
+/// An entry of a payload's `errors`: a part that could not be collected, and why.
+package struct CollectorErrorEntry: Codable, Sendable, Equatable {
+    /// The collector (`activity`, `statements`, `locks`, `database`, `host`, `server`).
+    package var collector: String
+    /// A stable machine-readable code such as `timeout`, `insufficient_privilege`, `extension_missing`.
+    package var code: String
+    /// A human-readable message; never carries a password, DSN or query text.
+    package var message: String
+    /// What an operator can do about it, when we know.
+    package var hint: String?
+
+    package init(collector: String, code: String, message: String, hint: String? = nil) {
+        self.collector = collector
+        self.code = code
+        self.message = message
+        self.hint = hint
+    }
+}

@@ -1,0 +1,102 @@
+package import AgentCore
+package import Logging
+package import PostgresNIO
+
+/// `pg_activity` and `activity_summary`: one row per non-idle backend, counts over all of them.
+///
+/// One query: every backend comes back with its light columns (for the counts), and only non-idle
+/// ones carry the heavy ones (query text, capped on the server side so long texts never cross the wire).
+package struct ActivityCollector: Sendable {
+    package struct Result: Sendable {
+        package var rows: [ActivityRow]
+        package var summary: ActivitySummary
+        /// Backends whose details the monitoring role may not see.
+        package var hiddenBackends: Int
+    }
+
+    let settings: CollectorSettings
+
+    package init(settings: CollectorSettings) { self.settings = settings }
+
+    package func collect(client: PostgresClient, server: ServerInfoCollector.Result,
+                         logger: Logger) async throws -> Result {
+        // Characters, not bytes, on the server; the byte cap is applied after. +1 tells us it was cut.
+        let serverCap = Int32(max(64, settings.queryTextMaxBytes) + 1)
+        let ownApp = settings.applicationName
+        let rows = try await client.rows("""
+            SELECT pid, backend_type, state, wait_event_type, wait_event, application_name,
+                   ((state IS NOT NULL AND state <> 'idle') OR query = '<insufficient privilege>') AS busy,
+                   CASE WHEN state IS DISTINCT FROM 'idle' THEN usename::text END AS usename,
+                   CASE WHEN state IS DISTINCT FROM 'idle' THEN datname::text END AS datname,
+                   CASE WHEN state IS DISTINCT FROM 'idle' THEN left(query, \(serverCap)) END AS query,
+                   CASE WHEN state IS DISTINCT FROM 'idle' THEN octet_length(query) END AS query_bytes,
+                   extract(epoch FROM query_start)::float8 AS query_start,
+                   extract(epoch FROM state_change)::float8 AS state_change,
+                   extract(epoch FROM xact_start)::float8 AS xact_start,
+                   extract(epoch FROM backend_start)::float8 AS backend_start,
+                   extract(epoch FROM clock_timestamp() - query_start)::float8 AS running,
+                   query_id, client_addr::text AS client_addr,
+                   age(backend_xmin)::int8 AS xmin_age,
+                   (pid = pg_backend_pid()
+                     OR (application_name = \(ownApp) AND usename = current_user)) AS own
+            FROM pg_stat_activity
+            """, logger: logger)
+
+        var result = Result(rows: [], summary: ActivitySummary(
+            total: 0, clientBackends: 0, byState: [:], byWaitEvent: [:], byBackendType: [:],
+            maxConnections: server.maxConnections, correlatedBackends: 0), hiddenBackends: 0)
+        for row in rows {
+            let backendType = try row.value("backend_type", as: String.self) ?? "unknown"
+            let state = try row.value("state", as: String.self)
+            let app = try row.value("application_name", as: String.self)
+            result.summary.total += 1
+            result.summary.byBackendType[backendType, default: 0] += 1
+            if let waitType = try row.value("wait_event_type", as: String.self) {
+                let event = try row.value("wait_event", as: String.self) ?? ""
+                result.summary.byWaitEvent["\(waitType):\(event)", default: 0] += 1
+            }
+            let correlation = settings.correlation.extract(from: app)
+            if backendType == "client backend" {
+                result.summary.clientBackends += 1
+                result.summary.byState[state ?? "unknown", default: 0] += 1
+                if correlation != nil { result.summary.correlatedBackends += 1 }
+            }
+            guard try row.value("busy", as: Bool.self) == true,
+                  try row.value("own", as: Bool.self) != true else { continue }
+
+            var activity = ActivityRow(pid: Int(try row.value("pid", as: Int32.self) ?? 0))
+            activity.backendType = backendType
+            activity.state = state
+            activity.applicationName = app
+            activity.correlationID = correlation
+            activity.usename = try row.value("usename", as: String.self)
+            activity.datname = try row.value("datname", as: String.self)
+            activity.waitEventType = try row.value("wait_event_type", as: String.self)
+            activity.waitEvent = try row.value("wait_event", as: String.self)
+            activity.queryStart = try row.value("query_start", as: Double.self)
+            activity.stateChange = try row.value("state_change", as: Double.self)
+            activity.xactStart = try row.value("xact_start", as: Double.self)
+            activity.backendStart = try row.value("backend_start", as: Double.self)
+            activity.queryDurationSeconds = try row.value("running", as: Double.self)
+            activity.queryID = try row.value("query_id", as: Int64.self)
+            activity.clientAddr = try row.value("client_addr", as: String.self)
+            activity.xminAge = try row.value("xmin_age", as: Int64.self)
+
+            let raw = try row.value("query", as: String.self)
+            if raw == "<insufficient privilege>" {
+                activity.insufficientPrivilege = true
+                result.hiddenBackends += 1
+            } else if let raw {
+                let serverBytes = Int(try row.value("query_bytes", as: Int32.self) ?? 0)
+                let cutByServer = serverBytes >= server.trackActivityQuerySize - 1
+                let cutByUs = raw.count >= Int(serverCap)
+                let cleaned = settings.cleanQuery(raw)
+                activity.query = cleaned.text
+                if cutByServer || cutByUs || cleaned.truncated { activity.queryTruncated = true }
+            }
+            result.rows.append(activity)
+        }
+        result.rows.sort { ($0.queryStart ?? .infinity, $0.pid) < ($1.queryStart ?? .infinity, $1.pid) }
+        return result
+    }
+}

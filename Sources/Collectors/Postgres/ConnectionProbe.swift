@@ -1,0 +1,52 @@
+import Logging
+import NIOCore
+import NIOSSL
+package import PostgresNIO
+package import AgentCore
+
+/// Opens one plain connection to find out *why* the server cannot be used.
+///
+/// `PostgresClient`'s pool retries failed connection attempts quietly and only fails waiting requests
+/// when its own circuit breaker trips, with an error that no longer says whether the password was wrong,
+/// the port closed or TLS refused. Before trusting the pool (first cycle, or after a failed one) we try
+/// one connection ourselves: on failure its error is the precise one we report, and we skip the server's
+/// collectors for that cycle instead of waiting out their deadlines.
+package struct ConnectionProbe: Sendable {
+    private let configuration: PostgresConnection.Configuration
+
+    package init(_ settings: ConnectionSettings, options: PostgresClientFactory.Options) throws {
+        let clientTLS = try PostgresClientFactory.tlsConfiguration(settings)
+        var configuration: PostgresConnection.Configuration
+        switch settings.endpoint {
+        case .unixSocket(let path):
+            configuration = .init(unixSocketPath: path, username: settings.user, password: settings.password?.value,
+                                  database: settings.database)
+        case .tcp(let host, let port):
+            let tls: PostgresConnection.Configuration.TLS
+            do {
+                switch clientTLS {
+                case .none: tls = .disable
+                case .some(let (config, required)):
+                    let context = try NIOSSLContext(configuration: config)
+                    tls = required ? .require(context) : .prefer(context)
+                }
+            } catch {
+                throw CollectorError(code: .io, message: "cannot set up TLS for the connection")
+            }
+            configuration = .init(host: host, port: port, username: settings.user,
+                                  password: settings.password?.value, database: settings.database, tls: tls)
+        }
+        let timeout = settings.connectTimeout ?? options.connectTimeout
+        configuration.options.connectTimeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
+            + timeout.components.attoseconds / 1_000_000_000)
+        if let name = settings.tlsServerName { configuration.options.tlsServerName = name }
+        configuration.options.additionalStartupParameters = PostgresClientFactory.startupParameters(settings, options: options)
+        self.configuration = configuration
+    }
+
+    /// Connects and disconnects. Throws the connection's own error.
+    package func run(logger: Logger) async throws {
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+        try await connection.close()
+    }
+}

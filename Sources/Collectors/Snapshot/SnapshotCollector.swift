@@ -1,0 +1,156 @@
+package import AgentCore
+import Foundation
+package import Logging
+package import PostgresNIO
+import Synchronization
+
+/// Builds one ``SnapshotPayload`` for one monitored server: runs every collector concurrently, each with
+/// its own deadline, and turns each failure into an `errors` entry so the rest still ships.
+package final class SnapshotCollector: Sendable {
+    private let settings: CollectorSettings
+    private let client: PostgresClient
+    private let logger: Logger
+    private let project: String
+    private let agentInfo: AgentInfo
+    private let procRoot: String
+    private let serverInfo = ServerInfoCollector()
+    private let activity: ActivityCollector
+    private let statements: StatementsCollector
+    private let locks: LockCollector
+    private let database: DatabaseCollector
+    private let host = Mutex<(collector: HostCollector?, dataDirectory: String?)>((nil, nil))
+    private let probe: ConnectionProbe?
+    /// Whether the last cycle reached the server through the pool; until then we probe first.
+    private let poolHealthy = Mutex(false)
+
+    /// - Parameters:
+    ///   - client: a running `PostgresClient` (its `run()` must be active while `collect()` is called).
+    ///   - procRoot: where /proc and /sys are found (tests point it at fixtures).
+    ///   - probe: opens one plain connection when the pool has not yet proven healthy (see ``ConnectionProbe``).
+    package init(settings: CollectorSettings, client: PostgresClient, probe: ConnectionProbe?, project: String,
+                 agentInfo: AgentInfo, procRoot: String = "/", logger: Logger) {
+        self.settings = settings
+        self.client = client
+        self.probe = probe
+        self.project = project
+        self.agentInfo = agentInfo
+        self.procRoot = procRoot
+        self.logger = logger
+        self.activity = ActivityCollector(settings: settings)
+        self.statements = StatementsCollector(settings: settings)
+        self.locks = LockCollector(settings: settings)
+        self.database = DatabaseCollector(settings: settings)
+    }
+
+    /// True when delta state exists, so the next ``collect(now:wallClock:)`` already yields deltas.
+    package var hasBaseline: Bool { statements.hasBaseline }
+
+    /// Collects one snapshot.
+    /// - Parameters:
+    ///   - now: monotonic time of the sample, for host rates.
+    ///   - wallClock: epoch seconds for the payload's `timestamp`.
+    package func collect(now: ContinuousClock.Instant, wallClock: Double) async -> SnapshotPayload {
+        var payload = SnapshotPayload(timestamp: wallClock, project: project, agent: agentInfo)
+        let timeout = settings.collectorTimeout
+        let clock = ContinuousClock()
+        let client = self.client
+        let logger = self.logger
+
+        let server: ServerInfoCollector.Result?
+        do {
+            if let probe, !poolHealthy.withLock({ $0 }) {
+                try await withDeadline(timeout, clock: clock) { try await probe.run(logger: logger) }
+            }
+            let serverInfo = self.serverInfo
+            server = try await withDeadline(timeout, clock: clock) {
+                try await serverInfo.collect(client: client, logger: logger)
+            }
+        } catch {
+            server = nil
+            payload.errors.append(CollectorError.from(error).entry(collector: "server"))
+        }
+        poolHealthy.withLock { $0 = server != nil }
+        payload.server = server?.info
+
+        if let server {
+            let activity = self.activity, statements = self.statements
+            let locks = self.locks, database = self.database
+            async let activityResult = Self.attempt("activity", timeout, clock) {
+                try await activity.collect(client: client, server: server, logger: logger)
+            }
+            async let statementsResult = Self.attempt("statements", timeout, clock) {
+                try await statements.collect(client: client, server: server, logger: logger)
+            }
+            async let lockResult = Self.attempt("locks", timeout, clock) {
+                try await locks.collect(client: client, logger: logger)
+            }
+            async let databaseResult = Self.attempt("database", timeout, clock) {
+                try await database.collect(client: client, server: server, logger: logger)
+            }
+
+            switch await activityResult {
+            case .success(let result):
+                payload.pgActivity = result.rows
+                payload.activitySummary = result.summary
+                if result.hiddenBackends > 0 {
+                    payload.errors.append(CollectorErrorEntry(
+                        collector: "activity", code: "insufficient_privilege",
+                        message: "\(result.hiddenBackends) backends' details are hidden from the monitoring role",
+                        hint: "GRANT pg_monitor TO <monitoring role>"))
+                }
+            case .failure(let entry): payload.errors.append(entry)
+            }
+            switch await statementsResult {
+            case .success(let result):
+                payload.pgStatements = result.rows
+                payload.statementsInfo = result.info
+                payload.errors += result.warnings
+            case .failure(let entry): payload.errors.append(entry)
+            }
+            switch await lockResult {
+            case .success(let rows): payload.locks = rows
+            case .failure(let entry): payload.errors.append(entry)
+            }
+            switch await databaseResult {
+            case .success(let stats): payload.database = stats
+            case .failure(let entry): payload.errors.append(entry)
+            }
+        }
+
+        do {
+            payload.systemMetrics = try hostCollector(dataDirectory: settings.dataDirectory ?? server?.info.dataDirectory)
+                .collect(now: now)
+        } catch {
+            payload.errors.append(CollectorErrorEntry(collector: "host", code: "io",
+                                                      message: "could not read host metrics: \(error)"))
+        }
+        return payload
+    }
+
+    private func hostCollector(dataDirectory: String?) -> HostCollector {
+        host.withLock { state in
+            if let collector = state.collector, state.dataDirectory == dataDirectory || dataDirectory == nil {
+                return collector
+            }
+            let collector = HostCollector(root: procRoot, dataDirectory: dataDirectory)
+            state = (collector, dataDirectory)
+            return collector
+        }
+    }
+
+    private enum Outcome<T: Sendable>: Sendable {
+        case success(T)
+        case failure(CollectorErrorEntry)
+    }
+
+    private static func attempt<T: Sendable>(
+        _ name: String, _ timeout: Duration, _ clock: ContinuousClock,
+        _ work: @escaping @Sendable () async throws -> T
+    ) async -> Outcome<T> {
+        do {
+            return .success(try await withDeadline(timeout, clock: clock, work))
+        } catch {
+            return .failure(CollectorError.from(error).entry(collector: name))
+        }
+    }
+}

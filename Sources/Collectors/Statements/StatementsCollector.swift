@@ -1,0 +1,313 @@
+package import AgentCore
+import Foundation
+package import Logging
+package import PostgresNIO
+import Synchronization
+
+/// `pg_statements`: per-interval deltas of `pg_stat_statements`, top N by execution time plus `other`.
+///
+/// What keeps it cheap on a server with thousands of entries:
+/// - counters come from `pg_stat_statements(false)`, which skips reading the query text file;
+/// - after the first sample only entries whose `calls`/`plans` moved cross the wire: we send our previous
+///   counts and the server filters with a hash join, so an idle entry costs a few bytes upstream and
+///   nothing downstream;
+/// - query texts are fetched only for top-N ids not yet in our cache.
+package final class StatementsCollector: Sendable {
+    package struct Result: Sendable {
+        package var rows: [StatementRow]
+        package var info: StatementsInfo
+        /// Problems that did not stop the collector (an `errors` entry each).
+        package var warnings: [CollectorErrorEntry]
+    }
+
+    private struct Memory: Sendable {
+        var state: StatementsState?
+        var texts: [Int64: String] = [:]
+        var roleNames: [Int64: String] = [:]
+        var databaseNames: [Int64: String] = [:]
+        var loadedFromDisk = false
+    }
+
+    private let settings: CollectorSettings
+    private let stateFile: StateFile<StatementsState>?
+    private let memory = Mutex(Memory())
+
+    package init(settings: CollectorSettings) {
+        self.settings = settings
+        self.stateFile = settings.stateDirectory.map {
+            StateFile(directory: $0, name: "statements-\(settings.instance).json")
+        }
+    }
+
+    /// True when a previous sample exists (in memory or in the state directory).
+    package var hasBaseline: Bool {
+        loadStateIfNeeded()
+        return memory.withLock { $0.state != nil }
+    }
+
+    private func loadStateIfNeeded() {
+        let needsLoad = memory.withLock { m -> Bool in
+            defer { m.loadedFromDisk = true }
+            return !m.loadedFromDisk
+        }
+        guard needsLoad, let stored = stateFile?.load() else { return }
+        memory.withLock { if $0.state == nil { $0.state = stored } }
+    }
+
+    package func collect(client: PostgresClient, server: ServerInfoCollector.Result,
+                         logger: Logger) async throws -> Result {
+        loadStateIfNeeded()
+        var warnings: [CollectorErrorEntry] = []
+
+        let meta = try await client.rows("""
+            SELECT (SELECT extversion FROM pg_extension WHERE extname = 'pg_stat_statements') AS extversion,
+                   pg_has_role(current_user, 'pg_read_all_stats', 'USAGE') AS read_all
+            """, logger: logger)
+        guard let version = try meta.first?.value("extversion", as: String.self) else {
+            throw CollectorError(code: .extensionMissing,
+                                 message: "pg_stat_statements is not installed in this database",
+                                 hint: "CREATE EXTENSION pg_stat_statements; (and add it to shared_preload_libraries)")
+        }
+        guard let columns = StatementColumns(extensionVersion: version), columns.isSupported else {
+            throw CollectorError(code: .extensionMissing, message: "pg_stat_statements \(version) is too old (need 1.8)",
+                                 hint: "ALTER EXTENSION pg_stat_statements UPDATE;")
+        }
+        if try meta.first?.value("read_all", as: Bool.self) != true {
+            warnings.append(CollectorErrorEntry(
+                collector: "statements", code: "insufficient_privilege",
+                message: "other roles' statements are hidden from the monitoring role",
+                hint: "GRANT pg_monitor TO <monitoring role>"))
+        }
+
+        var statsReset: Double?
+        var dealloc: Int64?
+        if columns.hasInfoView {
+            let info = try await client.rows("""
+                SELECT dealloc, extract(epoch FROM stats_reset)::float8 AS stats_reset
+                FROM pg_stat_statements_info
+                """, logger: logger)
+            dealloc = try info.first?.value("dealloc", as: Int64.self)
+            statsReset = try info.first?.value("stats_reset", as: Double.self)
+        }
+
+        let identity = server.info.systemIdentifier ?? "unknown"
+        let previous = memory.withLock { $0.state }
+        let full = StatementDeltaTracker.needsFullFetch(
+            previous: previous, serverIdentity: identity, startTime: server.info.startTime,
+            statsReset: statsReset, dealloc: dealloc)
+
+        let (entries, sampleTime) = try await fetchCounters(
+            client: client, columns: columns, previous: full ? nil : previous, logger: logger)
+        let sample = StatementDeltaTracker.Sample(
+            serverIdentity: identity, startTime: server.info.startTime, statsReset: statsReset,
+            dealloc: dealloc, time: sampleTime, entries: entries, isFull: full)
+        let outcome = StatementDeltaTracker.advance(previous: previous, sample: sample)
+        let ranked = StatementDeltaTracker.rank(outcome.deltas, limit: settings.topStatements)
+
+        let fetched = try await resolveTextsAndNames(client: client, keys: ranked.top.map(\.key), logger: logger)
+
+        var info = StatementsInfo()
+        info.intervalSeconds = outcome.intervalSeconds
+        info.extensionVersion = version
+        info.changedEntries = outcome.deltas.count
+        info.trackedEntries = outcome.state.entries.count
+        info.baseline = outcome.baseline
+        info.resets = outcome.resets
+        info.deallocDelta = outcome.deallocDelta
+        info.textsFetched = fetched
+        for delta in outcome.deltas.values {
+            info.totalExecTime += delta.totalExecTime
+            info.totalCalls += delta.calls
+        }
+
+        let interval = outcome.intervalSeconds ?? 0
+        var rows: [StatementRow] = []
+        memory.withLock { m in
+            for (key, counters) in ranked.top {
+                var row = Self.row(counters, interval: interval)
+                row.userid = key.userid
+                row.dbid = key.dbid
+                row.queryid = key.queryid
+                row.toplevel = key.toplevel
+                row.usename = m.roleNames[key.userid]
+                row.datname = m.databaseNames[key.dbid]
+                row.query = m.texts[key.queryid]
+                rows.append(row)
+            }
+            m.state = outcome.state
+            // The text cache only needs what can still be ranked; keep it bounded.
+            if m.texts.count > 4 * max(settings.topStatements, 250) {
+                let keep = Set(ranked.top.map(\.key.queryid))
+                m.texts = m.texts.filter { keep.contains($0.key) }
+            }
+        }
+        if let other = ranked.other {
+            var row = Self.row(other, interval: interval)
+            row.query = "<other>"
+            row.isOther = true
+            row.otherEntries = ranked.otherEntries
+            rows.append(row)
+        }
+        do {
+            try stateFile?.save(outcome.state)
+        } catch {
+            warnings.append(CollectorErrorEntry(collector: "statements", code: "io",
+                                                message: "could not save delta state: \(error)",
+                                                hint: "make state_dir writable by the agent"))
+        }
+        return Result(rows: rows, info: info, warnings: warnings)
+    }
+
+    private func fetchCounters(client: PostgresClient, columns: StatementColumns, previous: StatementsState?,
+                               logger: Logger) async throws -> ([StatementKey: StatementCounters], Double) {
+        let query: PostgresQuery
+        if let previous {
+            var userids: [Int64] = [], dbids: [Int64] = [], queryids: [Int64] = []
+            var toplevels: [Bool] = [], calls: [Int64] = [], plans: [Int64] = []
+            userids.reserveCapacity(previous.entries.count)
+            for (key, counters) in previous.entries {
+                userids.append(key.userid); dbids.append(key.dbid); queryids.append(key.queryid)
+                toplevels.append(key.toplevel); calls.append(counters.calls); plans.append(counters.plans)
+            }
+            query = PostgresQuery(unsafeSQL: """
+                SELECT \(columns.selectList), extract(epoch FROM clock_timestamp())::float8 AS sample_time
+                FROM pg_stat_statements(false) s
+                LEFT JOIN unnest($1::int8[], $2::int8[], $3::int8[], $4::bool[], $5::int8[], $6::int8[])
+                       AS p(userid, dbid, queryid, toplevel, calls, plans)
+                  ON \(columns.joinCondition)
+                WHERE s.queryid IS NOT NULL
+                  AND (p.calls IS DISTINCT FROM s.calls OR p.plans IS DISTINCT FROM s.plans)
+                UNION ALL
+                SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                       extract(epoch FROM clock_timestamp())::float8
+                """, binds: try Self.binds(userids, dbids, queryids, toplevels, calls, plans))
+        } else {
+            query = PostgresQuery(unsafeSQL: """
+                SELECT \(columns.selectList), NULL::float8 AS sample_time
+                FROM pg_stat_statements(false) s
+                WHERE s.queryid IS NOT NULL
+                UNION ALL
+                SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                       extract(epoch FROM clock_timestamp())::float8
+                """)
+        }
+        var entries: [StatementKey: StatementCounters] = [:]
+        var sampleTime = 0.0
+        for try await row in try await client.query(query, logger: logger) {
+            let cells = row.makeRandomAccess()
+            guard let queryid = try cells.value("queryid", as: Int64.self) else {
+                sampleTime = try cells.value("sample_time", as: Double.self) ?? 0
+                continue
+            }
+            let key = StatementKey(userid: try cells.value("userid", as: Int64.self) ?? 0,
+                                   dbid: try cells.value("dbid", as: Int64.self) ?? 0,
+                                   queryid: queryid,
+                                   toplevel: try cells.value("toplevel", as: Bool.self) ?? true)
+            var c = StatementCounters()
+            c.calls = try cells.value("calls", as: Int64.self) ?? 0
+            c.totalExecTime = try cells.value("total_exec_time", as: Double.self) ?? 0
+            c.plans = try cells.value("plans", as: Int64.self) ?? 0
+            c.totalPlanTime = try cells.value("total_plan_time", as: Double.self) ?? 0
+            c.rows = try cells.value("rows", as: Int64.self) ?? 0
+            c.sharedBlksHit = try cells.value("shared_blks_hit", as: Int64.self) ?? 0
+            c.sharedBlksRead = try cells.value("shared_blks_read", as: Int64.self) ?? 0
+            c.sharedBlksDirtied = try cells.value("shared_blks_dirtied", as: Int64.self) ?? 0
+            c.sharedBlksWritten = try cells.value("shared_blks_written", as: Int64.self) ?? 0
+            c.localBlksHit = try cells.value("local_blks_hit", as: Int64.self) ?? 0
+            c.localBlksRead = try cells.value("local_blks_read", as: Int64.self) ?? 0
+            c.localBlksDirtied = try cells.value("local_blks_dirtied", as: Int64.self) ?? 0
+            c.localBlksWritten = try cells.value("local_blks_written", as: Int64.self) ?? 0
+            c.tempBlksRead = try cells.value("temp_blks_read", as: Int64.self) ?? 0
+            c.tempBlksWritten = try cells.value("temp_blks_written", as: Int64.self) ?? 0
+            c.blkReadTime = try cells.value("blk_read_time", as: Double.self) ?? 0
+            c.blkWriteTime = try cells.value("blk_write_time", as: Double.self) ?? 0
+            c.walRecords = try cells.value("wal_records", as: Int64.self) ?? 0
+            c.walFpi = try cells.value("wal_fpi", as: Int64.self) ?? 0
+            c.walBytes = try cells.value("wal_bytes", as: Double.self) ?? 0
+            // Entries of the same key (one per toplevel) are distinct; duplicates cannot occur.
+            entries[key] = c
+        }
+        return (entries, sampleTime)
+    }
+
+    private static func binds(_ userids: [Int64], _ dbids: [Int64], _ queryids: [Int64], _ toplevels: [Bool],
+                              _ calls: [Int64], _ plans: [Int64]) throws -> PostgresBindings {
+        var binds = PostgresBindings(capacity: 6)
+        try binds.append(userids, context: .default)
+        try binds.append(dbids, context: .default)
+        try binds.append(queryids, context: .default)
+        try binds.append(toplevels, context: .default)
+        try binds.append(calls, context: .default)
+        try binds.append(plans, context: .default)
+        return binds
+    }
+
+    /// Fetches texts for ids not in the cache and names for unknown roles/databases. Returns texts fetched.
+    private func resolveTextsAndNames(client: PostgresClient, keys: [StatementKey], logger: Logger) async throws -> Int {
+        let (missingTexts, namesMissing) = memory.withLock { m -> ([Int64], Bool) in
+            let texts = Array(Set(keys.map(\.queryid).filter { m.texts[$0] == nil }))
+            let names = keys.contains { m.roleNames[$0.userid] == nil || m.databaseNames[$0.dbid] == nil }
+            return (texts, names)
+        }
+        var fetched = 0
+        if !missingTexts.isEmpty {
+            // pg_stat_statements(true) reads the whole text file on the server; we only ask when needed.
+            let rows = try await client.rows("""
+                SELECT DISTINCT ON (queryid) queryid, query
+                FROM pg_stat_statements(true) WHERE queryid = ANY(\(missingTexts))
+                """, logger: logger)
+            var found: [Int64: String] = [:]
+            for row in rows {
+                guard let id = try row.value("queryid", as: Int64.self) else { continue }
+                found[id] = settings.cleanQuery(try row.value("query", as: String.self)).text
+            }
+            fetched = found.count
+            memory.withLock { m in m.texts.merge(found) { _, new in new } }
+        }
+        if namesMissing {
+            let rows = try await client.rows("""
+                SELECT 'r' AS kind, oid::int8 AS oid, rolname::text AS name FROM pg_roles
+                UNION ALL SELECT 'd', oid::int8, datname::text FROM pg_database
+                """, logger: logger)
+            var roles: [Int64: String] = [:], databases: [Int64: String] = [:]
+            for row in rows {
+                guard let oid = try row.value("oid", as: Int64.self),
+                      let name = try row.value("name", as: String.self) else { continue }
+                if try row.value("kind", as: String.self) == "r" { roles[oid] = name } else { databases[oid] = name }
+            }
+            memory.withLock { m in
+                m.roleNames = roles
+                m.databaseNames = databases
+            }
+        }
+        return fetched
+    }
+
+    private static func row(_ c: StatementCounters, interval: Double) -> StatementRow {
+        var row = StatementRow(intervalSeconds: interval)
+        row.calls = c.calls
+        row.totalExecTime = c.totalExecTime
+        row.meanExecTime = c.calls > 0 ? c.totalExecTime / Double(c.calls) : nil
+        row.plans = c.plans
+        row.totalPlanTime = c.totalPlanTime
+        row.rows = c.rows
+        row.sharedBlksHit = c.sharedBlksHit
+        row.sharedBlksRead = c.sharedBlksRead
+        row.sharedBlksDirtied = c.sharedBlksDirtied
+        row.sharedBlksWritten = c.sharedBlksWritten
+        row.localBlksHit = c.localBlksHit
+        row.localBlksRead = c.localBlksRead
+        row.localBlksDirtied = c.localBlksDirtied
+        row.localBlksWritten = c.localBlksWritten
+        row.tempBlksRead = c.tempBlksRead
+        row.tempBlksWritten = c.tempBlksWritten
+        row.blkReadTime = c.blkReadTime
+        row.blkWriteTime = c.blkWriteTime
+        row.walRecords = c.walRecords
+        row.walFpi = c.walFpi
+        row.walBytes = c.walBytes
+        return row
+    }
+}

@@ -1,0 +1,25 @@
+import Logging
+package import PostgresNIO
+
+extension PostgresClient {
+    /// Runs `query` and collects its rows for random access by column name.
+    ///
+    /// Some server errors (a `statement_timeout`, SQLSTATE 57014) only surface while the row stream is
+    /// consumed, so we consume it here, inside the same `try`.
+    package func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
+        var result: [PostgresRandomAccessRow] = []
+        for try await row in try await self.query(query, logger: logger) {
+            result.append(row.makeRandomAccess())
+        }
+        return result
+    }
+}
+
+extension PostgresRandomAccessRow {
+    /// Decodes column `name` as `T`, nil for SQL NULL.
+    package func value<T: PostgresDecodable>(_ name: String, as type: T.Type = T.self) throws -> T? {
+        let cell = self[name]
+        guard cell.bytes != nil else { return nil }
+        return try cell.decode(T.self)
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// A small JSON document in the state directory, replaced atomically: written to a temporary file,
+/// flushed to disk, renamed over the old one, and the directory flushed, so a crash leaves either the old
+/// or the new version, never a torn one.
+package struct StateFile<Value: Codable & Sendable>: Sendable {
+    /// Full path of the file.
+    package let path: String
+
+    package init(directory: String, name: String) {
+        self.path = (directory as NSString).appendingPathComponent(name)
+    }
+
+    /// The stored value; nil when there is none or it does not decode (an old or damaged file is ignored,
+    /// and overwritten by the next save).
+    package func load() -> Value? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try? JSONDecoder().decode(Value.self, from: data)
+    }
+
+    /// Replaces the stored value.
+    package func save(_ value: Value) throws {
+        let data = try JSONEncoder().encode(value)
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o750])
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        guard fd >= 0 else { throw CollectorError(code: .io, message: "cannot write state file \(temporary)") }
+        var ok = data.withUnsafeBytes { buffer -> Bool in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written <= 0 { return false }
+                offset += written
+            }
+            return true
+        }
+        ok = ok && fsync(fd) == 0
+        close(fd)
+        guard ok, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw CollectorError(code: .io, message: "cannot write state file \(path)")
+        }
+        let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dirFD >= 0 { fsync(dirFD); close(dirFD) }
+    }
+}

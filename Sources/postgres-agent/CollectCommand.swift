@@ -1,0 +1,129 @@
+import AgentCore
+import ArgumentParser
+import Collectors
+import Foundation
+import Logging
+import PostgresNIO
+
+/// `postgres-agent collect --once`: one snapshot per configured server as JSON on stdout. Sends nothing.
+struct CollectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collect",
+        abstract: "Collect one snapshot and print it as JSON on stdout (a dry run: nothing is sent).",
+        discussion: """
+            Deltas need two samples. With saved delta state (in [agent] state_dir) the snapshot is a delta \
+            since the last run; without it the agent takes a baseline and samples again \
+            [collectors] baseline_window_ms later.
+            """)
+
+    @Flag(help: "Collect one snapshot and exit.")
+    var once = false
+
+    @Option(help: "Configuration file (INI). Without it: defaults, POSTGRES_AGENT_* and PG* variables.")
+    var config: String?
+
+    @Option(help: ArgumentHelp(
+        "Connection string for one server (libpq conninfo or postgresql:// URI); replaces the configured servers.",
+        discussion: "Never put a password here: use PGPASSWORD, ~/.pgpass or password_file."))
+    var dsn: String?
+
+    @Option(help: "Only this instance ([postgres:NAME]).")
+    var instance: String?
+
+    @Flag(help: "Indent the JSON.")
+    var pretty = false
+
+    func validate() throws {
+        guard once else {
+            throw ValidationError("collect needs --once (the long-running agent is `postgres-agent run`)")
+        }
+    }
+
+    func run() async throws {
+        let environment = AgentEnvironment.current()
+        var configuration = try environment.loadConfiguration(path: config)
+        let logger = AgentEnvironment.bootstrapLogging(level: configuration.agent.logLevel)
+
+        if let dsn {
+            let keys: [String: String]
+            do {
+                keys = try ConnInfoParser.parse(dsn)
+            } catch {
+                FileHandle.standardError.write(Data("postgres-agent: bad --dsn: \(error)\n".utf8))
+                throw ExitStatus.configuration
+            }
+            guard keys["password"] == nil else {
+                let message = "postgres-agent: --dsn must not carry a password (command lines are visible to "
+                    + "every user); use PGPASSWORD, ~/.pgpass or password_file\n"
+                FileHandle.standardError.write(Data(message.utf8))
+                throw ExitStatus.usage
+            }
+            var single = configuration.postgres.first ?? AgentConfiguration.PostgresInstance()
+            single.conninfo = Secret(dsn)
+            configuration.postgres = [single]
+        }
+        var instances = configuration.postgres
+        if let instance {
+            instances = instances.filter { $0.name == instance }
+            guard !instances.isEmpty else {
+                throw ValidationError("no [postgres:\(instance)] in the configuration")
+            }
+        }
+
+        let stateDirectory = Self.usableStateDirectory(configuration.agent.stateDirectory, logger: logger)
+        var runtimes: [InstanceRuntime] = []
+        do {
+            for instance in instances {
+                runtimes.append(try InstanceRuntime(instance: instance, configuration: configuration,
+                                                    environment: environment, stateDirectory: stateDirectory))
+            }
+        } catch {
+            FileHandle.standardError.write(Data("postgres-agent: bad configuration: \(error)\n".utf8))
+            throw ExitStatus.configuration
+        }
+
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+                                          : [.sortedKeys, .withoutEscapingSlashes]
+        for runtime in runtimes {
+            let payload = try await Self.collectOnce(runtime, configuration: configuration,
+                                                     hostname: environment.hostname, logger: logger)
+            var data = try encoder.encode(payload)
+            data.append(UInt8(ascii: "\n"))
+            FileHandle.standardOutput.write(data)
+        }
+    }
+
+    static func collectOnce(_ runtime: InstanceRuntime, configuration: AgentConfiguration, hostname: String,
+                            logger: Logger) async throws -> SnapshotPayload {
+        let client = try runtime.makeClient(logger: logger)
+        let agent = AgentInfo(version: AgentVersion.current, hostname: hostname, instance: runtime.instance.name)
+        let collector = SnapshotCollector(settings: runtime.settings, client: client, probe: try runtime.makeProbe(),
+                                          project: configuration.agent.project, agentInfo: agent, logger: logger)
+        let window = configuration.collectors.baselineWindow
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            if !collector.hasBaseline {
+                logger.debug("no delta state: taking a baseline", metadata: ["window_ms": "\(window)"])
+                _ = await collector.collect(now: .now, wallClock: Date().timeIntervalSince1970)
+                try await Task.sleep(for: window)
+            }
+            return await collector.collect(now: .now, wallClock: Date().timeIntervalSince1970)
+        }
+    }
+
+    /// The state directory if we can write there; nil (deltas from a baseline) otherwise.
+    static func usableStateDirectory(_ path: String, logger: Logger) -> String? {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o750])
+            guard access(path, W_OK) == 0 else { throw CocoaError(.fileWriteNoPermission) }
+            return path
+        } catch {
+            logger.info("state_dir is not writable: deltas come from a baseline this run",
+                        metadata: ["state_dir": "\(path)"])
+            return nil
+        }
+    }
+}

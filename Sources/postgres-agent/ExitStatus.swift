@@ -1,0 +1,8 @@
+import ArgumentParser
+
+/// Exit codes of DESIGN.md: 0 ok, 1 check failed, 64 bad usage, 78 bad configuration.
+enum ExitStatus {
+    static let checkFailed = ExitCode(1)
+    static let usage = ExitCode(64)
+    static let configuration = ExitCode(78)
+}

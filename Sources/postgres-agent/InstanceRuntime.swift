@@ -1,0 +1,58 @@
+import AgentCore
+import Collectors
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Wires one monitored server: its connection settings, its client and its snapshot collector.
+struct InstanceRuntime {
+    let instance: AgentConfiguration.PostgresInstance
+    let connection: ConnectionSettings
+    let settings: CollectorSettings
+    let options: PostgresClientFactory.Options
+
+    /// - Throws: ``AgentConfigurationError`` for bad connection settings or a bad correlation pattern.
+    init(instance: AgentConfiguration.PostgresInstance, configuration: AgentConfiguration,
+         environment: AgentEnvironment, stateDirectory: String?) throws {
+        self.instance = instance
+        connection = try instance.connectionSettings(environment: environment.variables, osUser: environment.osUser,
+                                                     readFile: { try AgentConfiguration.readFileFromDisk($0) })
+        let correlation: CorrelationExtractor
+        do {
+            correlation = try CorrelationExtractor(pattern: configuration.correlation.pattern)
+        } catch {
+            throw AgentConfigurationError(code: .invalidValue, key: "correlation.pattern", line: nil, file: nil,
+                                          message: "must be a regular expression with one capture group")
+        }
+        var settings = CollectorSettings(correlation: correlation)
+        settings.instance = instance.name
+        settings.topStatements = configuration.collectors.topStatements
+        settings.queryTextMaxBytes = configuration.collectors.queryTextMaxBytes
+        settings.redactQueryLiterals = configuration.privacy.redactQueryLiterals
+        settings.collectorTimeout = configuration.collectors.timeout
+        settings.databaseSizeIntervalSeconds = Double(configuration.collectors.databaseSizeIntervalSeconds)
+        settings.applicationName = connection.applicationName ?? instance.applicationName
+        settings.stateDirectory = stateDirectory
+        settings.dataDirectory = instance.dataDirectory
+        self.settings = settings
+
+        var options = PostgresClientFactory.Options()
+        options.applicationName = instance.applicationName
+        options.statementTimeoutMs = instance.statementTimeoutMilliseconds
+        options.lockTimeoutMs = instance.lockTimeoutMilliseconds
+        options.maxConnections = instance.maxConnections
+        options.connectTimeout = instance.connectTimeout
+        self.options = options
+    }
+
+    /// The plain-connection probe that explains connection failures precisely.
+    func makeProbe() throws -> ConnectionProbe {
+        try ConnectionProbe(connection, options: options)
+    }
+
+    /// A client for this server; run it (`run()`) while collecting.
+    func makeClient(logger: Logger) throws -> PostgresClient {
+        PostgresClient(configuration: try PostgresClientFactory.configuration(connection, options: options),
+                       backgroundLogger: logger)
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `postgres-agent`: the PostgreSQL monitoring agent's command line (DESIGN.md, "Command line").
+@main
+struct PostgresAgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "postgres-agent",
+        abstract: "Monitors a PostgreSQL server and its host, and ships what it sees to a central listener.",
+        version: AgentVersion.current,
+        subcommands: [CollectCommand.self]
+    )
+}

