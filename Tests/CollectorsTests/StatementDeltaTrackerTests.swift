@@ -55,6 +55,17 @@ import Testing
         #expect(second.state.entries[keyA]?.calls == 7)
     }
 
+    /// Fingerprints travel with the entries: a partial sample updates only those it returned.
+    @Test func fingerprintsMergeLikeEntries() {
+        var first = sample([keyA: counters(calls: 5, time: 10), keyB: counters(calls: 2, time: 2)], time: 2000)
+        first.fingerprints = [keyA: 1, keyB: 2]
+        let one = StatementDeltaTracker.advance(previous: nil, sample: first)
+        var second = sample([keyA: counters(calls: 7, time: 12)], time: 2060, full: false)
+        second.fingerprints = [keyA: 3]
+        let two = StatementDeltaTracker.advance(previous: one.state, sample: second)
+        #expect(two.state.fingerprints == [keyA: 3, keyB: 2])
+    }
+
     /// A full sample drops entries the server evicted.
     @Test func fullSampleDropsEvictedEntries() {
         let first = StatementDeltaTracker.advance(previous: nil, sample: sample(

@@ -41,9 +41,10 @@ package struct StatementColumns: Sendable, Equatable {
             """
     }
 
-    /// The join condition between the view and our previous counters.
-    package var joinCondition: String {
-        let toplevel = hasInfoView ? " AND p.toplevel = s.toplevel" : ""
-        return "p.userid = s.userid::int8 AND p.dbid = s.dbid::int8 AND p.queryid = s.queryid\(toplevel)"
+    /// A 64-bit fingerprint of an entry's key and its `calls`/`plans` counts, computed by the server
+    /// (`hash_record_extended`, PG 14+). An entry whose fingerprint we already hold has not moved.
+    package var fingerprint: String {
+        let toplevel = hasInfoView ? "s.toplevel" : "true"
+        return "hash_record_extended(ROW(s.userid, s.dbid, s.queryid, \(toplevel), s.calls, s.plans), 0)"
     }
 }

@@ -19,10 +19,14 @@ package enum StatementDeltaTracker {
         package var time: Double
         /// The entries returned: all of them when `isFull`, else only those whose counters moved.
         package var entries: [StatementKey: StatementCounters]
+        /// The server's fingerprints of the returned entries.
+        package var fingerprints: [StatementKey: Int64]
         package var isFull: Bool
 
         package init(serverIdentity: String, startTime: Double, statsReset: Double?, dealloc: Int64?,
-                     time: Double, entries: [StatementKey: StatementCounters], isFull: Bool) {
+                     time: Double, entries: [StatementKey: StatementCounters],
+                     fingerprints: [StatementKey: Int64] = [:], isFull: Bool) {
+            self.fingerprints = fingerprints
             self.serverIdentity = serverIdentity
             self.startTime = startTime
             self.statsReset = statsReset
@@ -61,10 +65,11 @@ package enum StatementDeltaTracker {
 
     /// Advances from `previous` to `sample`.
     package static func advance(previous: StatementsState?, sample: Sample) -> Outcome {
-        func nextState(_ entries: [StatementKey: StatementCounters]) -> StatementsState {
+        func nextState(_ entries: [StatementKey: StatementCounters],
+                       _ fingerprints: [StatementKey: Int64]? = nil) -> StatementsState {
             StatementsState(serverIdentity: sample.serverIdentity, startTime: sample.startTime,
                             statsReset: sample.statsReset, dealloc: sample.dealloc, sampleTime: sample.time,
-                            entries: entries)
+                            entries: entries, fingerprints: fingerprints ?? sample.fingerprints)
         }
         guard let previous, previous.serverIdentity == sample.serverIdentity else {
             // A partial sample cannot seed a baseline; callers fetch fully when there is no state.
@@ -103,12 +108,14 @@ package enum StatementDeltaTracker {
         if sawDecrease { resets.append("counter_decrease") }
 
         var entries = sample.entries
+        var fingerprints = sample.fingerprints
         if !sample.isFull {
             entries = previous.entries.merging(sample.entries) { _, new in new }
+            fingerprints = previous.fingerprints.merging(sample.fingerprints) { _, new in new }
         }
         return Outcome(deltas: deltas, resets: resets, baseline: false,
                        intervalSeconds: max(0, sample.time - previous.sampleTime),
-                       deallocDelta: deallocDelta, state: nextState(entries))
+                       deallocDelta: deallocDelta, state: nextState(entries, fingerprints))
     }
 
     /// Splits deltas into the top `limit` by execution time and the sum of the rest.

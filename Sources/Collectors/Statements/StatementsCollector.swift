@@ -96,15 +96,17 @@ package final class StatementsCollector: Sendable {
             previous: previous, serverIdentity: identity, startTime: server.info.startTime,
             statsReset: statsReset, dealloc: dealloc)
 
-        let (entries, sampleTime) = try await fetchCounters(
+        let fetched = try await fetchCounters(
             client: client, columns: columns, previous: full ? nil : previous, logger: logger)
         let sample = StatementDeltaTracker.Sample(
             serverIdentity: identity, startTime: server.info.startTime, statsReset: statsReset,
-            dealloc: dealloc, time: sampleTime, entries: entries, isFull: full)
+            dealloc: dealloc, time: fetched.time, entries: fetched.entries, fingerprints: fetched.fingerprints,
+            isFull: fetched.full)
         let outcome = StatementDeltaTracker.advance(previous: previous, sample: sample)
         let ranked = StatementDeltaTracker.rank(outcome.deltas, limit: settings.topStatements)
 
-        let fetched = try await resolveTextsAndNames(client: client, keys: ranked.top.map(\.key), logger: logger)
+        let textsFetched = try await resolveTextsAndNames(client: client, top: ranked.top.map(\.key),
+                                                          changed: Array(outcome.deltas.keys), logger: logger)
 
         var info = StatementsInfo()
         info.intervalSeconds = outcome.intervalSeconds
@@ -114,7 +116,7 @@ package final class StatementsCollector: Sendable {
         info.baseline = outcome.baseline
         info.resets = outcome.resets
         info.deallocDelta = outcome.deallocDelta
-        info.textsFetched = fetched
+        info.textsFetched = textsFetched
         for delta in outcome.deltas.values {
             info.totalExecTime += delta.totalExecTime
             info.totalCalls += delta.calls
@@ -135,9 +137,9 @@ package final class StatementsCollector: Sendable {
                 rows.append(row)
             }
             m.state = outcome.state
-            // The text cache only needs what can still be ranked; keep it bounded.
-            if m.texts.count > 4 * max(settings.topStatements, 250) {
-                let keep = Set(ranked.top.map(\.key.queryid))
+            // Bounded: past the cap we keep only the texts of entries that moved this interval.
+            if m.texts.count > Self.textCacheLimit {
+                let keep = Set(outcome.deltas.keys.map(\.queryid))
                 m.texts = m.texts.filter { keep.contains($0.key) }
             }
         }
@@ -158,42 +160,47 @@ package final class StatementsCollector: Sendable {
         return Result(rows: rows, info: info, warnings: warnings)
     }
 
+    /// Above this many entries the fingerprint filter is not worth its upload, and its hash table might
+    /// outgrow `work_mem` (where PostgreSQL would fall back to a quadratic plan): we read everything.
+    static let filterLimit = 20_000
+
     private func fetchCounters(client: PostgresClient, columns: StatementColumns, previous: StatementsState?,
-                               logger: Logger) async throws -> ([StatementKey: StatementCounters], Double) {
+                               logger: Logger)
+        async throws -> (entries: [StatementKey: StatementCounters], fingerprints: [StatementKey: Int64],
+                         time: Double, full: Bool) {
+        // The last row carries the sample time (server clock) and nothing else.
+        let timeRow = """
+            UNION ALL
+            SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                   extract(epoch FROM clock_timestamp())::float8
+            """
         let query: PostgresQuery
-        if let previous {
-            var userids: [Int64] = [], dbids: [Int64] = [], queryids: [Int64] = []
-            var toplevels: [Bool] = [], calls: [Int64] = [], plans: [Int64] = []
-            userids.reserveCapacity(previous.entries.count)
-            for (key, counters) in previous.entries {
-                userids.append(key.userid); dbids.append(key.dbid); queryids.append(key.queryid)
-                toplevels.append(key.toplevel); calls.append(counters.calls); plans.append(counters.plans)
-            }
+        let full: Bool
+        if let previous, previous.fingerprints.count <= Self.filterLimit, !previous.fingerprints.isEmpty {
+            // `NOT IN (subquery)` is planned as a hashed subplan: one pass over the view whatever the
+            // planner believes about the function's row count (a join against the same array was sorted
+            // into a merge join and cost four times as much).
+            full = false
+            var binds = PostgresBindings(capacity: 1)
+            try binds.append(Array(previous.fingerprints.values), context: .default)
             query = PostgresQuery(unsafeSQL: """
-                SELECT \(columns.selectList), extract(epoch FROM clock_timestamp())::float8 AS sample_time
+                SELECT \(columns.selectList), \(columns.fingerprint) AS fingerprint, NULL::float8 AS sample_time
                 FROM pg_stat_statements(false) s
-                LEFT JOIN unnest($1::int8[], $2::int8[], $3::int8[], $4::bool[], $5::int8[], $6::int8[])
-                       AS p(userid, dbid, queryid, toplevel, calls, plans)
-                  ON \(columns.joinCondition)
-                WHERE s.queryid IS NOT NULL
-                  AND (p.calls IS DISTINCT FROM s.calls OR p.plans IS DISTINCT FROM s.plans)
-                UNION ALL
-                SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                       extract(epoch FROM clock_timestamp())::float8
-                """, binds: try Self.binds(userids, dbids, queryids, toplevels, calls, plans))
+                WHERE s.queryid IS NOT NULL AND \(columns.fingerprint) NOT IN (SELECT unnest($1::int8[]))
+                \(timeRow)
+                """, binds: binds)
         } else {
+            full = true
             query = PostgresQuery(unsafeSQL: """
-                SELECT \(columns.selectList), NULL::float8 AS sample_time
+                SELECT \(columns.selectList), \(columns.fingerprint) AS fingerprint, NULL::float8 AS sample_time
                 FROM pg_stat_statements(false) s
                 WHERE s.queryid IS NOT NULL
-                UNION ALL
-                SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-                       extract(epoch FROM clock_timestamp())::float8
+                \(timeRow)
                 """)
         }
         var entries: [StatementKey: StatementCounters] = [:]
+        var fingerprints: [StatementKey: Int64] = [:]
         var sampleTime = 0.0
         for try await row in try await client.query(query, logger: logger) {
             let cells = row.makeRandomAccess()
@@ -226,30 +233,33 @@ package final class StatementsCollector: Sendable {
             c.walRecords = try cells.value("wal_records", as: Int64.self) ?? 0
             c.walFpi = try cells.value("wal_fpi", as: Int64.self) ?? 0
             c.walBytes = try cells.value("wal_bytes", as: Double.self) ?? 0
-            // Entries of the same key (one per toplevel) are distinct; duplicates cannot occur.
             entries[key] = c
+            fingerprints[key] = try cells.value("fingerprint", as: Int64.self)
         }
-        return (entries, sampleTime)
+        return (entries, fingerprints, sampleTime, full)
     }
 
-    private static func binds(_ userids: [Int64], _ dbids: [Int64], _ queryids: [Int64], _ toplevels: [Bool],
-                              _ calls: [Int64], _ plans: [Int64]) throws -> PostgresBindings {
-        var binds = PostgresBindings(capacity: 6)
-        try binds.append(userids, context: .default)
-        try binds.append(dbids, context: .default)
-        try binds.append(queryids, context: .default)
-        try binds.append(toplevels, context: .default)
-        try binds.append(calls, context: .default)
-        try binds.append(plans, context: .default)
-        return binds
-    }
+    /// Query texts kept in memory at most (a text is capped at `query_text_max_bytes`).
+    static let textCacheLimit = 5_000
+    /// Texts fetched in one go at most.
+    static let textBatchLimit = 2_000
 
-    /// Fetches texts for ids not in the cache and names for unknown roles/databases. Returns texts fetched.
-    private func resolveTextsAndNames(client: PostgresClient, keys: [StatementKey], logger: Logger) async throws -> Int {
+    /// Fetches texts and names the top rows need. Reading texts makes the server read its whole query
+    /// text file, so when any top id lacks its text we fetch the texts of every changed entry we lack
+    /// in that one read: the next cycles, with much the same statements, then need none.
+    /// Returns the number of texts fetched.
+    private func resolveTextsAndNames(client: PostgresClient, top: [StatementKey], changed: [StatementKey],
+                                      logger: Logger) async throws -> Int {
         let (missingTexts, namesMissing) = memory.withLock { m -> ([Int64], Bool) in
-            let texts = Array(Set(keys.map(\.queryid).filter { m.texts[$0] == nil }))
-            let names = keys.contains { m.roleNames[$0.userid] == nil || m.databaseNames[$0.dbid] == nil }
-            return (texts, names)
+            guard top.contains(where: { m.texts[$0.queryid] == nil }) else {
+                return ([], top.contains { m.roleNames[$0.userid] == nil || m.databaseNames[$0.dbid] == nil })
+            }
+            var wanted = Set(top.map(\.queryid).filter { m.texts[$0] == nil })
+            for key in changed where wanted.count < Self.textBatchLimit && m.texts[key.queryid] == nil {
+                wanted.insert(key.queryid)
+            }
+            let names = top.contains { m.roleNames[$0.userid] == nil || m.databaseNames[$0.dbid] == nil }
+            return (Array(wanted), names)
         }
         var fetched = 0
         if !missingTexts.isEmpty {

@@ -12,9 +12,14 @@ package struct StatementsState: Sendable, Codable, Equatable {
     package var sampleTime: Double
     /// Counters of every entry seen, as of `sampleTime`.
     package var entries: [StatementKey: StatementCounters]
+    /// The server's fingerprint of each entry's key and `calls`/`plans` (`hash_record_extended`): sent back
+    /// next cycle so the server returns only entries whose fingerprint changed.
+    package var fingerprints: [StatementKey: Int64]
 
     package init(serverIdentity: String, startTime: Double, statsReset: Double?, dealloc: Int64?,
-                 sampleTime: Double, entries: [StatementKey: StatementCounters]) {
+                 sampleTime: Double, entries: [StatementKey: StatementCounters],
+                 fingerprints: [StatementKey: Int64] = [:]) {
+        self.fingerprints = fingerprints
         self.serverIdentity = serverIdentity
         self.startTime = startTime
         self.statsReset = statsReset
@@ -32,6 +37,7 @@ package struct StatementsState: Sendable, Codable, Equatable {
     struct Entry: Codable {
         var k: StatementKey
         var c: StatementCounters
+        var f: Int64?
     }
 
     package init(from decoder: any Decoder) throws {
@@ -43,6 +49,7 @@ package struct StatementsState: Sendable, Codable, Equatable {
         sampleTime = try container.decode(Double.self, forKey: .sampleTime)
         let list = try container.decode([Entry].self, forKey: .entries)
         entries = Dictionary(list.map { ($0.k, $0.c) }, uniquingKeysWith: { a, _ in a })
+        fingerprints = Dictionary(list.compactMap { e in e.f.map { (e.k, $0) } }, uniquingKeysWith: { a, _ in a })
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -52,6 +59,6 @@ package struct StatementsState: Sendable, Codable, Equatable {
         try container.encodeIfPresent(statsReset, forKey: .statsReset)
         try container.encodeIfPresent(dealloc, forKey: .dealloc)
         try container.encode(sampleTime, forKey: .sampleTime)
-        try container.encode(entries.map { Entry(k: $0.key, c: $0.value) }, forKey: .entries)
+        try container.encode(entries.map { Entry(k: $0.key, c: $0.value, f: fingerprints[$0.key]) }, forKey: .entries)
     }
 }
