@@ -48,26 +48,10 @@ package struct TestClusters: Decodable, Sendable {
     }
 
     /// Runs a command as the `postgres` OS user when we are root (initdb and postgres refuse root), and
-    /// waits for it. We spawn and `waitpid` ourselves: Foundation's `Process.waitUntilExit()` can miss the
-    /// child's exit when called from a Swift concurrency thread.
+    /// returns its exit status.
     package static func runAsPostgres(_ arguments: [String]) throws -> Int32 {
         let argv = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + arguments : arguments
-        var fileActions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&fileActions)
-        defer { posix_spawn_file_actions_destroy(&fileActions) }
-        for fd: Int32 in [0, 1, 2] {
-            posix_spawn_file_actions_addopen(&fileActions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
-        }
-        var cArguments = argv.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, argv[0], &fileActions, nil, &cArguments, environ)
-        guard spawned == 0 else { throw CocoaError(.executableLoad) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw CocoaError(.executableLoad) }
-        }
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
+        return try ChildProcess.run(argv).status
     }
 }
 

@@ -1,0 +1,49 @@
+package import Foundation
+
+/// Runs a program to completion and captures what it printed.
+///
+/// We spawn and `waitpid` ourselves: Foundation's `Process.waitUntilExit()` can miss the child's exit when
+/// called from a Swift concurrency thread (seen here: a zombie child and a test that never finished).
+package enum ChildProcess {
+    /// What a finished child left behind.
+    package struct Result: Sendable {
+        package var status: Int32
+        package var stdout: String
+        package var stderr: String
+    }
+
+    /// Runs `arguments[0]` with `arguments`, the given environment (`nil`: ours), stdin from /dev/null.
+    package static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> Result {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("child-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outPath = directory.appendingPathComponent("out").path
+        let errPath = directory.appendingPathComponent("err").path
+
+        var fileActions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&fileActions)
+        defer { posix_spawn_file_actions_destroy(&fileActions) }
+        posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&fileActions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&fileActions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+
+        var cArguments = arguments.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        var cEnvironment = env.map { strdup($0) } + [nil]
+        defer { cEnvironment.forEach { free($0) } }
+
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, arguments[0], &fileActions, nil, &cArguments, &cEnvironment) == 0 else {
+            throw CocoaError(.executableLoad)
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            guard errno == EINTR else { throw CocoaError(.executableLoad) }
+        }
+        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
+        return Result(status: code,
+                      stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+                      stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+    }
+}
