@@ -22,6 +22,13 @@
 #   CYCLES (30), WARMUP (5), INTERVAL_MS (2000)   measured cycles, warm-up cycles, cycle spacing
 #   SCRATCH            swift build scratch path (default <repo>/.build-bench)
 #   RESULTS            where result files and logs go (default $PGAGENT_TEST_ROOT-results)
+#   SWIFT_BUILD_FLAGS  extra `swift build` flags for the measured binary, word-split (e.g.
+#                      "--static-swift-stdlib -Xlinker --gc-sections"); the scratch path stays SCRATCH
+#   BENCH_BIN          measure this SnapshotBenchmark binary instead of building one
+#   RSS_VARIANTS       a file of extra `--mode ours` runs after the naive one, to compare memory: one per
+#                      line, "LABEL BINARY [VAR=value ...]" (the variables are set for that run only, e.g.
+#                      MALLOC_ARENA_MAX=2); blank lines and lines starting with # are skipped. Each writes
+#                      RESULTS/variant-LABEL.json(.smaps); the report gets one memory row per variant
 #   KEEP_CLUSTER=1     leave the cluster and the pgbench load running at the end (the lock chain ends
 #                      with the script; stop the rest: kill the pids it prints, scripts/test-clusters.sh down)
 
@@ -80,9 +87,15 @@ free_port() {
 }
 
 # ------------------------------------------------------------------ build --
-log "building the release benchmark binary (scratch path ${SCRATCH})"
-(cd "${REPO}" && ENABLE_BENCHMARKS=1 swift build -c release --product SnapshotBenchmark --scratch-path "${SCRATCH}" >&2)
-BIN="$(cd "${REPO}" && ENABLE_BENCHMARKS=1 swift build -c release --scratch-path "${SCRATCH}" --show-bin-path)/SnapshotBenchmark"
+read -r -a BUILD_FLAGS <<<"${SWIFT_BUILD_FLAGS:-}"
+if [[ -n ${BENCH_BIN:-} ]]; then
+  BIN=$(realpath -- "${BENCH_BIN}")
+  log "measuring ${BIN} (BENCH_BIN; not building)"
+else
+  log "building the release benchmark binary (scratch path ${SCRATCH}; extra flags: ${BUILD_FLAGS[*]:-none})"
+  (cd "${REPO}" && ENABLE_BENCHMARKS=1 swift build -c release --product SnapshotBenchmark --scratch-path "${SCRATCH}" ${BUILD_FLAGS[@]+"${BUILD_FLAGS[@]}"} >&2)
+  BIN="$(cd "${REPO}" && ENABLE_BENCHMARKS=1 swift build -c release --scratch-path "${SCRATCH}" ${BUILD_FLAGS[@]+"${BUILD_FLAGS[@]}"} --show-bin-path)/SnapshotBenchmark"
+fi
 [[ -x ${BIN} ]] || die "no binary at ${BIN}"
 
 # ---------------------------------------------------------------- cluster --
@@ -182,6 +195,17 @@ log "measuring naive: same"
 PGPASSWORD=${PASSWORD} "${BIN}" --mode naive --user naive_monitor --output "${RESULTS}/naive.json" "${COMMON[@]}" 7>&-
 read -r B0 T0 < <(cpu_jiffies)
 HOST_BUSY_NAIVE=$(busy_percent "${B1}" "${T1}" "${B0}" "${T0}")
+VARIANT_LABELS=()
+if [[ -n ${RSS_VARIANTS:-} ]]; then
+  while read -r LABEL VBIN VENV; do
+    [[ -z ${LABEL} || ${LABEL} == \#* ]] && continue
+    read -r -a VENV_ARRAY <<<"${VENV:-}"
+    log "memory variant ${LABEL}: ${VBIN} ${VENV:-} (mode ours)"
+    env ${VENV_ARRAY[@]+"${VENV_ARRAY[@]}"} PGPASSWORD="${PASSWORD}" "${VBIN}" --mode ours --user "${MONITOR_USER}" \
+      --output "${RESULTS}/variant-${LABEL}.json" "${COMMON[@]}" 7>&- </dev/null
+    VARIANT_LABELS+=("${LABEL}")
+  done <"${RSS_VARIANTS}"
+fi
 LOAD_AFTER=$(sql "SELECT count(*) FILTER (WHERE backend_type = 'client backend'),
     count(*) FILTER (WHERE wait_event_type = 'Lock') FROM pg_stat_activity" | tr '|' ' ')
 
@@ -206,6 +230,33 @@ LOAD_AFTER=$(sql "SELECT count(*) FILTER (WHERE backend_type = 'client backend')
        WHERE r.rolname IN ('${MONITOR_USER}', 'naive_monitor') AND s.calls > 0
        ORDER BY r.rolname, s.total_exec_time DESC"
   echo
+  echo "Resident memory of the ours process after its measured cycles, by mapping (Benchmarks/smaps-summary.py):"
+  echo
+  python3 "${HERE}/smaps-summary.py" "${RESULTS}/ours.json.smaps" --top 8
+  echo
+  echo "The same for naive:"
+  echo
+  python3 "${HERE}/smaps-summary.py" "${RESULTS}/naive.json.smaps" --top 8
+  echo
+  if ((${#VARIANT_LABELS[@]})); then
+    echo "Memory variants (mode ours, after the measured cycles; MiB):"
+    echo
+    python3 - "${RESULTS}" "${VARIANT_LABELS[@]}" <<'PY'
+import json, sys
+results, labels = sys.argv[1], sys.argv[2:]
+print("| variant | VmRSS | RssAnon | RssFile | PSS | private dirty | private clean | VmHWM | wall median ms | CPU median ms | errors |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for label in ["ours"] + labels:
+    path = f"{results}/ours.json" if label == "ours" else f"{results}/variant-{label}.json"
+    r = json.load(open(path))
+    m = r["memoryAfterCycles"]
+    mib = lambda k: "–" if m.get(k) is None else f"{m[k] / 1024:.1f}"
+    print(f"| {label if label != 'ours' else 'ours (main run)'} | {mib('rssKB')} | {mib('rssAnonKB')} | {mib('rssFileKB')} | "
+          f"{mib('pssKB')} | {mib('privateDirtyKB')} | {mib('privateCleanKB')} | {mib('hwmKB')} | "
+          f"{r['wallMs']['median']:.1f} | {r['cpuMs']['median']:.1f} | {len(r['errors'])} |")
+PY
+    echo
+  fi
   echo "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'),"
   echo "$(awk '/MemTotal/ {printf "%.1f GB RAM", $2/1048576}' /proc/meminfo), kernel $(uname -r),"
   echo "$(swift --version 2>/dev/null | head -n 1), $(sql 'SELECT version()' | cut -d, -f1)"

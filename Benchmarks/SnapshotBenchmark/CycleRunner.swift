@@ -4,7 +4,8 @@
 /// 2. memory after warm-up; the role's pg_stat_statements totals (superuser, via psql) and relay counters;
 /// 3. `cycles` measured cycles, one every `intervalMs` (start to start): wall time and process CPU around
 ///    each `run()`, relay counters after each (outside the timed part);
-/// 4. the role's totals again; memory after the cycles (the steady RSS).
+/// 4. the role's totals again; memory after the cycles (the steady RSS), and a copy of `/proc/self/smaps`
+///    next to the output file (`FILE.json.smaps`).
 struct CycleRunner: Sendable {
     let options: BenchmarkOptions
     let relay: RelayCounters
@@ -54,6 +55,7 @@ struct CycleRunner: Sendable {
         let windowCPU = ProcessStats.cpuMilliseconds() - windowCPUStart
         let serverAfter = try probe.read()
         let memoryAfterCycles = ProcessStats.memory()
+        if let output = options.output { ProcessStats.saveSmaps(to: output + ".smaps") }
 
         let n = Double(options.cycles)
         return ModeResult(

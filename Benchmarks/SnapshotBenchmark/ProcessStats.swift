@@ -16,18 +16,54 @@ enum ProcessStats {
         var rssKB: Int
         /// Peak resident set size so far, kB (`VmHWM`).
         var hwmKB: Int
+        /// `RssAnon` / `RssFile` of `/proc/self/status`: anonymous pages (heap, stacks, malloc arenas, the
+        /// private dirty copies of libraries' data) and file-backed pages (code and read-only data).
+        var rssAnonKB: Int?
+        var rssFileKB: Int?
+        /// `/proc/self/smaps_rollup`: proportional set size (shared pages divided among the processes
+        /// mapping them), pages only this process maps (clean / dirty), shared pages, anonymous pages.
+        var pssKB: Int?
+        var privateCleanKB: Int?
+        var privateDirtyKB: Int?
+        var sharedCleanKB: Int?
+        var sharedDirtyKB: Int?
+        var anonymousKB: Int?
     }
 
-    /// `VmRSS` and `VmHWM` of `/proc/self/status`.
+    /// `VmRSS`, `VmHWM`, `RssAnon`, `RssFile` of `/proc/self/status` and the totals of `/proc/self/smaps_rollup`.
     static func memory() -> Memory {
         var memory = Memory(rssKB: -1, hwmKB: -1)
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return memory }
+        let status = fields("/proc/self/status")
+        memory.rssKB = status["VmRSS"] ?? -1
+        memory.hwmKB = status["VmHWM"] ?? -1
+        memory.rssAnonKB = status["RssAnon"]
+        memory.rssFileKB = status["RssFile"]
+        let rollup = fields("/proc/self/smaps_rollup")
+        memory.pssKB = rollup["Pss"]
+        memory.privateCleanKB = rollup["Private_Clean"]
+        memory.privateDirtyKB = rollup["Private_Dirty"]
+        memory.sharedCleanKB = rollup["Shared_Clean"]
+        memory.sharedDirtyKB = rollup["Shared_Dirty"]
+        memory.anonymousKB = rollup["Anonymous"]
+        return memory
+    }
+
+    /// "Key:  N kB" lines of a /proc file.
+    private static func fields(_ path: String) -> [String: Int] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
+        var result: [String: Int] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            guard parts.count >= 2, let kb = Int(parts[1]) else { continue }
-            if parts[0] == "VmRSS:" { memory.rssKB = kb }
-            if parts[0] == "VmHWM:" { memory.hwmKB = kb }
+            guard parts.count >= 2, parts[0].hasSuffix(":"), let kb = Int(parts[1]) else { continue }
+            result[String(parts[0].dropLast())] = kb
         }
-        return memory
+        return result
+    }
+
+    /// Copies `/proc/self/smaps` (every mapping's Rss, Pss, Private/Shared, Anonymous) to `path`, for
+    /// `Benchmarks/smaps-summary.py`. Called after the measured cycles, once the memory has been read.
+    static func saveSmaps(to path: String) {
+        guard let text = try? String(contentsOfFile: "/proc/self/smaps", encoding: .utf8) else { return }
+        try? text.write(toFile: path, atomically: false, encoding: .utf8)
     }
 }

@@ -40,6 +40,17 @@ struct ResultTable {
         row("agent CPU over the window / cycles (ms)", ms(ours.cpuMsPerCycleWindow), ms(naive.cpuMsPerCycleWindow))
         row("steady RSS (VmRSS after the cycles)", mb(ours.memoryAfterCycles.rssKB), mb(naive.memoryAfterCycles.rssKB),
             "≤ 20 MB (20 MiB): \(verdict(ours.memoryAfterCycles.rssKB <= 20 * 1024))")
+        func mbOpt(_ kb: Int?) -> String { kb.map(mb) ?? "–" }
+        func sum(_ a: Int?, _ b: Int?) -> Int? { a.flatMap { a in b.map { a + $0 } } }
+        let (o, n) = (ours.memoryAfterCycles, naive.memoryAfterCycles)
+        row("… anonymous / file-backed (RssAnon / RssFile)", "\(mbOpt(o.rssAnonKB)) / \(mbOpt(o.rssFileKB))",
+            "\(mbOpt(n.rssAnonKB)) / \(mbOpt(n.rssFileKB))")
+        row("steady PSS (smaps_rollup)", mbOpt(o.pssKB), mbOpt(n.pssKB))
+        row("steady private, clean + dirty", mbOpt(sum(o.privateCleanKB, o.privateDirtyKB)),
+            mbOpt(sum(n.privateCleanKB, n.privateDirtyKB)))
+        row("… of which private dirty", mbOpt(o.privateDirtyKB), mbOpt(n.privateDirtyKB))
+        row("steady shared, clean + dirty", mbOpt(sum(o.sharedCleanKB, o.sharedDirtyKB)),
+            mbOpt(sum(n.sharedCleanKB, n.sharedDirtyKB)))
         row("VmRSS after warm-up", mb(ours.memoryAfterWarmup.rssKB), mb(naive.memoryAfterWarmup.rssKB))
         row("peak RSS (VmHWM)", mb(ours.memoryAfterCycles.hwmKB), mb(naive.memoryAfterCycles.hwmKB))
         row("new connections during the measured cycles", "\(ours.connectionsOpened)", "\(naive.connectionsOpened)")

@@ -88,6 +88,63 @@ import Testing
         #expect(error?.sqlState == "57014")
     }
 
+    /// A server error quoting our SQL (a literal, an identifier) never reaches the payload's text.
+    @Test func serverErrorsPrintWithoutTheirQueryText() async throws {
+        let secret = "s3cret-literal-\(UInt32.random(in: 0...UInt32.max))"
+        let settings = try Harness.agentSettings(Self.cluster15)
+        let error = try await Harness.withAgentClient(settings) { agent -> CollectorError? in
+            do {
+                _ = try await agent.client.rows(PostgresQuery(unsafeSQL: "SELECT '\(secret)'::int"), logger: Harness.logger)
+                return nil
+            } catch {
+                #expect(!"\(error)".contains(secret), "postgres-nio's own description is generic")
+                return CollectorError.from(error)
+            }
+        }
+        let mapped = try #require(error)
+        #expect(mapped.sqlState == "22P02")
+        #expect(!"\(mapped)".contains(secret))
+        #expect(!String(reflecting: mapped).contains(secret))
+        let entry = mapped.entry(collector: "statements")
+        #expect(!entry.message.contains(secret) && !(entry.hint ?? "").contains(secret))
+    }
+
+    /// Literals in live query texts are redacted; a password statement is masked even with redaction off.
+    @Test(arguments: [true, false])
+    func queryTextsAreRedacted(redactLiterals: Bool) async throws {
+        let literal = "card-\(UInt32.random(in: 0...UInt32.max))"
+        let password = "pw-\(UInt32.random(in: 0...UInt32.max))"
+        let reader = try await Harness.session(Self.cluster15, applicationName: "bitville-eeee5555")
+        let admin = try await Harness.session(Self.cluster15, applicationName: "bitville-ffff6666")
+        _ = try await reader.query("BEGIN", logger: Harness.logger).collect()
+        _ = try await reader.query(PostgresQuery(unsafeSQL: "SELECT count(*) FROM pg_class WHERE relname = '\(literal)' OR relpages > 42"),
+                                   logger: Harness.logger).collect()
+        _ = try await admin.query("BEGIN", logger: Harness.logger).collect()
+        _ = try await admin.query(PostgresQuery(unsafeSQL: "ALTER ROLE \(Harness.clusters.nomonitorUser) PASSWORD '\(password)'"),
+                                  logger: Harness.logger).collect()
+        var settings = try Harness.collectorSettings()
+        settings.redactQueryLiterals = redactLiterals
+        let collectorSettings = settings
+        let payload = try await Harness.withAgentClient(try Harness.agentSettings(Self.cluster15)) { agent in
+            await Harness.collect(Harness.snapshotCollector(agent, settings: collectorSettings))
+        }
+        let rows = try #require(payload.pgActivity)
+        let readerRow = try #require(rows.first { $0.correlationID == "eeee5555" })
+        if redactLiterals {
+            #expect(readerRow.query == "SELECT count(*) FROM pg_class WHERE relname = ? OR relpages > ?")
+        } else {
+            #expect(readerRow.query?.contains(literal) == true)
+        }
+        let adminRow = try #require(rows.first { $0.correlationID == "ffff6666" })
+        #expect(adminRow.query == "ALTER ROLE \(Harness.clusters.nomonitorUser) PASSWORD ?")
+        let encoded = String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
+        #expect(!encoded.contains(password))
+        _ = try await reader.query("ROLLBACK", logger: Harness.logger).collect()
+        _ = try await admin.query("ROLLBACK", logger: Harness.logger).collect()
+        try await reader.close()
+        try await admin.close()
+    }
+
     /// Our sessions are read-only and carry the timeouts we promise.
     @Test func sessionsAreReadOnlyWithTimeouts() async throws {
         let settings = try Harness.agentSettings(Self.cluster15)

@@ -115,6 +115,12 @@ package final class SnapshotCollector: Sendable {
             case .success(let stats): payload.database = stats
             case .failure(let entry): payload.errors.append(entry)
             }
+            // If every server collector lost the connection, the pool is not to be trusted next cycle:
+            // probe again so the next failure is reported precisely and fast.
+            let lost = payload.errors.filter { ["connection_failed", "timeout"].contains($0.code) }
+            if Set(lost.map(\.collector)).isSuperset(of: ["activity", "statements", "locks", "database"]) {
+                poolHealthy.withLock { $0 = false }
+            }
         }
 
         do {
