@@ -41,6 +41,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        /// Log pipeline: prefix compiler, stderr/csvlog/jsonlog parsers, classifier (tailer to follow).
+        .target(
+            name: "LogPipeline",
+            dependencies: ["AgentCore"],
+            swiftSettings: strictSettings
+        ),
         /// The executable: command line, composition root.
         .executableTarget(
             name: "postgres-agent",
@@ -68,6 +74,12 @@ let package = Package(
         .testTarget(
             name: "CollectorsTests",
             dependencies: ["Collectors", "AgentCore", "TestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LogPipelineTests",
+            dependencies: ["LogPipeline", "AgentCore", "TestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

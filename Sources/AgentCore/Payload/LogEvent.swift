@@ -1,0 +1,78 @@
+/// One complete PostgreSQL log entry as a structured event: the `events` of a `logs` payload and the
+/// output of `postgres-agent logs parse` (DESIGN.md, "Log event", contract). Absent values are omitted.
+package struct LogEvent: Codable, Sendable, Equatable {
+    /// Where an entry came from: the file and the byte offset of its first line.
+    package struct Source: Codable, Sendable, Equatable {
+        package var file: String
+        package var offset: Int64
+        package init(file: String, offset: Int64) {
+            self.file = file
+            self.offset = offset
+        }
+    }
+
+    /// RFC 3339, UTC, milliseconds (`2026-11-27T13:37:00.123Z`).
+    package var timestamp: String?
+    package var pid: Int?
+    /// The severity as PostgreSQL names it in English (`LOG`, `ERROR`, …), even when `lc_messages`
+    /// localised it in the file; the localised word is kept in `localized_severity` when it differs.
+    package var severity: String?
+    package var localizedSeverity: String?
+    package var sqlstate: String?
+    package var message: String?
+    package var detail: String?
+    package var hint: String?
+    package var context: String?
+    /// The statement that caused the entry (STATEMENT line, csv/json field), redacted per `[privacy]`.
+    package var statement: String?
+    /// The QUERY of an internal query (PL/pgSQL), and its cursor position.
+    package var internalQuery: String?
+    package var location: String?
+    package var user: String?
+    package var database: String?
+    package var applicationName: String?
+    package var remoteHost: String?
+    package var sessionID: String?
+    /// Per-session line number (`%l`).
+    package var sessionLine: Int64?
+    package var backendType: String?
+    package var queryID: Int64?
+    package var virtualXID: String?
+    package var xid: Int64?
+    package var leaderPID: Int?
+    /// The web request's correlation id, from the application name.
+    package var correlationID: String?
+    /// The class: `slow_query`, `auto_explain`, `error`, `lock_wait`, `deadlock`, `temp_file`,
+    /// `checkpoint`, `autovacuum`, `autoanalyze`, `connection`, `authentication`, `disconnection`, `other`.
+    package var event: String?
+    /// Statement duration (slow queries, auto_explain) or session time (disconnection), milliseconds.
+    package var durationMs: Double?
+    /// Class-specific structured details (a lock wait's holders, a checkpoint's write/sync figures, …).
+    package var details: [String: JSONValue]?
+    /// True when the entry was longer than the configured cap and was cut.
+    package var truncated: Bool?
+    package var source: Source?
+
+    package init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case timestamp, pid, severity
+        case localizedSeverity = "localized_severity"
+        case sqlstate, message, detail, hint, context, statement
+        case internalQuery = "internal_query"
+        case location, user, database
+        case applicationName = "application_name"
+        case remoteHost = "remote_host"
+        case sessionID = "session_id"
+        case sessionLine = "session_line"
+        case backendType = "backend_type"
+        case queryID = "query_id"
+        case virtualXID = "virtual_xid"
+        case xid
+        case leaderPID = "leader_pid"
+        case correlationID = "correlation_id"
+        case event
+        case durationMs = "duration_ms"
+        case details, truncated, source
+    }
+}

@@ -1,0 +1,770 @@
+package import AgentCore
+
+/// Parses PostgreSQL's `jsonlog` output (PostgreSQL 15 and newer): one JSON object per line.
+///
+/// The keys are the ones `jsonlog.c` writes in PostgreSQL 15 to 18: `timestamp`, `user`, `dbname`,
+/// `pid`, `remote_host`, `remote_port`, `session_id`, `line_num`, `ps`, `session_start`, `vxid`,
+/// `txid`, `error_severity`, `state_code`, `message`, `detail`, `hint`, `internal_query`,
+/// `internal_position`, `context`, `statement`, `cursor_position`, `func_name`, `file_name`,
+/// `file_line_num`, `application_name`, `backend_type`, `leader_pid`, `query_id`. Other keys are
+/// skipped, whatever their value. The event has the same fields as the csvlog parser gives for
+/// the same entry: `remote_host` without the port, `func_name, file_name:file_line_num` as
+/// `location`, a zero `txid`/`query_id` and the `00000` state left out.
+///
+/// The lines are read with a small JSON reader working on the bytes (no Foundation, no
+/// intermediate dictionary): it knows the full JSON grammar (escapes including `\uXXXX` and
+/// surrogate pairs, numbers, literals, nested values in keys we skip) and rejects anything else.
+/// A line that is not such an object, or has no valid `timestamp`, counts as unparsed. Raw bytes
+/// that are not UTF-8 (PostgreSQL copies message bytes as they are) become U+FFFD and are counted in
+/// ``invalidUTF8Count``; the event is kept.
+///
+/// Lines longer than ``entryCap`` are cut inside their string values (the value being written at
+/// the cap, less a reserve, is cut at a character boundary and closed; later keys are kept while
+/// the total stays within the cap) and the event is marked `truncated`.
+package struct JSONLogParser: Sendable {
+    /// The file name put in every event's `source`.
+    package let file: String
+    /// The longest line kept whole, in bytes.
+    package let entryCap: Int
+    /// Lines turned into events.
+    package private(set) var lineCount = 0
+    /// Lines that were not jsonlog objects, including a line cut off by the end of input.
+    package private(set) var unparsedCount = 0
+    /// Lines longer than ``entryCap``, emitted cut and marked `truncated`.
+    package private(set) var truncatedCount = 0
+    /// Lines emitted with invalid UTF-8 replaced by U+FFFD.
+    package private(set) var invalidUTF8Count = 0
+    /// Lines whose timestamp named a time zone we could not resolve (emitted without `timestamp`).
+    package private(set) var unknownTimeZoneCount = 0
+    /// File offset just past the last line consumed by ``consume(_:startingAt:)``.
+    package private(set) var resumeOffset: Int64 = 0
+
+    private var decoder = FieldDecoder()
+    private var scratch: [UInt8] = []
+    private var pending: [UInt8] = []
+    private var pendingOffset: Int64 = 0
+    private var overflow: CappedLine?
+    private var nextOffset: Int64?
+
+    /// Makes a parser for `file`; `entryCap` is the longest line kept whole (1 MiB by default).
+    package init(file: String, entryCap: Int = CSVLogParser.defaultEntryCap) {
+        self.file = file
+        self.entryCap = max(entryCap, 64)
+    }
+
+    /// Parses one line (with or without its newline) that starts at file offset `offset`; nil for
+    /// an empty line and for one that is not a jsonlog object (counted in ``unparsedCount``).
+    package mutating func consume(line: UnsafeRawBufferPointer, offset: Int64) -> LogEvent? {
+        var line = line.assumingMemoryBound(to: UInt8.self)
+        var offset = offset
+        while let last = line.last, last == 0x0A || last == 0x0D {
+            line = UnsafeBufferPointer(rebasing: line.dropLast())
+        }
+        if line.first == 0 {
+            // What `copytruncate` leaves when the server keeps writing at its old offset: skip the
+            // run of NULs (counted once) and read the entry written after it.
+            unparsedCount += 1
+            let run = line.prefix { $0 == 0 }.count
+            line = UnsafeBufferPointer(rebasing: line[run...])
+            offset += Int64(run)
+        }
+        guard line.contains(where: { !JSONBytesReader.isWhitespace($0) }) else { return nil }
+        guard line.count > entryCap else { return parse(line, offset: offset, truncated: false) }
+        var capped = CappedLine(cap: entryCap, offset: offset)
+        for byte in line { _ = capped.feed(byte) }
+        return finishCapped(capped)
+    }
+
+    /// The same, for any collection of bytes.
+    package mutating func consume(line: some Collection<UInt8>, offset: Int64) -> LogEvent? {
+        if let event = line.withContiguousStorageIfAvailable({ consume(line: UnsafeRawBufferPointer($0), offset: offset) }) {
+            return event
+        }
+        return Array(line).withUnsafeBytes { consume(line: $0, offset: offset) }
+    }
+
+    /// Parses the next `bytes` of the file, which start at file offset `offset`, splitting lines
+    /// itself (and never holding more than the cap of one line); returns the events of the lines
+    /// they complete. A chunk that does not continue where the last one ended drops the line in
+    /// progress as unparsed.
+    package mutating func consume(_ bytes: UnsafeRawBufferPointer, startingAt offset: Int64) -> [LogEvent] {
+        var events: [LogEvent] = []
+        feed(bytes.assumingMemoryBound(to: UInt8.self), at: offset, into: &events)
+        return events
+    }
+
+    /// The same, for any collection of bytes.
+    package mutating func consume(_ bytes: some Collection<UInt8>, startingAt offset: Int64) -> [LogEvent] {
+        var events: [LogEvent] = []
+        let done: Void? = bytes.withContiguousStorageIfAvailable { feed($0, at: offset, into: &events) }
+        if done == nil {
+            Array(bytes).withUnsafeBufferPointer { feed($0, at: offset, into: &events) }
+        }
+        return events
+    }
+
+    /// Ends the chunked input: a last line without its newline is parsed if it is a whole object
+    /// and counted as unparsed otherwise.
+    package mutating func flush() -> [LogEvent] {
+        var events: [LogEvent] = []
+        if overflow != nil {
+            unparsedCount += 1
+        } else if !pending.isEmpty {
+            let offset = pendingOffset
+            let line = pending
+            if let event = line.withUnsafeBytes({ consume(line: $0, offset: offset) }) { events.append(event) }
+        }
+        overflow = nil
+        pending = []
+        if let nextOffset { resumeOffset = nextOffset }
+        return events
+    }
+}
+
+// MARK: - Lines
+
+extension JSONLogParser {
+    private mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>, at offset: Int64, into events: inout [LogEvent]) {
+        if let expected = nextOffset, expected != offset {
+            if overflow != nil || !pending.isEmpty { unparsedCount += 1 }
+            overflow = nil
+            pending = []
+            resumeOffset = offset
+        }
+        if nextOffset == nil { resumeOffset = offset }
+        nextOffset = offset + Int64(chunk.count)
+        var lineStart = 0
+        var index = 0
+        if var capped = overflow {
+            var ended = false
+            while index < chunk.count, !ended {
+                ended = capped.feed(chunk[index])
+                index += 1
+            }
+            guard ended else {
+                overflow = capped
+                return
+            }
+            overflow = nil
+            if let event = finishCapped(capped) { events.append(event) }
+            resumeOffset = offset + Int64(index)
+            lineStart = index
+        }
+        while let newline = Self.firstNewline(in: chunk, from: index) {
+            if pending.isEmpty {
+                let line = UnsafeBufferPointer(rebasing: chunk[lineStart..<newline])
+                if let event = consume(line: UnsafeRawBufferPointer(line), offset: offset + Int64(lineStart)) {
+                    events.append(event)
+                }
+            } else {
+                pending.append(contentsOf: chunk[lineStart..<newline])
+                let line = pending
+                pending = []
+                let lineOffset = pendingOffset
+                if let event = line.withUnsafeBytes({ consume(line: $0, offset: lineOffset) }) { events.append(event) }
+            }
+            index = newline + 1
+            lineStart = index
+            resumeOffset = offset + Int64(index)
+        }
+        guard lineStart < chunk.count else { return }
+        if pending.isEmpty { pendingOffset = offset + Int64(lineStart) }
+        pending.append(contentsOf: chunk[lineStart...])
+        if pending.count > entryCap {
+            var capped = CappedLine(cap: entryCap, offset: pendingOffset)
+            for byte in pending { _ = capped.feed(byte) }
+            overflow = capped
+            pending = []
+        }
+    }
+
+    private static func firstNewline(in chunk: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        var index = start
+        while index < chunk.count {
+            if chunk[index] == 0x0A { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    private mutating func finishCapped(_ capped: CappedLine) -> LogEvent? {
+        guard !capped.broken else {
+            unparsedCount += 1
+            return nil
+        }
+        return capped.stored.withUnsafeBufferPointer { parse($0, offset: capped.offset, truncated: capped.truncated) }
+    }
+}
+
+// MARK: - Objects to events
+
+extension JSONLogParser {
+    /// The keys PostgreSQL 15–18 write.
+    private enum Key: CaseIterable {
+        case timestamp, user, dbname, pid, remoteHost, remotePort, sessionID, lineNum, ps, sessionStart
+        case vxid, txid, errorSeverity, stateCode, message, detail, hint, internalQuery, internalPosition
+        case context, statement, cursorPosition, funcName, fileName, fileLineNum, applicationName
+        case backendType, leaderPID, queryID
+
+        var name: String {
+            switch self {
+            case .timestamp: "timestamp"
+            case .user: "user"
+            case .dbname: "dbname"
+            case .pid: "pid"
+            case .remoteHost: "remote_host"
+            case .remotePort: "remote_port"
+            case .sessionID: "session_id"
+            case .lineNum: "line_num"
+            case .ps: "ps"
+            case .sessionStart: "session_start"
+            case .vxid: "vxid"
+            case .txid: "txid"
+            case .errorSeverity: "error_severity"
+            case .stateCode: "state_code"
+            case .message: "message"
+            case .detail: "detail"
+            case .hint: "hint"
+            case .internalQuery: "internal_query"
+            case .internalPosition: "internal_position"
+            case .context: "context"
+            case .statement: "statement"
+            case .cursorPosition: "cursor_position"
+            case .funcName: "func_name"
+            case .fileName: "file_name"
+            case .fileLineNum: "file_line_num"
+            case .applicationName: "application_name"
+            case .backendType: "backend_type"
+            case .leaderPID: "leader_pid"
+            case .queryID: "query_id"
+            }
+        }
+
+        /// The keys grouped by length, so that a lookup compares a handful of byte strings at most.
+        static let byLength: [[(bytes: [UInt8], key: Key)]] = {
+            var table = [[(bytes: [UInt8], key: Key)]](repeating: [], count: 18)
+            for key in allCases { table[key.name.utf8.count].append((Array(key.name.utf8), key)) }
+            return table
+        }()
+
+        init?(_ name: UnsafeBufferPointer<UInt8>) {
+            guard name.count < 18 else { return nil }
+            for candidate in Self.byLength[name.count] {
+                let equal = candidate.bytes.withUnsafeBufferPointer { bytes in
+                    for index in 0..<bytes.count where bytes[index] != name[index] { return false }
+                    return true
+                }
+                if equal {
+                    self = candidate.key
+                    return
+                }
+            }
+            return nil
+        }
+    }
+
+    private mutating func parse(_ line: UnsafeBufferPointer<UInt8>, offset: Int64, truncated: Bool) -> LogEvent? {
+        decoder.sawInvalidUTF8 = false
+        var reader = JSONBytesReader(line)
+        var event = LogEvent()
+        var sawTimestamp = false
+        var timeZoneKnown = true
+        var funcName: String?
+        var fileName: String?
+        var fileLine: Int64?
+
+        reader.skipWhitespace()
+        guard reader.consume(0x7B) else { return unparsed() }
+        reader.skipWhitespace()
+        if !reader.consume(0x7D) {
+            while true {
+                reader.skipWhitespace()
+                guard let (keyRange, keyEscaped) = reader.stringToken() else { return unparsed() }
+                reader.skipWhitespace()
+                guard reader.consume(0x3A) else { return unparsed() }
+                reader.skipWhitespace()
+                let key: Key?
+                if keyEscaped {
+                    let name = reader.decode(keyRange, escaped: true, scratch: &scratch)
+                    key = name.utf8.withContiguousStorageIfAvailable { Key($0) } ?? nil
+                } else {
+                    key = Key(UnsafeBufferPointer(rebasing: line[keyRange]))
+                }
+                guard let key else {
+                    guard reader.skipValue(depth: 0) else { return unparsed() }
+                    switch reader.endOfMember() {
+                    case .more: continue
+                    case .end: break
+                    case .invalid: return unparsed()
+                    }
+                    break
+                }
+                switch key {
+                case .pid, .lineNum, .txid, .leaderPID, .queryID, .remotePort, .internalPosition,
+                     .cursorPosition, .fileLineNum:
+                    guard let number = reader.integerValue() else { return unparsed() }
+                    switch key {
+                    case .pid: event.pid = number.map { Int($0) }
+                    case .lineNum: event.sessionLine = number
+                    case .txid: event.xid = number.flatMap { $0 == 0 ? nil : $0 }
+                    case .leaderPID: event.leaderPID = number.map { Int($0) }
+                    case .queryID: event.queryID = number.flatMap { $0 == 0 ? nil : $0 }
+                    case .fileLineNum: fileLine = number
+                    default: break
+                    }
+                case .timestamp:
+                    // Converted from the bytes: PostgreSQL never escapes anything in a timestamp.
+                    guard let (range, escaped) = reader.stringToken() else { return unparsed() }
+                    let text = UnsafeBufferPointer(rebasing: line[range])
+                    if !escaped, PostgresLogTime.hasDateTimePrefix(text) {
+                        sawTimestamp = true
+                        event.timestamp = PostgresLogTime.rfc3339(text)
+                        timeZoneKnown = event.timestamp != nil
+                    }
+                default:
+                    guard let value = stringValue(&reader, key: key) else { return unparsed() }
+                    switch key {
+                    case .user: event.user = value
+                    case .dbname: event.database = value
+                    case .remoteHost: event.remoteHost = value
+                    case .sessionID: event.sessionID = value
+                    case .vxid: event.virtualXID = value
+                    case .errorSeverity:
+                        if let word = value {
+                            let english = LogSeverity.english(word) ?? word
+                            event.severity = english
+                            event.localizedSeverity = english == word ? nil : word
+                        }
+                    case .stateCode: event.sqlstate = value == "00000" ? nil : value
+                    case .message: event.message = value
+                    case .detail: event.detail = value
+                    case .hint: event.hint = value
+                    case .internalQuery: event.internalQuery = value
+                    case .context: event.context = value
+                    case .statement: event.statement = value
+                    case .funcName: funcName = value
+                    case .fileName: fileName = value
+                    case .applicationName: event.applicationName = value
+                    case .backendType: event.backendType = value
+                    default: break
+                    }
+                }
+                switch reader.endOfMember() {
+                case .more: continue
+                case .end: break
+                case .invalid: return unparsed()
+                }
+                break
+            }
+        }
+        reader.skipWhitespace()
+        guard reader.isAtEnd, sawTimestamp else { return unparsed() }
+        if let fileName, let fileLine {
+            event.location = funcName.map { "\($0), \(fileName):\(fileLine)" } ?? "\(fileName):\(fileLine)"
+        }
+        if !timeZoneKnown { unknownTimeZoneCount += 1 }
+        if reader.sawInvalidUTF8 || decoder.sawInvalidUTF8 { invalidUTF8Count += 1 }
+        if truncated {
+            event.truncated = true
+            truncatedCount += 1
+        }
+        event.source = LogEvent.Source(file: file, offset: offset)
+        lineCount += 1
+        return event
+    }
+
+    private mutating func unparsed() -> LogEvent? {
+        unparsedCount += 1
+        return nil
+    }
+
+    /// A string value (nil inside when empty or JSON `null`); nil when the value is not a string.
+    private mutating func stringValue(_ reader: inout JSONBytesReader, key: Key) -> String?? {
+        if reader.consumeLiteral("null") { return .some(nil) }
+        guard let (range, escaped) = reader.stringToken() else { return nil }
+        guard !range.isEmpty else { return .some(nil) }
+        if escaped { return .some(reader.decode(range, escaped: true, scratch: &scratch)) }
+        let body = UnsafeBufferPointer(rebasing: reader.bytes[range])
+        switch key {
+        case .user: return decoder.string(body, cache: .user)
+        case .dbname: return decoder.string(body, cache: .database)
+        case .remoteHost: return decoder.string(body, cache: .remoteHost)
+        case .sessionID: return decoder.string(body, cache: .sessionID)
+        case .errorSeverity: return decoder.string(body, cache: .severity)
+        case .stateCode: return decoder.string(body, cache: .sqlstate)
+        case .applicationName: return decoder.string(body, cache: .applicationName)
+        case .backendType: return decoder.string(body, cache: .backendType)
+        default: return decoder.string(body)
+        }
+    }
+}
+
+// MARK: - Oversized lines
+
+extension JSONLogParser {
+    /// A copy of an oversized line cut inside its string values, so that it is still a JSON object.
+    private struct CappedLine: Sendable {
+        let cap: Int
+        let offset: Int64
+        var stored: [UInt8] = []
+        var truncated = false
+        /// The cap fell outside any string (never so in PostgreSQL's output): the line is lost.
+        var broken = false
+        private var inString = false
+        private var escape = false
+        private var escapeStart = -1
+        private var previousEscapeStart = -1
+        private var stringStart = 0
+        private var dropping = false
+
+        init(cap: Int, offset: Int64) {
+            self.cap = cap
+            self.offset = offset
+        }
+
+        private var limit: Int { truncated ? cap : cap - min(64 * 1024, cap / 4) }
+
+        /// Takes the next byte; true when it was the line's newline.
+        mutating func feed(_ byte: UInt8) -> Bool {
+            if byte == 0x0A { return true }
+            if broken { return false }
+            if dropping {
+                drop(byte)
+                return false
+            }
+            if stored.count >= limit {
+                if inString {
+                    cut()
+                    drop(byte)
+                    return false
+                }
+                // Keys, numbers and punctuation are short: let them through up to a little past the cap.
+                if stored.count >= cap + 1024 {
+                    broken = true
+                    return false
+                }
+            }
+            stored.append(byte)
+            if inString {
+                if escape {
+                    escape = false
+                } else if byte == 0x5C {
+                    escape = true
+                    previousEscapeStart = escapeStart
+                    escapeStart = stored.count - 1
+                } else if byte == 0x22 {
+                    inString = false
+                }
+            } else if byte == 0x22 {
+                inString = true
+                stringStart = stored.count
+            }
+            return false
+        }
+
+        /// Skips the rest of a cut string value and closes it at its closing quote.
+        private mutating func drop(_ byte: UInt8) {
+            if escape {
+                escape = false
+            } else if byte == 0x5C {
+                escape = true
+            } else if byte == 0x22 {
+                stored.append(0x22)
+                dropping = false
+                inString = false
+            }
+        }
+
+        /// Cuts the current string value before any escape, surrogate pair or character it would split.
+        private mutating func cut() {
+            dropping = true
+            truncated = true
+            var lastEscape = escapeStart
+            if escape {
+                stored.removeLast()  // the backslash; `escape` stays set so the escaped byte is skipped
+                lastEscape = previousEscapeStart
+            } else if escapeStart >= stringStart, stored.count - escapeStart < 6,
+                      stored.count > escapeStart + 1, stored[escapeStart + 1] == 0x75 {
+                stored.removeSubrange(escapeStart...)  // a \u escape without all its hex digits
+                lastEscape = previousEscapeStart
+            }
+            // A high surrogate whose low half is gone would decode as U+FFFD.
+            if lastEscape >= stringStart, stored.count - lastEscape == 6, stored[lastEscape + 1] == 0x75,
+               stored[lastEscape + 2] | 0x20 == 0x64, [0x38, 0x39, 0x61, 0x62].contains(stored[lastEscape + 3] | 0x20) {
+                stored.removeSubrange(lastEscape...)
+            }
+            var lead = stored.count - 1
+            while lead >= stringStart, lead > stored.count - 4, stored[lead] & 0xC0 == 0x80 { lead -= 1 }
+            if lead >= stringStart, stored[lead] >= 0xC0 {
+                let length = stored[lead] >= 0xF0 ? 4 : stored[lead] >= 0xE0 ? 3 : 2
+                if stored.count - lead < length { stored.removeSubrange(lead...) }
+            }
+        }
+    }
+}
+
+// MARK: - JSON reader
+
+/// A small JSON reader over bytes: the flat objects of jsonlog on the hot path, and whole
+/// documents (auto_explain's JSON plans) as ``JSONValue``. Strict about the grammar: escapes must be
+/// valid, control characters must be escaped, numbers must be well formed.
+struct JSONBytesReader {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var position = 0
+    /// Set when a decoded string had bytes that are not UTF-8 (replaced by U+FFFD).
+    var sawInvalidUTF8 = false
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+    }
+
+    /// The document in `text` as a ``JSONValue``, or nil when it is not JSON.
+    static func value(of text: String) -> JSONValue? {
+        var text = text
+        return text.withUTF8 { bytes in
+            var reader = JSONBytesReader(bytes)
+            var scratch: [UInt8] = []
+            reader.skipWhitespace()
+            guard let value = reader.parseValue(depth: 0, scratch: &scratch) else { return nil }
+            reader.skipWhitespace()
+            return reader.isAtEnd ? value : nil
+        }
+    }
+
+    static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+    }
+
+    var isAtEnd: Bool { position == bytes.count }
+
+    mutating func skipWhitespace() {
+        while position < bytes.count, Self.isWhitespace(bytes[position]) { position += 1 }
+    }
+
+    /// Consumes `byte` if it is next.
+    mutating func consume(_ byte: UInt8) -> Bool {
+        guard position < bytes.count, bytes[position] == byte else { return false }
+        position += 1
+        return true
+    }
+
+    mutating func consumeLiteral(_ literal: StaticString) -> Bool {
+        let length = literal.utf8CodeUnitCount
+        guard bytes.count - position >= length else { return false }
+        for index in 0..<length where bytes[position + index] != literal.utf8Start[index] { return false }
+        position += length
+        return true
+    }
+
+    /// What follows an object member's value.
+    enum MemberEnd { case more, end, invalid }
+
+    /// After a member's value: whitespace, then `,` (another member follows) or `}` (the object ends).
+    mutating func endOfMember() -> MemberEnd {
+        skipWhitespace()
+        if consume(0x2C) { return .more }
+        return consume(0x7D) ? .end : .invalid
+    }
+
+    /// Reads a string; returns the range between the quotes and whether it holds escapes.
+    mutating func stringToken() -> (Range<Int>, Bool)? {
+        guard consume(0x22) else { return nil }
+        let start = position
+        var escaped = false
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == 0x22 {
+                defer { position += 1 }
+                return (start..<position, escaped)
+            }
+            if byte == 0x5C {
+                escaped = true
+                guard position + 1 < bytes.count else { return nil }
+                switch bytes[position + 1] {
+                case 0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74:
+                    position += 2
+                case 0x75:
+                    guard position + 5 < bytes.count,
+                          (2...5).allSatisfy({ Self.hexValue(bytes[position + $0]) != nil }) else { return nil }
+                    position += 6
+                default:
+                    return nil
+                }
+                continue
+            }
+            if byte < 0x20 { return nil }
+            position += 1
+        }
+        return nil
+    }
+
+    /// The text of a string token's body.
+    mutating func decode(_ range: Range<Int>, escaped: Bool, scratch: inout [UInt8]) -> String {
+        guard escaped else { return text(UnsafeBufferPointer(rebasing: bytes[range])) }
+        scratch.removeAll(keepingCapacity: true)
+        var index = range.lowerBound
+        while index < range.upperBound {
+            let byte = bytes[index]
+            guard byte == 0x5C else {
+                scratch.append(byte)
+                index += 1
+                continue
+            }
+            let kind = bytes[index + 1]
+            index += 2
+            switch kind {
+            case 0x62: scratch.append(0x08)
+            case 0x66: scratch.append(0x0C)
+            case 0x6E: scratch.append(0x0A)
+            case 0x72: scratch.append(0x0D)
+            case 0x74: scratch.append(0x09)
+            case 0x75:
+                var scalar = hex4(at: index)
+                index += 4
+                if (0xD800...0xDBFF).contains(scalar), index + 6 <= range.upperBound,
+                   bytes[index] == 0x5C, bytes[index + 1] == 0x75 {
+                    let low = hex4(at: index + 2)
+                    if (0xDC00...0xDFFF).contains(low) {
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        index += 6
+                    }
+                }
+                appendUTF8(Unicode.Scalar(scalar) ?? "\u{FFFD}", to: &scratch)
+            default: scratch.append(kind)  // " \ /
+            }
+        }
+        return scratch.withUnsafeBufferPointer { text($0) }
+    }
+
+    /// For a key whose value must be an integer: the integer, `.some(nil)` for `null`, nil otherwise.
+    mutating func integerValue() -> Int64?? {
+        if consumeLiteral("null") { return .some(nil) }
+        guard let range = numberToken() else { return nil }
+        return .some(FieldDecoder.integer(UnsafeBufferPointer(rebasing: bytes[range])))
+    }
+
+    /// Reads a number; returns its range.
+    mutating func numberToken() -> Range<Int>? {
+        let start = position
+        _ = consume(0x2D)
+        guard position < bytes.count else { return nil }
+        if bytes[position] == 0x30 {
+            position += 1
+        } else {
+            guard digits() > 0 else { return nil }
+        }
+        if consume(0x2E) { guard digits() > 0 else { return nil } }
+        if position < bytes.count, bytes[position] | 0x20 == 0x65 {
+            position += 1
+            if !consume(0x2B) { _ = consume(0x2D) }
+            guard digits() > 0 else { return nil }
+        }
+        return start..<position
+    }
+
+    /// Skips one value of any kind.
+    mutating func skipValue(depth: Int) -> Bool {
+        guard depth < 512, position < bytes.count else { return false }
+        switch bytes[position] {
+        case 0x22: return stringToken() != nil
+        case 0x7B, 0x5B:
+            let closing: UInt8 = bytes[position] == 0x7B ? 0x7D : 0x5D
+            position += 1
+            skipWhitespace()
+            if consume(closing) { return true }
+            while true {
+                skipWhitespace()
+                if closing == 0x7D {
+                    guard stringToken() != nil else { return false }
+                    skipWhitespace()
+                    guard consume(0x3A) else { return false }
+                    skipWhitespace()
+                }
+                guard skipValue(depth: depth + 1) else { return false }
+                skipWhitespace()
+                if consume(closing) { return true }
+                guard consume(0x2C) else { return false }
+            }
+        case 0x74: return consumeLiteral("true")
+        case 0x66: return consumeLiteral("false")
+        case 0x6E: return consumeLiteral("null")
+        default: return numberToken() != nil
+        }
+    }
+
+    /// Reads one value of any kind.
+    mutating func parseValue(depth: Int, scratch: inout [UInt8]) -> JSONValue? {
+        guard depth < 512, position < bytes.count else { return nil }
+        switch bytes[position] {
+        case 0x22:
+            guard let (range, escaped) = stringToken() else { return nil }
+            return .string(decode(range, escaped: escaped, scratch: &scratch))
+        case 0x7B:
+            position += 1
+            var object: [String: JSONValue] = [:]
+            skipWhitespace()
+            if consume(0x7D) { return .object(object) }
+            while true {
+                skipWhitespace()
+                guard let (range, escaped) = stringToken() else { return nil }
+                let key = decode(range, escaped: escaped, scratch: &scratch)
+                skipWhitespace()
+                guard consume(0x3A) else { return nil }
+                skipWhitespace()
+                guard let value = parseValue(depth: depth + 1, scratch: &scratch) else { return nil }
+                object[key] = value
+                skipWhitespace()
+                if consume(0x7D) { return .object(object) }
+                guard consume(0x2C) else { return nil }
+            }
+        case 0x5B:
+            position += 1
+            var array: [JSONValue] = []
+            skipWhitespace()
+            if consume(0x5D) { return .array(array) }
+            while true {
+                skipWhitespace()
+                guard let value = parseValue(depth: depth + 1, scratch: &scratch) else { return nil }
+                array.append(value)
+                skipWhitespace()
+                if consume(0x5D) { return .array(array) }
+                guard consume(0x2C) else { return nil }
+            }
+        case 0x74: return consumeLiteral("true") ? .bool(true) : nil
+        case 0x66: return consumeLiteral("false") ? .bool(false) : nil
+        case 0x6E: return consumeLiteral("null") ? .null : nil
+        default:
+            guard let range = numberToken() else { return nil }
+            let token = UnsafeBufferPointer(rebasing: bytes[range])
+            if let integer = FieldDecoder.integer(token) { return .integer(integer) }
+            return Double(String(decoding: token, as: UTF8.self)).map { .number($0) }
+        }
+    }
+
+    private mutating func digits() -> Int {
+        let start = position
+        while position < bytes.count, bytes[position] &- 0x30 < 10 { position += 1 }
+        return position - start
+    }
+
+    private mutating func text(_ body: UnsafeBufferPointer<UInt8>) -> String {
+        FieldDecoder.text(body, invalid: &sawInvalidUTF8)
+    }
+
+    private func hex4(at index: Int) -> UInt32 {
+        (0..<4).reduce(UInt32(0)) { $0 << 4 | UInt32(Self.hexValue(bytes[index + $1]) ?? 0) }
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: byte - 0x30
+        case 0x41...0x46: byte - 0x37
+        case 0x61...0x66: byte - 0x57
+        default: nil
+        }
+    }
+
+    private func appendUTF8(_ scalar: Unicode.Scalar, to output: inout [UInt8]) {
+        UTF8.encode(scalar) { output.append($0) }
+    }
+}
