@@ -51,7 +51,7 @@ IDLE=177
 HOT_SHAPES=300
 SHAPES=5000
 
-log() { printf 'run-snapshot-benchmark: %s\n' "$*" >&2; }
+log() { printf 'run-snapshot-benchmark: %s %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 BG_PIDS=()
@@ -97,6 +97,9 @@ else
   BIN="$(cd "${REPO}" && ENABLE_BENCHMARKS=1 swift build -c release --scratch-path "${SCRATCH}" ${BUILD_FLAGS[@]+"${BUILD_FLAGS[@]}"} --show-bin-path)/SnapshotBenchmark"
 fi
 [[ -x ${BIN} ]] || die "no binary at ${BIN}"
+# A binary just written sits dirty in the page cache, and smaps would count its mapped pages as
+# Private_Dirty until writeback; flush it so the memory figures classify them as file-backed clean.
+sync
 
 # ---------------------------------------------------------------- cluster --
 log "starting a PostgreSQL 17 cluster in ${PGAGENT_TEST_ROOT}"

@@ -54,8 +54,9 @@ def main():
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, v in rows[: args.top]:
         print(f"| {name} | " + " | ".join(str(v[k]) for k in FIELDS) + " |")
-    rest = {k: sum(v[k] for _, v in rows[args.top:]) for k in FIELDS}
-    print(f"| everything else ({len(rows) - args.top} mappings) | " + " | ".join(str(rest[k]) for k in FIELDS) + " |")
+    if len(rows) > args.top:
+        rest = {k: sum(v[k] for _, v in rows[args.top:]) for k in FIELDS}
+        print(f"| everything else ({len(rows) - args.top} mappings) | " + " | ".join(str(rest[k]) for k in FIELDS) + " |")
     total = {k: sum(v[k] for v in totals.values()) for k in FIELDS}
     print("| **total** | " + " | ".join(f"**{total[k]}**" for k in FIELDS) + " |")
     print()

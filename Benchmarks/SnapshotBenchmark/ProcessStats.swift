@@ -62,8 +62,20 @@ enum ProcessStats {
 
     /// Copies `/proc/self/smaps` (every mapping's Rss, Pss, Private/Shared, Anonymous) to `path`, for
     /// `Benchmarks/smaps-summary.py`. Called after the measured cycles, once the memory has been read.
+    /// A read loop: the kernel hands a /proc file out a page at a time, and Foundation's
+    /// `String(contentsOfFile:)` stops after the first read of a file whose size reads as 0.
     static func saveSmaps(to path: String) {
-        guard let text = try? String(contentsOfFile: "/proc/self/smaps", encoding: .utf8) else { return }
-        try? text.write(toFile: path, atomically: false, encoding: .utf8)
+        let input = open("/proc/self/smaps", O_RDONLY)
+        guard input >= 0 else { return }
+        defer { close(input) }
+        let output = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard output >= 0 else { return }
+        defer { close(output) }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
+            if count <= 0 { break }
+            _ = buffer.withUnsafeBytes { write(output, $0.baseAddress, count) }
+        }
     }
 }
