@@ -729,10 +729,10 @@ enum PostgresLogTime {
         func number(_ range: Range<Int>) -> Int {
             range.reduce(0) { $0 * 10 + Int(bytes[$1] - 0x30) }
         }
-        let days = daysFromCivil(year: number(0..<4), month: number(5..<7), day: number(8..<10))
+        let days = CivilCalendar.daysFromCivil(year: number(0..<4), month: number(5..<7), day: number(8..<10))
         let local = days * 86_400 + number(11..<13) * 3600 + number(14..<16) * 60 + number(17..<19)
         let utc = local - offset
-        let (year, month, day) = civilFromDays(utc >= 0 ? utc / 86_400 : (utc - 86_399) / 86_400)
+        let (year, month, day) = CivilCalendar.civilFromDays(utc >= 0 ? utc / 86_400 : (utc - 86_399) / 86_400)
         let secondOfDay = utc - (utc >= 0 ? utc / 86_400 : (utc - 86_399) / 86_400) * 86_400
         guard (0...9999).contains(year) else { return nil }
         let fields = [
@@ -780,25 +780,4 @@ enum PostgresLogTime {
         return offsets[String(decoding: zone, as: UTF8.self)]
     }
 
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-    private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let year = month <= 2 ? year - 1 : year
-        let era = (year >= 0 ? year : year - 399) / 400
-        let yearOfEra = year - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    private static func civilFromDays(_ days: Int) -> (Int, Int, Int) {
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-    }
 }

@@ -807,7 +807,7 @@ extension LogLinePrefix {
                 let local = Self.format(bytes: bytes, millisecond: millisecond).dropLast()
                 return ("\(local) \(zoneText)", zoneText)
             }
-            let days = daysFromCivil(year: number(0, 4), month: number(5, 2), day: number(8, 2))
+            let days = CivilCalendar.daysFromCivil(year: number(0, 4), month: number(5, 2), day: number(8, 2))
             let seconds = days * 86_400 + number(11, 2) * 3_600 + number(14, 2) * 60 + number(17, 2)
             return (format(epochSeconds: seconds - offsetMinutes * 60, millisecond: millisecond), zoneText)
         }
@@ -869,7 +869,7 @@ extension LogLinePrefix {
         private static func format(epochSeconds: Int, millisecond: Int) -> String {
             let days = epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400
             let secondOfDay = epochSeconds - days * 86_400
-            let (year, month, day) = civilFromDays(days)
+            let (year, month, day) = CivilCalendar.civilFromDays(days)
             guard (0...9_999).contains(year) else { return "" }
             let values = [
                 (year, 4, 0), (month, 2, 5), (day, 2, 8), (secondOfDay / 3_600, 2, 11),
@@ -888,27 +888,6 @@ extension LogLinePrefix {
             }
         }
 
-        // Howard Hinnant's algorithms for the proleptic Gregorian calendar.
-        private static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-            let y = month <= 2 ? year - 1 : year
-            let era = (y >= 0 ? y : y - 399) / 400
-            let yearOfEra = y - era * 400
-            let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-            let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-            return era * 146_097 + dayOfEra - 719_468
-        }
-
-        private static func civilFromDays(_ days: Int) -> (Int, Int, Int) {
-            let z = days + 719_468
-            let era = (z >= 0 ? z : z - 146_096) / 146_097
-            let dayOfEra = z - era * 146_097
-            let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-            let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-            let mp = (5 * dayOfYear + 2) / 153
-            let day = dayOfYear - (153 * mp + 2) / 5 + 1
-            let month = mp < 10 ? mp + 3 : mp - 9
-            return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-        }
     }
 }
 
