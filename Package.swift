@@ -41,10 +41,15 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        /// Log pipeline: prefix compiler, stderr/csvlog/jsonlog parsers, classifier (tailer to follow).
+        /// Log pipeline: tailer (rotation, checkpoints), prefix compiler, stderr/csvlog/jsonlog parsers,
+        /// classifier, the follower service.
         .target(
             name: "LogPipeline",
-            dependencies: ["AgentCore"],
+            dependencies: [
+                "AgentCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
         /// The executable: command line, composition root.
@@ -53,10 +58,12 @@ let package = Package(
             dependencies: [
                 "AgentCore",
                 "Collectors",
+                "LogPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
@@ -79,7 +86,11 @@ let package = Package(
         ),
         .testTarget(
             name: "LogPipelineTests",
-            dependencies: ["LogPipeline", "AgentCore", "TestSupport"],
+            dependencies: [
+                "LogPipeline", "AgentCore", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),

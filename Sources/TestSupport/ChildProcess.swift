@@ -47,3 +47,55 @@ package enum ChildProcess {
                       stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
     }
 }
+
+extension ChildProcess {
+    /// A child started with ``start(_:environment:stdout:stderr:)`` and not yet waited for.
+    package final class Running: Sendable {
+        /// Its process id.
+        package let pid: pid_t
+
+        init(pid: pid_t) { self.pid = pid }
+
+        /// Sends `signal`.
+        package func kill(_ signal: Int32) {
+            _ = Glibc.kill(pid, signal)
+        }
+
+        /// Waits for the exit: the exit code, or -signal when a signal ended it.
+        package func wait() -> Int32 {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 {
+                guard errno == EINTR else { return -1 }
+            }
+            return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -(status & 0x7f)
+        }
+
+        /// The exit status if the child has ended, without waiting; nil while it runs.
+        package func exited() -> Int32? {
+            var status: Int32 = 0
+            guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+            return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -(status & 0x7f)
+        }
+    }
+
+    /// Starts `arguments[0]` without waiting for it; its output goes to the given files (appended).
+    package static func start(_ arguments: [String], environment: [String: String]? = nil,
+                              stdout: String = "/dev/null", stderr: String = "/dev/null") throws -> Running {
+        var fileActions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&fileActions)
+        defer { posix_spawn_file_actions_destroy(&fileActions) }
+        posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&fileActions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_addopen(&fileActions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        var cArguments = arguments.map { strdup($0) } + [nil]
+        defer { cArguments.forEach { free($0) } }
+        let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        var cEnvironment = env.map { strdup($0) } + [nil]
+        defer { cEnvironment.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawnp(&pid, arguments[0], &fileActions, nil, &cArguments, &cEnvironment) == 0 else {
+            throw CocoaError(.executableLoad)
+        }
+        return Running(pid: pid)
+    }
+}

@@ -183,7 +183,7 @@ package final class StatementsCollector: Sendable {
             // into a merge join and cost four times as much).
             full = false
             var binds = PostgresBindings(capacity: 1)
-            try binds.append(Array(previous.fingerprints.values), context: .default)
+            binds.append(Array(previous.fingerprints.values), context: .default)
             query = PostgresQuery(unsafeSQL: """
                 SELECT \(columns.selectList), \(columns.fingerprint) AS fingerprint, NULL::float8 AS sample_time
                 FROM pg_stat_statements(false) s

@@ -57,6 +57,16 @@ package struct LogClassifier: Sendable {
                 classifyAuthenticationFailure(&event)
                 return
             }
+        } else if let message = event.message {
+            // A stderr prefix without %e carries no SQLSTATE: the English texts of the two codes above.
+            if event.severity == "ERROR", message.hasPrefix("deadlock detected") {
+                classifyDeadlock(&event)
+                return
+            }
+            if event.severity == "FATAL", message.contains(" authentication failed for user ") {
+                classifyAuthenticationFailure(&event)
+                return
+            }
         }
         if let message = event.message, classifyMessage(message, &event, masking: statementCarriesCredential) {
             return

@@ -4,6 +4,15 @@ import Foundation
 /// flushed to disk, renamed over the old one, and the directory flushed, so a crash leaves either the old
 /// or the new version, never a torn one.
 package struct StateFile<Value: Codable & Sendable>: Sendable {
+    /// Why a state file could not be written; it names the path, never the content.
+    package struct WriteError: Error, Sendable, CustomStringConvertible {
+        /// The file that could not be written.
+        package var path: String
+        /// The `errno` of the failing call.
+        package var errno: Int32
+        package var description: String { "cannot write state file \(path) (errno \(errno))" }
+    }
+
     /// Full path of the file.
     package let path: String
 
@@ -26,7 +35,7 @@ package struct StateFile<Value: Codable & Sendable>: Sendable {
                                                 attributes: [.posixPermissions: 0o750])
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
-        guard fd >= 0 else { throw CollectorError(code: .io, message: "cannot write state file \(temporary)") }
+        guard fd >= 0 else { throw WriteError(path: temporary, errno: errno) }
         var ok = data.withUnsafeBytes { buffer -> Bool in
             var offset = 0
             while offset < buffer.count {
@@ -39,8 +48,9 @@ package struct StateFile<Value: Codable & Sendable>: Sendable {
         ok = ok && fsync(fd) == 0
         close(fd)
         guard ok, rename(temporary, path) == 0 else {
+            let failure = errno
             unlink(temporary)
-            throw CollectorError(code: .io, message: "cannot write state file \(path)")
+            throw WriteError(path: path, errno: failure)
         }
         let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dirFD >= 0 { fsync(dirFD); close(dirFD) }

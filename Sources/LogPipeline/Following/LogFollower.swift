@@ -1,0 +1,73 @@
+import AgentCore
+package import Logging
+import ServiceLifecycle
+
+/// The long-running log pipeline of one source: tail, classify (and redact), hand batches to the sink.
+///
+/// Each turn polls the tailer for at most `budget` bytes, classifies what came out and commits it with its
+/// checkpoint; it polls again at once while the file has more, and after `pollInterval` when it has
+/// caught up. The next read waits for the previous commit, so a slow sink slows reading down rather than
+/// filling memory. It stops at graceful shutdown, after the batch in hand is committed.
+package struct LogFollower<Sink: LogBatchSink, C: Clock>: Service where C.Duration == Duration {
+    private let scanner: LogSourceScanner
+    private let options: LogTailer.Options
+    private let classifier: LogClassifier
+    private let sink: Sink
+    private let clock: C
+    private let pollInterval: Duration
+    private let budget: Int
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - scanner: the files to follow.
+    ///   - options: how to read them.
+    ///   - classifier: classification, correlation and redaction.
+    ///   - sink: where batches and checkpoints go.
+    ///   - clock: the clock for waiting and for the quiet period.
+    ///   - pollInterval: the pause after catching up with the file.
+    ///   - budget: the most bytes read per batch.
+    package init(scanner: LogSourceScanner, options: LogTailer.Options, classifier: LogClassifier, sink: Sink,
+                 clock: C, pollInterval: Duration = .milliseconds(250), budget: Int = 4 << 20, logger: Logger) {
+        self.scanner = scanner
+        self.options = options
+        self.classifier = classifier
+        self.sink = sink
+        self.clock = clock
+        self.pollInterval = pollInterval
+        self.budget = budget
+        self.logger = logger
+    }
+
+    package func run() async throws {
+        var tailer = LogTailer(scanner: scanner, options: options, checkpoint: try await sink.lastCheckpoint())
+        let origin = clock.now
+        var committed: LogCheckpoint?
+        var reported = LogTailer.Statistics()
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            let wasReading = tailer.currentPath != nil
+            var batch = tailer.poll(now: origin.duration(to: clock.now), budget: budget)
+            if !wasReading, let start = tailer.lastStart { logger.info("log tailing started", metadata: ["start": "\(start)"]) }
+            for index in batch.events.indices { classifier.classify(&batch.events[index]) }
+            if let checkpoint = batch.checkpoint, !batch.events.isEmpty || checkpoint != committed {
+                try await sink.commit(batch.events, checkpoint: checkpoint)
+                committed = checkpoint
+            }
+            report(tailer.statistics, since: &reported)
+            if batch.reachedEnd {
+                try? await clock.sleep(for: pollInterval)
+            }
+        }
+    }
+
+    /// Logs rotations, truncations and lost checkpoints as they happen.
+    private func report(_ statistics: LogTailer.Statistics, since reported: inout LogTailer.Statistics) {
+        if statistics.rotations != reported.rotations || statistics.truncations != reported.truncations
+            || statistics.lostCheckpoints != reported.lostCheckpoints {
+            logger.info("log source changed", metadata: [
+                "rotations": "\(statistics.rotations)", "truncations": "\(statistics.truncations)",
+                "copies_read": "\(statistics.copiesRead)", "lost_checkpoints": "\(statistics.lostCheckpoints)",
+            ])
+        }
+        reported = statistics
+    }
+}

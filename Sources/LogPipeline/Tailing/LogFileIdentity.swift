@@ -1,0 +1,58 @@
+/// Who a log file is, independent of its name: device and inode, plus a hash of its first bytes.
+///
+/// The inode alone is not enough: a file system reuses the inode of a deleted file at once, so a log that
+/// was deleted and re-created can come back with the same number and different content. The hash of the
+/// head tells them apart, and it also recognises a `copytruncate` copy (another inode, same head).
+package struct LogFileIdentity: Codable, Sendable, Hashable {
+    /// How many leading bytes the head hash covers at most.
+    package static let headCapacity = 1_024
+
+    /// The device the file lives on.
+    package var device: UInt64
+    /// The inode number.
+    package var inode: UInt64
+    /// How many leading bytes ``headHash`` covers (less than ``headCapacity`` while the file is young).
+    package var headLength: Int
+    /// FNV-1a of the first ``headLength`` bytes.
+    package var headHash: UInt64
+
+    package init(device: UInt64, inode: UInt64, headLength: Int, headHash: UInt64) {
+        self.device = device
+        self.inode = inode
+        self.headLength = headLength
+        self.headHash = headHash
+    }
+
+    /// Reads the identity of an open file.
+    package init?(of file: LogFileHandle) {
+        guard let status = file.status() else { return nil }
+        let head = file.bytes(at: 0, count: Self.headCapacity)
+        self.init(device: status.device, inode: status.inode, headLength: head.count,
+                  headHash: Self.hash(head))
+    }
+
+    /// Whether `file` starts with the same bytes this identity hashed (an empty head matches nothing, so
+    /// two empty files are never taken for one another by content).
+    package func headMatches(_ file: LogFileHandle) -> Bool {
+        guard headLength > 0 else { return false }
+        let head = file.bytes(at: 0, count: headLength)
+        return head.count == headLength && Self.hash(head) == headHash
+    }
+
+    /// Whether `file` is this file: the same inode with the same head, or (for a young file whose head
+    /// was shorter) the same inode whose first bytes still hash the same.
+    package func matches(_ file: LogFileHandle, status: FileStatus) -> Bool {
+        guard status.device == device, status.inode == inode else { return false }
+        return headLength == 0 || headMatches(file)
+    }
+
+    /// FNV-1a, 64 bits: stable across runs and platforms, which Swift's `Hasher` is not.
+    package static func hash(_ bytes: some Sequence<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        return hash
+    }
+}

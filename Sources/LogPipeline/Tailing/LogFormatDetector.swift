@@ -1,0 +1,66 @@
+package import AgentCore
+
+/// Works out a log file's format (and, for `logs parse` without `--prefix`, its `log_line_prefix`) from
+/// its name and first bytes.
+package enum LogFormatDetector {
+    /// Prefixes seen in the wild, tried in this order when none is given: PostgreSQL's default since 10,
+    /// Debian's, Amazon RDS's, pgBadger's recommendations, and a bracketed style.
+    package static let commonPrefixes = [
+        "%m [%p] %q%u@%d ",
+        "%m [%p] ",
+        "%t:%r:%u@%d:[%p]:",
+        "%t [%p]: [%l-1] %quser=%u,db=%d,app=%a,client=%h ",
+        "%t [%p]: [%l-1] %qdb=%d,user=%u,app=%a,client=%h ",
+        "%m [%p] %q[user=%u,db=%d,app=%a] ",
+        "%t [%p]: ",
+        "%m [%p]: [%l-1] ",
+    ]
+
+    /// The format of a file named `name` that starts with `head`: `.csv` and `.json` names decide; else
+    /// a first line that is a JSON object means jsonlog, one that starts with a timestamp, a zone and a
+    /// comma and has at least 11 commas means csvlog, anything else stderr.
+    package static func format(name: String, head: some Collection<UInt8>) -> AgentConfiguration.LogFormat {
+        if name.hasSuffix(".csv") { return .csvlog }
+        if name.hasSuffix(".json") { return .jsonlog }
+        let bytes = head.drop { $0 == 0 || $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") }
+        guard let first = bytes.first else { return .stderr }
+        if first == UInt8(ascii: "{") { return .jsonlog }
+        let line = bytes.prefix { $0 != UInt8(ascii: "\n") }
+        let commas = line.count { $0 == UInt8(ascii: ",") }
+        guard commas >= 11, line.count > 20 else { return .stderr }
+        // "2026-11-27 13:37:00.123 UTC,"
+        let text = Array(line.prefix(40))
+        let digitsAt = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+        guard digitsAt.allSatisfy({ text[$0] >= UInt8(ascii: "0") && text[$0] <= UInt8(ascii: "9") }),
+              text[4] == UInt8(ascii: "-"), text[10] == UInt8(ascii: " ") else { return .stderr }
+        guard let space = text[19...].firstIndex(of: UInt8(ascii: " ")),
+              let comma = text[space...].firstIndex(of: UInt8(ascii: ",")),
+              !text[(space + 1)..<comma].contains(UInt8(ascii: " ")) else { return .stderr }
+        return .csvlog
+    }
+
+    /// The prefix among `candidates` under which the most lines of `sample` parse (fewest unparsed lines
+    /// and unknown severities); nil when none parses more than half of them.
+    package static func prefix(for sample: [UInt8], candidates: [String] = commonPrefixes) -> LogLinePrefix? {
+        var best: (prefix: LogLinePrefix, bad: Int)?
+        var lines = 0
+        for text in candidates {
+            guard let prefix = try? LogLinePrefix(text) else { continue }
+            var parser = StderrLogParser(prefix: prefix, fileName: "")
+            _ = sample.withUnsafeBufferPointer { parser.consume(lines: $0, offset: 0) }
+            _ = parser.flushAll()
+            let bad = parser.statistics.unparsedLines + parser.statistics.unknownSeverityLines
+            lines = parser.statistics.lines
+            if best == nil || bad < best!.bad { best = (prefix, bad) }
+        }
+        guard let best, lines > 0, best.bad * 2 < lines else { return nil }
+        return best.prefix
+    }
+}
+
+extension LogLinePrefix {
+    /// PostgreSQL's default `log_line_prefix` since version 10.
+    package static let postgresDefault: LogLinePrefix = {
+        do { return try LogLinePrefix("%m [%p] ") } catch { preconditionFailure("the default prefix compiles") }
+    }()
+}

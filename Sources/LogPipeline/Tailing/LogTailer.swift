@@ -1,0 +1,377 @@
+package import AgentCore
+
+/// Follows a log source through rotations and turns its bytes into complete entries, with checkpoints
+/// that let a restart resume with nothing lost and nothing repeated.
+///
+/// It is a plain state machine: ``poll(now:budget:)`` reads what is new (at most `budget` bytes, so a
+/// slow consumer simply polls less often and reading pauses: that is the backpressure), notices
+/// rotations, and returns the entries it completed together with the checkpoint that covers them. The
+/// caller stores both atomically, then polls again. Time comes in as a monotonic `now`, so tests drive the
+/// quiet period without sleeping.
+///
+/// How files change under it:
+/// - **Rename** (the server's own rotation, logrotate without copytruncate): the open descriptor keeps
+///   the old file; once a newer file exists, the old one is read to its end, its open entries are
+///   completed, and the next file (the oldest newer one, so several rotations between two polls are all
+///   read) is read from its start.
+/// - **copytruncate**: the file shrinks below the read offset, or its first bytes change. What had not
+///   been read yet is read from the copy (a sibling whose first bytes match and which is long enough),
+///   then the file is read again from its start; the NUL run a writer without `O_APPEND` leaves is skipped.
+/// - **Deletion and re-creation, inode reuse**: a file is known by device, inode and a hash of its first
+///   bytes (``LogFileIdentity``), and on resume also by the 64 bytes before the saved offset; a file that
+///   fails these checks is read from its start.
+package struct LogTailer {
+    /// How to read.
+    package struct Options: Sendable {
+        /// The format; `.auto` detects it per file.
+        package var format: AgentConfiguration.LogFormat = .auto
+        /// The `log_line_prefix` of stderr files; nil detects it from the file's first lines, falling
+        /// back to PostgreSQL's default.
+        package var prefix: LogLinePrefix?
+        /// The longest entry kept whole; longer ones are cut and marked truncated.
+        package var maximumEntryBytes = 1 << 20
+        /// Bytes per read.
+        package var readSize = 256 << 10
+        /// After this long without new bytes, stderr entries still waiting for lines are complete.
+        package var quietPeriod: Duration = .seconds(1)
+        /// Without a checkpoint, start at the end of the current file (a new install does not ship the
+        /// history) rather than at its start.
+        package var startAtEnd = true
+
+        package init() {}
+    }
+
+    /// What happened so far.
+    package struct Statistics: Sendable, Equatable {
+        /// Files opened for reading.
+        package var filesOpened = 0
+        /// Moves to a newer file after a rename or a new file in the directory.
+        package var rotations = 0
+        /// Files found truncated or rewritten in place (copytruncate).
+        package var truncations = 0
+        /// Remainders read from a copytruncate copy.
+        package var copiesRead = 0
+        /// Resumes whose checkpointed file was gone: reading began at the current file's start.
+        package var lostCheckpoints = 0
+        /// Entries dropped because a previous run had already emitted them.
+        package var skippedDuplicates = 0
+        /// Failed reads.
+        package var readErrors = 0
+        /// Bytes read.
+        package var bytesRead: Int64 = 0
+        /// Parser counters over all files read.
+        package var parse = LogEntryParser.Statistics()
+
+        package init() {}
+    }
+
+    /// What one poll produced.
+    package struct Batch {
+        /// Entries completed, roughly in file order.
+        package var events: [LogEvent]
+        /// The checkpoint to store together with ``events``; nil when no file is being read.
+        package var checkpoint: LogCheckpoint?
+        /// True when everything written so far has been read (poll again after a pause); false when the
+        /// budget ran out (poll again soon).
+        package var reachedEnd: Bool
+    }
+
+    private struct Current {
+        var handle: LogFileHandle
+        var identity: LogFileIdentity
+        var parser: LogEntryParser
+        var readOffset: Int64
+        /// Source offsets at or after the resume offset of entries already emitted.
+        var emitted: Set<Int64>
+        var lastDataAt: Duration
+    }
+
+    /// Which files to read.
+    package let scanner: LogSourceScanner
+    /// How to read them.
+    package let options: Options
+    /// The counters so far.
+    package private(set) var statistics = Statistics()
+
+    private var current: Current?
+    private var resume: LogCheckpoint?
+    /// Files read to their end, newest last (bounded), so a rotation never leads back to one.
+    private var finished: [LogFileIdentity] = []
+    private var buffer: [UInt8]
+    private var finishedParse = LogEntryParser.Statistics()
+
+    /// A tailer for `scanner`'s files that resumes at `checkpoint` when given one.
+    package init(scanner: LogSourceScanner, options: Options, checkpoint: LogCheckpoint?) {
+        self.scanner = scanner
+        self.options = options
+        self.resume = checkpoint
+        self.buffer = [UInt8](repeating: 0, count: max(options.readSize, 4_096))
+    }
+
+    /// The file being read, if any.
+    package var currentPath: String? { current?.handle.path }
+
+    /// How the last start went: the file and offset reading began at, and why there.
+    package private(set) var lastStart: String?
+
+    /// Reads what is new, at most about `budget` bytes.
+    package mutating func poll(now: Duration, budget: Int = 4 << 20) -> Batch {
+        var events: [LogEvent] = []
+        if current == nil { openFirst(now: now) }
+        guard current != nil else { return Batch(events: [], checkpoint: resume, reachedEnd: true) }
+        // A file truncated and written again since the last poll must be noticed before reading on at the
+        // old offset, or the new content would be read from its middle.
+        _ = handleRewrite(now: now, into: &events)
+        var reachedEnd = false
+        var read = 0
+        while true {
+            let count = readChunk(now: now, into: &events)
+            if count > 0 {
+                read += count
+                if read >= budget { break }
+                continue
+            }
+            if count == 0, handleRewrite(now: now, into: &events) { continue }
+            if count == 0, switchToNewerFile(now: now, into: &events) { continue }
+            reachedEnd = true
+            break
+        }
+        if reachedEnd, current!.parser.hasOpenEntries, now - current!.lastDataAt >= options.quietPeriod {
+            emit(current!.parser.completeIdleEntries(), into: &events)
+        }
+        var parse = finishedParse
+        let stats = current!.parser.statistics
+        parse.lines += stats.lines
+        parse.entries += stats.entries
+        parse.unparsed += stats.unparsed
+        parse.truncated += stats.truncated
+        statistics.parse = parse
+        return Batch(events: events, checkpoint: checkpoint(), reachedEnd: reachedEnd)
+    }
+
+    // MARK: - Reading
+
+    /// Reads one chunk into the parser: the byte count, 0 at the end of the file, -1 on an error.
+    private mutating func readChunk(now: Duration, into events: inout [LogEvent]) -> Int {
+        let handle = current!.handle
+        let offset = current!.readOffset
+        let count = buffer.withUnsafeMutableBytes { handle.read(into: $0, at: offset) }
+        guard let count else {
+            statistics.readErrors += 1
+            return -1
+        }
+        guard count > 0 else { return 0 }
+        current!.readOffset += Int64(count)
+        current!.lastDataAt = now
+        statistics.bytesRead += Int64(count)
+        let chunk = buffer
+        let produced = chunk.withUnsafeBufferPointer {
+            current!.parser.consume(UnsafeBufferPointer(rebasing: $0[..<count]), offset: offset)
+        }
+        emit(produced, into: &events)
+        return count
+    }
+
+    /// Adds entries of the current file that a previous run has not emitted yet.
+    private mutating func emit(_ produced: [LogEvent], into events: inout [LogEvent]) {
+        for event in produced {
+            let offset = event.source?.offset ?? -1
+            if current!.emitted.insert(offset).inserted {
+                events.append(event)
+            } else {
+                statistics.skippedDuplicates += 1
+            }
+        }
+    }
+
+    /// The checkpoint after what has been emitted so far.
+    private mutating func checkpoint() -> LogCheckpoint {
+        let offset = current!.parser.resumeOffset
+        if !current!.emitted.isEmpty { current!.emitted = current!.emitted.filter { $0 >= offset } }
+        let length = Int(min(Int64(LogCheckpoint.precedingCapacity), offset))
+        let preceding = current!.handle.bytes(at: offset - Int64(length), count: length)
+        return LogCheckpoint(path: current!.handle.path, identity: current!.identity, offset: offset,
+                             precedingHash: LogFileIdentity.hash(preceding), precedingLength: preceding.count,
+                             emittedOffsets: current!.emitted.sorted())
+    }
+
+    // MARK: - Opening
+
+    private mutating func openFirst(now: Duration) {
+        let candidates = scanner.candidates(includeRotated: resume != nil)
+        guard !candidates.isEmpty else { return }
+        if let saved = resume {
+            resume = nil
+            if let (handle, offset) = locate(saved, among: candidates) {
+                open(handle, at: offset, emitted: Set(saved.emittedOffsets), now: now)
+                lastStart = "resumed \(handle.path) at \(offset) (checkpoint \(saved.path) at \(saved.offset), "
+                    + "\(saved.emittedOffsets.count) entries after it already emitted)"
+                return
+            }
+            statistics.lostCheckpoints += 1
+            lastStart = "checkpointed file \(saved.path) not found: reading the current file from its start"
+            if let start = scanner.current(among: scanner.candidates()), let handle = LogFileHandle(path: start.path) {
+                open(handle, at: 0, emitted: [], now: now)
+            }
+            return
+        }
+        guard let start = scanner.current(among: candidates), let handle = LogFileHandle(path: start.path) else { return }
+        let offset = options.startAtEnd ? Self.lastLineEnd(of: handle) : 0
+        open(handle, at: offset, emitted: [], now: now)
+        lastStart = "no checkpoint: reading \(handle.path) from \(offset)"
+    }
+
+    /// The checkpointed file and where to resume in it: the same inode with the same first bytes, else a
+    /// copy with the same first bytes that is long enough (copytruncate while the agent was down).
+    private func locate(_ saved: LogCheckpoint, among candidates: [LogSourceScanner.Candidate]) -> (LogFileHandle, Int64)? {
+        let identity = saved.identity
+        for candidate in candidates
+        where candidate.status.device == identity.device && candidate.status.inode == identity.inode {
+            guard let handle = LogFileHandle(path: candidate.path), identity.matches(handle, status: candidate.status) else { continue }
+            let intact = candidate.status.size >= saved.offset && saved.precedingBytesMatch(handle)
+            return (handle, intact ? saved.offset : 0)
+        }
+        guard identity.headLength > 0 else { return nil }
+        for candidate in candidates.reversed() where candidate.status.size >= saved.offset {
+            guard let handle = LogFileHandle(path: candidate.path), identity.headMatches(handle),
+                  saved.precedingBytesMatch(handle) else { continue }
+            return (handle, saved.offset)
+        }
+        return nil
+    }
+
+    private mutating func open(_ handle: LogFileHandle, at offset: Int64, emitted: Set<Int64>, now: Duration) {
+        let identity = LogFileIdentity(of: handle)
+            ?? LogFileIdentity(device: 0, inode: 0, headLength: 0, headHash: LogFileIdentity.hash([]))
+        current = Current(handle: handle, identity: identity, parser: makeParser(for: handle), readOffset: offset,
+                          emitted: emitted, lastDataAt: now)
+        statistics.filesOpened += 1
+    }
+
+    private func makeParser(for handle: LogFileHandle) -> LogEntryParser {
+        let name = handle.path
+        var format = options.format
+        var prefix = options.prefix
+        if format == .auto { format = LogFormatDetector.format(name: name, head: handle.bytes(at: 0, count: 4_096)) }
+        if format == .stderr, prefix == nil {
+            prefix = LogFormatDetector.prefix(for: handle.bytes(at: 0, count: 64 << 10))
+        }
+        return LogEntryParser(format: format, prefix: prefix, fileName: name,
+                              maximumEntryBytes: options.maximumEntryBytes)
+    }
+
+    /// The end of the last complete line (where a tailer that skips the history starts).
+    private static func lastLineEnd(of handle: LogFileHandle) -> Int64 {
+        guard let size = handle.status()?.size, size > 0 else { return 0 }
+        var end = size
+        while end > 0 {
+            let start = max(0, end - 65_536)
+            let bytes = handle.bytes(at: start, count: Int(end - start))
+            if let newline = bytes.lastIndex(of: 0x0A) { return start + Int64(newline) + 1 }
+            end = start
+        }
+        return 0
+    }
+
+    // MARK: - Rotation
+
+    /// At the end of the file: was it truncated or rewritten in place? Then read what the copy holds,
+    /// complete its entries and start over at 0.
+    private mutating func handleRewrite(now: Duration, into events: inout [LogEvent]) -> Bool {
+        let handle = current!.handle
+        guard let status = handle.status() else { return false }
+        let identity = current!.identity
+        let shrunk = status.size < current!.readOffset
+        let rewritten = !shrunk && identity.headLength > 0 && !identity.headMatches(handle)
+        guard shrunk || rewritten else {
+            if identity.headLength < LogFileIdentity.headCapacity, status.size > Int64(identity.headLength),
+               let grown = LogFileIdentity(of: handle) {
+                current!.identity = grown
+            }
+            return false
+        }
+        statistics.truncations += 1
+        if let copy = findCopy(of: identity, readUpTo: current!.readOffset, excluding: status) {
+            statistics.copiesRead += 1
+            var offset = current!.readOffset
+            while true {
+                let count = buffer.withUnsafeMutableBytes { copy.read(into: $0, at: offset) } ?? 0
+                guard count > 0 else { break }
+                let bytes = buffer
+                let produced = bytes.withUnsafeBufferPointer {
+                    current!.parser.consume(UnsafeBufferPointer(rebasing: $0[..<count]), offset: offset)
+                }
+                emit(produced, into: &events)
+                offset += Int64(count)
+            }
+            if let copied = LogFileIdentity(of: copy) { remember(copied) }
+        }
+        finishCurrent(into: &events)
+        open(handle, at: 0, emitted: [], now: now)
+        return true
+    }
+
+    /// A sibling with the same first bytes, at least `offset` long: the copy copytruncate made.
+    private func findCopy(of identity: LogFileIdentity, readUpTo offset: Int64, excluding status: FileStatus) -> LogFileHandle? {
+        guard identity.headLength > 0 else { return nil }
+        for candidate in scanner.candidates(includeRotated: true).reversed()
+        where !candidate.status.isSameFile(as: status) && candidate.status.size >= offset {
+            if let handle = LogFileHandle(path: candidate.path), identity.headMatches(handle) { return handle }
+        }
+        return nil
+    }
+
+    /// At the end of the file: does a newer file exist? Then this one is complete: read its last bytes,
+    /// complete its entries and move to the oldest newer file.
+    private mutating func switchToNewerFile(now: Duration, into events: inout [LogEvent]) -> Bool {
+        let handle = current!.handle
+        guard let status = handle.status() else { return false }
+        if let configured = scanner.configuredFile {
+            // The cheap check first: a single file is rotated only when its name leads to another file.
+            guard let named = FileStatus(path: configured), !named.isSameFile(as: status) else { return false }
+        }
+        let candidates = scanner.candidates(includeRotated: scanner.configuredFile != nil)
+        let target: LogSourceScanner.Candidate?
+        if let configured = scanner.configuredFile {
+            // A single file: rotated when its name now leads to another file.
+            target = candidates.first { $0.path == configured }
+        } else {
+            target = scanner.current(among: candidates)
+        }
+        guard let target, !target.status.isSameFile(as: status) else { return false }
+        // Whatever was written before the switch.
+        while readChunk(now: now, into: &events) > 0 {}
+        let lastModified = handle.status()?.modified ?? status.modified
+        // The oldest newer file first: several rotations between two polls are all read, in order.
+        let next = candidates.first { candidate in
+            !candidate.status.isSameFile(as: status) && candidate.status.modified >= lastModified
+                && !isFinished(candidate)
+        } ?? target
+        guard let nextHandle = LogFileHandle(path: next.path) else { return false }
+        finishCurrent(into: &events)
+        statistics.rotations += 1
+        open(nextHandle, at: 0, emitted: [], now: now)
+        return true
+    }
+
+    private mutating func finishCurrent(into events: inout [LogEvent]) {
+        emit(current!.parser.finish(), into: &events)
+        let stats = current!.parser.statistics
+        finishedParse.lines += stats.lines
+        finishedParse.entries += stats.entries
+        finishedParse.unparsed += stats.unparsed
+        finishedParse.truncated += stats.truncated
+        remember(current!.identity)
+    }
+
+    private mutating func remember(_ identity: LogFileIdentity) {
+        finished.append(identity)
+        if finished.count > 64 { finished.removeFirst(finished.count - 64) }
+    }
+
+    private func isFinished(_ candidate: LogSourceScanner.Candidate) -> Bool {
+        let matching = finished.filter { $0.device == candidate.status.device && $0.inode == candidate.status.inode }
+        guard !matching.isEmpty, let handle = LogFileHandle(path: candidate.path) else { return false }
+        return matching.contains { $0.matches(handle, status: candidate.status) }
+    }
+}

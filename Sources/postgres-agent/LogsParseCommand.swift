@@ -1,0 +1,110 @@
+import AgentCore
+import ArgumentParser
+import Foundation
+import LogPipeline
+
+/// `postgres-agent logs parse FILE…`: parses log files offline, one JSON event per line on stdout and a
+/// summary on stderr.
+struct LogsParseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parse",
+        abstract: "Parse PostgreSQL log files: one JSON event per line on stdout, a summary on stderr."
+    )
+
+    @OptionGroup var formatOptions: LogFormatOptions
+
+    @Argument(help: "Log files (stderr, csvlog or jsonlog).")
+    var files: [String]
+
+    /// Counters over all files, for the summary.
+    struct Summary {
+        var statistics = LogEntryParser.Statistics()
+        var classes: [String: Int] = [:]
+    }
+
+    func run() async throws {
+        let format = try formatOptions.logFormat()
+        let prefix = try formatOptions.compiledPrefix()
+        let classifier = try formatOptions.classifier()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var total = Summary()
+        var failed = false
+        for file in files {
+            guard let handle = LogFileHandle(path: file) else {
+                Self.printError("\(file): cannot open: \(String(cString: strerror(errno)))")
+                failed = true
+                continue
+            }
+            var summary = Summary()
+            try parse(handle, format: format, prefix: prefix, classifier: classifier, encoder: encoder, summary: &summary)
+            total.statistics.lines += summary.statistics.lines
+            total.statistics.entries += summary.statistics.entries
+            total.statistics.unparsed += summary.statistics.unparsed
+            total.statistics.truncated += summary.statistics.truncated
+            total.classes.merge(summary.classes, uniquingKeysWith: +)
+        }
+        Self.printError(Self.describe(total, label: "total"))
+        if failed { throw ExitCode(66) }
+    }
+
+    private func parse(_ handle: LogFileHandle, format: AgentConfiguration.LogFormat, prefix: LogLinePrefix?,
+                       classifier: LogClassifier, encoder: JSONEncoder, summary: inout Summary) throws {
+        var fileFormat = format
+        if fileFormat == .auto {
+            fileFormat = LogFormatDetector.format(name: handle.path, head: handle.bytes(at: 0, count: 4_096))
+        }
+        var filePrefix = prefix
+        if fileFormat == .stderr, filePrefix == nil {
+            filePrefix = LogFormatDetector.prefix(for: handle.bytes(at: 0, count: 64 << 10))
+            if filePrefix == nil {
+                Self.printError("\(handle.path): no common log_line_prefix fits; using '%m [%p] ' (pass --prefix)")
+            }
+        }
+        var parser = LogEntryParser(format: fileFormat, prefix: filePrefix, fileName: handle.path,
+                                    maximumEntryBytes: 1 << 20)
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var offset: Int64 = 0
+        let output = FileHandle.standardOutput
+        while true {
+            let count = buffer.withUnsafeMutableBytes { handle.read(into: $0, at: offset) }
+            guard let count else { throw ValidationError("\(handle.path): read error: \(String(cString: strerror(errno)))") }
+            guard count > 0 else { break }
+            var events = buffer.withUnsafeBufferPointer {
+                parser.consume(UnsafeBufferPointer(rebasing: $0[..<count]), offset: offset)
+            }
+            offset += Int64(count)
+            try write(&events, classifier: classifier, encoder: encoder, to: output, summary: &summary)
+        }
+        var last = parser.finish()
+        try write(&last, classifier: classifier, encoder: encoder, to: output, summary: &summary)
+        summary.statistics = parser.statistics
+        let prefixText = fileFormat == .stderr ? " (prefix '\((filePrefix ?? LogLinePrefix.postgresDefault).text)')" : ""
+        Self.printError(Self.describe(summary, label: "\(handle.path): \(fileFormat.rawValue)\(prefixText)"))
+    }
+
+    private func write(_ events: inout [LogEvent], classifier: LogClassifier, encoder: JSONEncoder,
+                       to output: FileHandle, summary: inout Summary) throws {
+        guard !events.isEmpty else { return }
+        events.sort { ($0.source?.offset ?? 0) < ($1.source?.offset ?? 0) }
+        var data = Data()
+        for index in events.indices {
+            classifier.classify(&events[index])
+            summary.classes[events[index].event ?? "other", default: 0] += 1
+            data.append(try encoder.encode(events[index]))
+            data.append(0x0A)
+        }
+        output.write(data)
+    }
+
+    static func describe(_ summary: Summary, label: String) -> String {
+        let classes = summary.classes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let stats = summary.statistics
+        return "\(label): \(stats.lines) lines, \(stats.entries) entries, \(stats.unparsed) unparsed, "
+            + "\(stats.truncated) truncated" + (classes.isEmpty ? "" : "; \(classes)")
+    }
+
+    static func printError(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
