@@ -18,7 +18,7 @@ enum Harness {
     }()
 
     /// The clusters every collector test runs against: PG 14 through 18, pg_stat_statements preloaded.
-    static let preloaded: [TestClusters.Cluster] = TestClusters.preloaded
+    static let preloaded: [TestClusters.Cluster] = clusters.clusters.filter(\.preload).sorted { $0.major < $1.major }
 
     static func cluster(named name: String) -> TestClusters.Cluster {
         guard let cluster = clusters.clusters.first(where: { $0.name == name }) else {
