@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         /// Configuration model and loading, payload types, errors, the SQL lexer and redactor.
@@ -52,6 +53,18 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        /// The system's zlib (Debian's zlib1g-dev), for gzip.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        /// Delivery: the SQLite spool (GRDB over Debian's libsqlite3), gzip, the circuit breaker and backoff.
+        .target(
+            name: "Delivery",
+            dependencies: [
+                "AgentCore", "LogPipeline", "CZlib",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         /// The executable: command line, composition root.
         .executableTarget(
             name: "postgres-agent",
@@ -59,6 +72,7 @@ let package = Package(
                 "AgentCore",
                 "Collectors",
                 "LogPipeline",
+                "Delivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -95,9 +109,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "DeliveryTests",
+            dependencies: ["Delivery", "AgentCore", "LogPipeline", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Collectors", "AgentCore", "LogPipeline", "TestSupport",
+                "Collectors", "AgentCore", "LogPipeline", "Delivery", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -110,5 +129,7 @@ let package = Package(
 /// The snapshot-cycle benchmark (Benchmarks/run-snapshot-benchmark.sh): built only with ENABLE_BENCHMARKS set,
 /// so the normal build and test runs never compile it.
 if Context.environment["ENABLE_BENCHMARKS"] != nil {
+    package.targets.append(.executableTarget(name: "SpoolBenchmark", dependencies: ["Delivery"], path: "Benchmarks/SpoolBenchmark", swiftSettings: strictSettings))
+    package.targets.append(.executableTarget(name: "LogParseBenchmark", dependencies: ["LogPipeline", "AgentCore"], path: "Benchmarks/LogParseBenchmark", swiftSettings: strictSettings))
     package.targets.append(.executableTarget(name: "SnapshotBenchmark", dependencies: ["Collectors", "AgentCore", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")], path: "Benchmarks/SnapshotBenchmark", swiftSettings: strictSettings))
 }

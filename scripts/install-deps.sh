@@ -4,6 +4,9 @@ set -euo pipefail
 need=()
 command -v python3 >/dev/null || need+=(python3)
 command -v unzip >/dev/null || need+=(unzip)
+# The spool links Debian's SQLite (through GRDB) and zlib (gzip).
+[ -e /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
+[ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "missing Debian packages: ${need[*]} (install them, or run as root)" >&2

@@ -19,30 +19,9 @@ package enum ChildProcess {
         defer { try? FileManager.default.removeItem(at: directory) }
         let outPath = directory.appendingPathComponent("out").path
         let errPath = directory.appendingPathComponent("err").path
-
-        var fileActions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&fileActions)
-        defer { posix_spawn_file_actions_destroy(&fileActions) }
-        posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&fileActions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&fileActions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-
-        var cArguments = arguments.map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
-        var cEnvironment = env.map { strdup($0) } + [nil]
-        defer { cEnvironment.forEach { free($0) } }
-
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, arguments[0], &fileActions, nil, &cArguments, &cEnvironment) == 0 else {
-            throw CocoaError(.executableLoad)
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw CocoaError(.executableLoad) }
-        }
-        let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
-        return Result(status: code,
+        let child = try start(arguments, environment: environment, stdout: outPath, stderr: errPath, searchPath: false)
+        let status = child.wait()
+        return Result(status: status,
                       stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
                       stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
     }
@@ -78,9 +57,11 @@ extension ChildProcess {
         }
     }
 
-    /// Starts `arguments[0]` without waiting for it; its output goes to the given files (appended).
+    /// Starts `arguments[0]` (looked up in PATH with `searchPath`) without waiting for it; its output goes
+    /// to the given files (appended).
     package static func start(_ arguments: [String], environment: [String: String]? = nil,
-                              stdout: String = "/dev/null", stderr: String = "/dev/null") throws -> Running {
+                              stdout: String = "/dev/null", stderr: String = "/dev/null",
+                              searchPath: Bool = true) throws -> Running {
         var fileActions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&fileActions)
         defer { posix_spawn_file_actions_destroy(&fileActions) }
@@ -93,7 +74,10 @@ extension ChildProcess {
         var cEnvironment = env.map { strdup($0) } + [nil]
         defer { cEnvironment.forEach { free($0) } }
         var pid: pid_t = 0
-        guard posix_spawnp(&pid, arguments[0], &fileActions, nil, &cArguments, &cEnvironment) == 0 else {
+        let spawned = searchPath
+            ? posix_spawnp(&pid, arguments[0], &fileActions, nil, &cArguments, &cEnvironment)
+            : posix_spawn(&pid, arguments[0], &fileActions, nil, &cArguments, &cEnvironment)
+        guard spawned == 0 else {
             throw CocoaError(.executableLoad)
         }
         return Running(pid: pid)

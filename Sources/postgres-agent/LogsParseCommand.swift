@@ -26,8 +26,6 @@ struct LogsParseCommand: AsyncParsableCommand {
         let format = try formatOptions.logFormat()
         let prefix = try formatOptions.compiledPrefix()
         let classifier = try formatOptions.classifier()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var total = Summary()
         var failed = false
         for file in files {
@@ -37,7 +35,7 @@ struct LogsParseCommand: AsyncParsableCommand {
                 continue
             }
             var summary = Summary()
-            try parse(handle, format: format, prefix: prefix, classifier: classifier, encoder: encoder, summary: &summary)
+            try parse(handle, format: format, prefix: prefix, classifier: classifier, summary: &summary)
             total.statistics.lines += summary.statistics.lines
             total.statistics.entries += summary.statistics.entries
             total.statistics.unparsed += summary.statistics.unparsed
@@ -49,7 +47,7 @@ struct LogsParseCommand: AsyncParsableCommand {
     }
 
     private func parse(_ handle: LogFileHandle, format: AgentConfiguration.LogFormat, prefix: LogLinePrefix?,
-                       classifier: LogClassifier, encoder: JSONEncoder, summary: inout Summary) throws {
+                       classifier: LogClassifier, summary: inout Summary) throws {
         var fileFormat = format
         if fileFormat == .auto {
             fileFormat = LogFormatDetector.format(name: handle.path, head: handle.bytes(at: 0, count: 4_096))
@@ -74,27 +72,27 @@ struct LogsParseCommand: AsyncParsableCommand {
                 parser.consume(UnsafeBufferPointer(rebasing: $0[..<count]), offset: offset)
             }
             offset += Int64(count)
-            try write(&events, classifier: classifier, encoder: encoder, to: output, summary: &summary)
+            try write(&events, classifier: classifier, to: output, summary: &summary)
         }
         var last = parser.finish()
-        try write(&last, classifier: classifier, encoder: encoder, to: output, summary: &summary)
+        try write(&last, classifier: classifier, to: output, summary: &summary)
         summary.statistics = parser.statistics
         let prefixText = fileFormat == .stderr ? " (prefix '\((filePrefix ?? LogLinePrefix.postgresDefault).text)')" : ""
         Self.printError(Self.describe(summary, label: "\(handle.path): \(fileFormat.rawValue)\(prefixText)"))
     }
 
-    private func write(_ events: inout [LogEvent], classifier: LogClassifier, encoder: JSONEncoder,
+    private func write(_ events: inout [LogEvent], classifier: LogClassifier,
                        to output: FileHandle, summary: inout Summary) throws {
         guard !events.isEmpty else { return }
         events.sort { ($0.source?.offset ?? 0) < ($1.source?.offset ?? 0) }
-        var data = Data()
+        var json = JSONWriter(capacity: 512 * events.count)
         for index in events.indices {
             classifier.classify(&events[index])
             summary.classes[events[index].event ?? "other", default: 0] += 1
-            data.append(try encoder.encode(events[index]))
-            data.append(0x0A)
+            events[index].write(to: &json)
+            json.raw([0x0A])
         }
-        output.write(data)
+        output.write(Data(json.bytes))
     }
 
     static func describe(_ summary: Summary, label: String) -> String {

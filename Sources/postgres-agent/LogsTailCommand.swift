@@ -1,14 +1,17 @@
 import AgentCore
 import ArgumentParser
+import Delivery
 import Foundation
 import Logging
 import LogPipeline
 import ServiceLifecycle
 import UnixSignals
 
-/// `postgres-agent logs tail PATH --output FILE --state-dir DIR`: follows a log source through rotations
-/// and restarts, appending one JSON event per line to a file, exactly once (the checkpoint in the state
-/// directory records how much of the output it covers). Stops on SIGTERM or SIGINT.
+/// `postgres-agent logs tail PATH (--output FILE --state-dir DIR | --spool FILE)`: follows a log source
+/// through rotations and restarts and hands every entry on exactly once: appended as a JSON line to a
+/// file (the checkpoint in the state directory records how much of the output it covers), or as `logs`
+/// payloads into a spool, each committed with its checkpoint in one transaction. Stops on SIGTERM or
+/// SIGINT.
 struct LogsTailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tail",
@@ -17,11 +20,14 @@ struct LogsTailCommand: AsyncParsableCommand {
 
     @OptionGroup var formatOptions: LogFormatOptions
 
-    @Option(help: "The file the events are appended to.")
-    var output: String
+    @Option(help: "The file the events are appended to, one JSON object per line.")
+    var output: String?
 
-    @Option(help: "Where the checkpoint is kept.")
-    var stateDir: String
+    @Option(help: "Where the checkpoint of --output is kept.")
+    var stateDir: String?
+
+    @Option(help: "Instead of --output: the spool (SQLite) the events go into as logs payloads.")
+    var spool: String?
 
     @Flag(help: "Without a checkpoint, read the current file from its start (default: from its end).")
     var fromStart = false
@@ -36,6 +42,9 @@ struct LogsTailCommand: AsyncParsableCommand {
     var path: String
 
     func validate() throws {
+        guard (output != nil && stateDir != nil && spool == nil) || (output == nil && stateDir == nil && spool != nil) else {
+            throw ValidationError("give either --output and --state-dir, or --spool")
+        }
         guard pollIntervalMs > 0, quietPeriodMs > 0 else {
             throw ValidationError("--poll-interval-ms and --quiet-period-ms must be positive")
         }
@@ -48,17 +57,26 @@ struct LogsTailCommand: AsyncParsableCommand {
         options.startAtEnd = !fromStart
         options.quietPeriod = .milliseconds(quietPeriodMs)
         let logger = AgentEnvironment.bootstrapLogging(level: .info)
-        let sink: JSONLinesLogSink
+        let scanner = LogSourceScanner(path: path, format: options.format)
+        let classifier = try formatOptions.classifier()
+        let follower: any Service
         do {
-            sink = try JSONLinesLogSink(outputPath: output, stateDirectory: stateDir)
+            if let spool {
+                let environment = AgentEnvironment.current()
+                let store = try Spool(path: spool, limits: .init(maxBytes: 100 << 20))
+                let agent = AgentInfo(version: AgentVersion.current, hostname: environment.hostname, instance: "default")
+                let sink = SpoolLogSink(spool: store, source: "default:\(path)", project: "logs-tail", agent: agent)
+                follower = LogFollower(scanner: scanner, options: options, classifier: classifier, sink: sink,
+                                       clock: ContinuousClock(), pollInterval: .milliseconds(pollIntervalMs), logger: logger)
+            } else {
+                let sink = try JSONLinesLogSink(outputPath: output!, stateDirectory: stateDir!)
+                follower = LogFollower(scanner: scanner, options: options, classifier: classifier, sink: sink,
+                                       clock: ContinuousClock(), pollInterval: .milliseconds(pollIntervalMs), logger: logger)
+            }
         } catch {
             FileHandle.standardError.write(Data("postgres-agent: \(error)\n".utf8))
             throw ExitCode(73)
         }
-        let follower = LogFollower(
-            scanner: LogSourceScanner(path: path, format: options.format), options: options,
-            classifier: try formatOptions.classifier(), sink: sink, clock: ContinuousClock(),
-            pollInterval: .milliseconds(pollIntervalMs), logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: follower, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -1,4 +1,5 @@
 @testable import AgentCore
+import TestSupport
 import Testing
 
 @Suite struct SQLRedactorTests {
@@ -277,27 +278,14 @@ import Testing
     }
 }
 
-/// SplitMix64: the same sequence on every platform and run.
-private struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Builds statement-like token sequences. Literal contents use only uppercase letters, `€` and
 /// the characters that trip lexers (quotes, comment markers, `;`, `$$`); nothing else it emits
 /// contains an uppercase letter or `€`, so any such byte in the output is a leak.
 private struct StatementGenerator {
-    private var rng: SplitMix64
+    private var rng: SeededGenerator
 
     init(seed: UInt64) {
-        rng = SplitMix64(state: seed)
+        rng = SeededGenerator(seed: seed)
     }
 
     mutating func int(in range: ClosedRange<Int>) -> Int {

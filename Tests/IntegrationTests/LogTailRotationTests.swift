@@ -1,3 +1,5 @@
+import AgentCore
+import Delivery
 import Foundation
 import TestSupport
 import Testing
@@ -5,7 +7,8 @@ import Testing
 /// `postgres-agent logs tail` as a process: a writer at several thousand lines a second rotates the log
 /// over a hundred times (rename and copytruncate, alternating) while the tailer is killed with SIGKILL at
 /// random moments and started again. Every entry must come out exactly once, each pid's in order, with
-/// its DETAIL lines attached.
+/// its DETAIL lines attached. Once with the JSON lines output, once with the spool, where each batch
+/// and its checkpoint commit in one SQLite transaction.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct LogTailRotationTests {
     var binary: String {
         get throws {
@@ -17,7 +20,10 @@ import Testing
     static let writer = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Tools/rotating-log-writer.py").path
 
-    @Test func everyEntryExactlyOnceThroughRotationsAndKills() async throws {
+    enum Sink: String, CaseIterable, Sendable { case jsonLines, spool }
+
+    @Test(arguments: Sink.allCases)
+    func everyEntryExactlyOnceThroughRotationsAndKills(sink: Sink) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rotation-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -28,9 +34,10 @@ import Testing
 
         let writer = try ChildProcess.start(["python3", Self.writer, log, "\(total)", "4500", "\(rotateEvery)"],
                                             stdout: directory + "/writer.out", stderr: directory + "/writer.err")
+        let spoolPath = directory + "/spool.sqlite"
+        let destination = sink == .spool ? ["--spool", spoolPath] : ["--output", output, "--state-dir", directory + "/state"]
         let tail = [try binary, "logs", "tail", "--from-start", "--format", "stderr", "--prefix", "%m [%p] ",
-                    "--poll-interval-ms", "10", "--quiet-period-ms", "200", "--output", output,
-                    "--state-dir", directory + "/state", log]
+                    "--poll-interval-ms", "10", "--quiet-period-ms", "200"] + destination + [log]
         // The first tailer must see the first file: start it once the writer has created it.
         while FileManager.default.fileExists(atPath: log) == false, writer.exited() == nil {
             try await Task.sleep(for: .milliseconds(5))
@@ -51,7 +58,8 @@ import Testing
         // A last tailer catches up; the quiet period completes the entries still waiting.
         let last = try ChildProcess.start(tail, stderr: directory + "/tail.err")
         let deadline = ContinuousClock.now + .seconds(60)
-        while Self.lineCount(output) < total, ContinuousClock.now < deadline {
+        while (sink == .spool ? try Self.spooledEventCount(spoolPath) : Self.lineCount(output)) < total,
+              ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
         last.kill(SIGTERM)
@@ -61,9 +69,18 @@ import Testing
         var lastByPID: [Int: Int] = [:]
         var outOfOrder = 0
         var badDetails = 0
-        let text = try String(contentsOfFile: output, encoding: .utf8)
-        for line in text.split(separator: "\n") {
-            let event = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let events: [[String: Any]]
+        if sink == .spool {
+            let spool = try Spool(path: spoolPath, limits: .init(maxBytes: 100 << 20))
+            #expect(try spool.integrityCheck() == "ok")
+            events = try Self.spooledEvents(spool)
+        } else {
+            let text = try String(contentsOfFile: output, encoding: .utf8)
+            events = try text.split(separator: "\n").map {
+                try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+            }
+        }
+        for event in events {
             let message = try #require(event["message"] as? String)
             let seq = try #require(Int(message.dropFirst("seq ".count)))
             seen[seq] += 1
@@ -82,6 +99,25 @@ import Testing
         #expect(badDetails == 0)
         #expect(kills >= 10, "the tailer was killed \(kills) times")
         print("rotation test: \(kills) kills, writer \(writerReport.trimmingCharacters(in: .whitespacesAndNewlines))")
+    }
+
+    /// The events of every `logs` payload in the spool, in spool order.
+    static func spooledEvents(_ spool: Spool) throws -> [[String: Any]] {
+        var events: [[String: Any]] = []
+        var seenBatches = Set<String>()
+        for payload in try spool.all() {
+            #expect(seenBatches.insert(payload.batchID).inserted)
+            let json = try Gzip.decompress(payload.body)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json)) as? [String: Any])
+            #expect(object["kind"] as? String == "logs")
+            events += try #require(object["events"] as? [[String: Any]])
+        }
+        return events
+    }
+
+    static func spooledEventCount(_ path: String) throws -> Int {
+        guard FileManager.default.fileExists(atPath: path) else { return 0 }
+        return try spooledEvents(try Spool(path: path, limits: .init(maxBytes: 100 << 20))).count
     }
 
     static func lineCount(_ path: String) -> Int {

@@ -1,6 +1,7 @@
 import AgentCore
 import Foundation
 @testable import LogPipeline
+import TestSupport
 import Testing
 
 @Suite struct CSVLogParserTests {
@@ -243,7 +244,7 @@ import Testing
     }
 
     @Test func garbageNeverCrashesTheParser() {
-        var generator = SplitMix(seed: 7)
+        var generator = SeededGenerator(seed: 7)
         for _ in 0..<200 {
             let bytes = (0..<Int(generator.next() % 600)).map { _ in
                 [0x22, 0x2C, 0x0A, 0x00, 0x32, 0x30, 0x2D, 0xC3, 0xFF][Int(generator.next() % 9)] as UInt8
@@ -308,15 +309,3 @@ import Testing
     }
 }
 
-/// A tiny deterministic generator for the garbage tests.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

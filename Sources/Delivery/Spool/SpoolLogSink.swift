@@ -1,0 +1,45 @@
+package import AgentCore
+import Foundation
+package import LogPipeline
+
+/// The log pipeline's ``LogBatchSink`` on the spool: each batch becomes one `logs` payload, appended in
+/// the same SQLite transaction as the tailer's checkpoint, so a restart resumes exactly where the spool
+/// ends (DESIGN.md, "Log offsets move with the spool").
+package struct SpoolLogSink: LogBatchSink {
+    private let spool: Spool
+    private let source: String
+    private let project: String
+    private let agent: AgentInfo
+    private let wallClock: @Sendable () -> Double
+
+    /// - Parameters:
+    ///   - spool: the spool.
+    ///   - source: the checkpoint's key: the instance and the configured log path.
+    ///   - project: `[agent] project`.
+    ///   - agent: what the payload says about the sender.
+    package init(spool: Spool, source: String, project: String, agent: AgentInfo,
+                 wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+        self.spool = spool
+        self.source = source
+        self.project = project
+        self.agent = agent
+        self.wallClock = wallClock
+    }
+
+    package func lastCheckpoint() throws -> LogCheckpoint? {
+        guard let data = try spool.checkpoint(source: source) else { return nil }
+        // A checkpoint that no longer decodes (an older layout) is dropped: reading starts afresh.
+        return try? JSONDecoder().decode(LogCheckpoint.self, from: Data(data))
+    }
+
+    package func commit(_ events: [LogEvent], checkpoint: LogCheckpoint) throws {
+        let value = [UInt8](try JSONEncoder().encode(checkpoint))
+        guard !events.isEmpty else {
+            try spool.storeCheckpoint(source: source, value: value)
+            return
+        }
+        let payload = LogsPayload(timestamp: wallClock(), project: project, agent: agent, events: events)
+        try spool.append(kind: "logs", instance: agent.instance, batchID: payload.batchID.uuidString.lowercased(),
+                         json: try payload.jsonBytes(), checkpoint: (source, value))
+    }
+}

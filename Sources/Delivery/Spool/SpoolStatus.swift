@@ -1,0 +1,38 @@
+/// What `postgres-agent spool status` shows and the `agent` section of each payload reports.
+package struct SpoolStatus: Codable, Sendable, Equatable {
+    /// Payloads waiting to be sent.
+    package var depth: Int
+    /// Their compressed size, bytes.
+    package var payloadBytes: Int
+    /// The database and its write-ahead log on disk, bytes.
+    package var fileBytes: Int
+    /// When the oldest waiting payload was spooled (epoch seconds), if any.
+    package var oldestCreatedAt: Double?
+    /// Payloads evicted by the size cap or the free-space floor since the spool was created.
+    package var evictedBatches: Int
+    /// Their compressed bytes.
+    package var evictedBytes: Int
+    /// Payloads the listener refused for good (400/413), kept for inspection.
+    package var deadLetters: Int
+
+    package init(depth: Int, payloadBytes: Int, fileBytes: Int, oldestCreatedAt: Double?, evictedBatches: Int,
+                 evictedBytes: Int, deadLetters: Int) {
+        self.depth = depth
+        self.payloadBytes = payloadBytes
+        self.fileBytes = fileBytes
+        self.oldestCreatedAt = oldestCreatedAt
+        self.evictedBatches = evictedBatches
+        self.evictedBytes = evictedBytes
+        self.deadLetters = deadLetters
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case depth
+        case payloadBytes = "payload_bytes"
+        case fileBytes = "file_bytes"
+        case oldestCreatedAt = "oldest_created_at"
+        case evictedBatches = "evicted_batches"
+        case evictedBytes = "evicted_bytes"
+        case deadLetters = "dead_letters"
+    }
+}

@@ -1,0 +1,28 @@
+/// One payload waiting in the spool, as stored: gzip-compressed JSON.
+package struct SpooledPayload: Sendable, Equatable {
+    /// Its row id: spool order.
+    package var id: Int64
+    /// The payload's `batch_id`, sent as `Idempotency-Key`.
+    package var batchID: String
+    /// `snapshot` or `logs`.
+    package var kind: String
+    /// The `[postgres:NAME]` instance it belongs to.
+    package var instance: String
+    /// When it was spooled, epoch seconds.
+    package var createdAt: Double
+    /// The gzip-compressed JSON body.
+    package var body: [UInt8]
+    /// Send attempts so far.
+    package var attempts: Int
+
+    package init(id: Int64, batchID: String, kind: String, instance: String, createdAt: Double, body: [UInt8],
+                 attempts: Int) {
+        self.id = id
+        self.batchID = batchID
+        self.kind = kind
+        self.instance = instance
+        self.createdAt = createdAt
+        self.body = body
+        self.attempts = attempts
+    }
+}

@@ -1,0 +1,39 @@
+import AgentCore
+@testable import Delivery
+import Foundation
+import LogPipeline
+import Testing
+
+@Suite struct SpoolLogSinkTests {
+    static func checkpoint(_ offset: Int64) -> LogCheckpoint {
+        LogCheckpoint(path: "/var/log/postgresql/postgresql.log",
+                      identity: LogFileIdentity(device: 1, inode: 2, headLength: 3, headHash: 4),
+                      offset: offset, precedingHash: 5, precedingLength: 6, emittedOffsets: [offset + 10])
+    }
+
+    @Test func aBatchAndItsCheckpointLandTogetherAndTheCheckpointComesBack() async throws {
+        let scratch = try ScratchDirectory()
+        let spool = try Spool(path: scratch.file("spool.sqlite"), limits: .init(maxBytes: 10 << 20))
+        let sink = SpoolLogSink(spool: spool, source: "main:/var/log/postgresql", project: "p",
+                                agent: AgentInfo(version: "t", hostname: "h", instance: "main"), wallClock: { 42 })
+        #expect(try await sink.lastCheckpoint() == nil)
+        var event = LogEvent()
+        event.message = "hello"
+        event.pid = 7
+        try await sink.commit([event], checkpoint: Self.checkpoint(100))
+        // Lines that made no event still move the checkpoint, without a payload.
+        try await sink.commit([], checkpoint: Self.checkpoint(200))
+        #expect(try await sink.lastCheckpoint() == Self.checkpoint(200))
+        let payloads = try spool.all()
+        #expect(payloads.count == 1)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(try Gzip.decompress(payloads[0].body))) as? [String: Any])
+        #expect(object["kind"] as? String == "logs")
+        #expect(object["schema_version"] as? Int == 1)
+        #expect(object["batch_id"] as? String == payloads[0].batchID)
+        #expect(object["timestamp"] as? Double == 42)
+        #expect((object["agent"] as? [String: Any])?["instance"] as? String == "main")
+        let events = try #require(object["events"] as? [[String: Any]])
+        #expect(events.count == 1)
+        #expect(events[0]["message"] as? String == "hello")
+    }
+}

@@ -1,0 +1,107 @@
+import AgentCore
+@testable import Delivery
+import Foundation
+import TestSupport
+import Testing
+
+/// The spool on real SQLite files in a scratch directory.
+@Suite struct SpoolTests {
+    static func json(_ index: Int, size: Int = 200) -> [UInt8] {
+        // Incompressible enough that sizes mean something: a pseudo-random hex string.
+        var generator = SeededGenerator(seed: UInt64(index))
+        let text = (0..<size / 16).map { _ in String(generator.next(), radix: 16) }.joined()
+        return Array("{\"n\":\(index),\"pad\":\"\(text)\"}".utf8)
+    }
+
+    @Test func keepsOrderAcknowledgesAndStoresCompressed() throws {
+        let scratch = try ScratchDirectory()
+        let spool = try Spool(path: scratch.file("spool.sqlite"), limits: .init(maxBytes: 10 << 20), wallClock: { 1_000 })
+        for index in 0..<5 {
+            try spool.append(kind: "snapshot", instance: "main", batchID: "b\(index)", json: Self.json(index))
+        }
+        #expect(try spool.batchIDs() == ["b0", "b1", "b2", "b3", "b4"])
+        let oldest = try #require(try spool.oldest())
+        #expect(oldest.batchID == "b0")
+        #expect(try Gzip.decompress(oldest.body) == Self.json(0))
+        try spool.acknowledge(id: oldest.id)
+        #expect(try spool.oldest()?.batchID == "b1")
+        let status = try spool.status()
+        #expect(status.depth == 4)
+        #expect(status.oldestCreatedAt == 1_000)
+        #expect(try spool.integrityCheck() == "ok")
+    }
+
+    @Test func survivesReopeningWithEverythingInIt() throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.file("spool.sqlite")
+        do {
+            let spool = try Spool(path: path, limits: .init(maxBytes: 10 << 20))
+            try spool.append(kind: "logs", instance: "main", batchID: "x", json: Self.json(1),
+                             checkpoint: ("main:/var/log", Array("cp-1".utf8)))
+        }
+        let reopened = try Spool(path: path, limits: .init(maxBytes: 10 << 20))
+        #expect(try reopened.batchIDs() == ["x"])
+        #expect(try reopened.checkpoint(source: "main:/var/log") == Array("cp-1".utf8))
+    }
+
+    @Test func fillingPastTheCapEvictsExactlyTheOldestAndTheFileStopsGrowing() throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.file("spool.sqlite")
+        let cap = 2 << 20
+        let spool = try Spool(path: path, limits: .init(maxBytes: cap))
+        var fileSizes: [Int] = []
+        for index in 0..<600 {
+            try spool.append(kind: "snapshot", instance: "main", batchID: "b\(index)", json: Self.json(index, size: 20_000))
+            if index >= 300 { fileSizes.append(try spool.status().fileBytes) }
+        }
+        let status = try spool.status()
+        let ids = try spool.batchIDs()
+        // What is left is a contiguous run of the newest payloads, the last one included.
+        #expect(ids.last == "b599")
+        let first = try #require(Int(ids.first!.dropFirst()))
+        #expect(ids == (first..<600).map { "b\($0)" })
+        #expect(status.evictedBatches == first, "every evicted payload counted once")
+        #expect(status.depth + status.evictedBatches == 600)
+        #expect(status.depth > 0)
+        // The database itself stays within the cap plus one eviction step; the WAL adds at most 4 MiB.
+        let database = try #require(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        #expect(database <= cap + cap / 5, "database file \(database) bytes for a cap of \(cap)")
+        #expect(fileSizes.max()! <= cap + cap / 5 + (4 << 20) + 65_536)
+        #expect(try spool.integrityCheck() == "ok")
+    }
+
+    @Test func aPayloadLargerThanTheCapIsRefusedAndTheQueueKept() throws {
+        let scratch = try ScratchDirectory()
+        let spool = try Spool(path: scratch.file("spool.sqlite"), limits: .init(maxBytes: 64 << 10))
+        try spool.append(kind: "snapshot", instance: "main", batchID: "small", json: Self.json(1))
+        #expect(throws: SpoolError.self) {
+            try spool.append(kind: "snapshot", instance: "main", batchID: "huge", json: Self.json(2, size: 200_000))
+        }
+        #expect(try spool.batchIDs() == ["small"])
+    }
+
+    @Test func deadLettersLeaveTheQueueAndAreCounted() throws {
+        let scratch = try ScratchDirectory()
+        let spool = try Spool(path: scratch.file("spool.sqlite"), limits: .init(maxBytes: 10 << 20))
+        try spool.append(kind: "logs", instance: "main", batchID: "bad", json: Self.json(1))
+        try spool.append(kind: "logs", instance: "main", batchID: "good", json: Self.json(2))
+        let bad = try #require(try spool.oldest())
+        try spool.recordAttempt(id: bad.id)
+        try spool.moveToDeadLetters(id: bad.id, status: 413, reason: "payload too large")
+        #expect(try spool.oldest()?.batchID == "good")
+        #expect(try spool.status().deadLetters == 1)
+    }
+
+    @Test func aDuplicateBatchIDIsAnErrorNotASecondCopy() throws {
+        let scratch = try ScratchDirectory()
+        let spool = try Spool(path: scratch.file("spool.sqlite"), limits: .init(maxBytes: 10 << 20))
+        try spool.append(kind: "logs", instance: "main", batchID: "same", json: Self.json(1))
+        #expect(throws: SpoolError.self) { try spool.append(kind: "logs", instance: "main", batchID: "same", json: Self.json(2)) }
+        #expect(try spool.status().depth == 1)
+    }
+
+    @Test func anUnopenableSpoolIsAClearError() {
+        #expect(throws: SpoolError.self) { _ = try Spool(path: "/dev/null/spool.sqlite", limits: .init(maxBytes: 1 << 20)) }
+    }
+}
+

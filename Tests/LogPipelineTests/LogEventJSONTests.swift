@@ -1,0 +1,49 @@
+import AgentCore
+import Foundation
+@testable import LogPipeline
+import Testing
+
+/// The hand-written JSON of log events must be the document `JSONEncoder` makes: checked on every
+/// event of the real fixtures, in all three formats, after classification (details included).
+@Suite struct LogEventJSONTests {
+    static func events(_ path: String, format: AgentConfiguration.LogFormat, prefix: String) throws -> [LogEvent] {
+        let root = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+        let bytes = Array(try Data(contentsOf: root.appendingPathComponent(path)))
+        var parser = LogEntryParser(format: format, prefix: try LogLinePrefix(prefix), fileName: path, maximumEntryBytes: 1 << 20)
+        var events = bytes.withUnsafeBufferPointer { parser.consume($0, offset: 0) } + parser.finish()
+        let classifier = LogClassifier(redactor: SQLRedactor(redactLiterals: true), correlation: try CorrelationExtractor())
+        for index in events.indices { classifier.classify(&events[index]) }
+        return events
+    }
+
+    @Test(arguments: [("debian/postgresql.log", AgentConfiguration.LogFormat.stderr), ("debian/postgresql.csv", .csvlog),
+                      ("debian/postgresql.json", .jsonlog), ("german/postgresql.log", .stderr),
+                      ("pgbadger-verbose/postgresql.log", .stderr)])
+    func matchesJSONEncoderOnRealEvents(path: String, format: AgentConfiguration.LogFormat) throws {
+        let prefix = path.hasPrefix("pgbadger") ? "%t [%p]: [%l-1] %qdb=%d,user=%u,app=%a,client=%h " : "%m [%p] %q%u@%d "
+        let events = try Self.events(path, format: format, prefix: prefix)
+        #expect(events.count > 50)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        for event in events {
+            var json = JSONWriter()
+            event.write(to: &json)
+            let ours = try JSONSerialization.jsonObject(with: Data(json.bytes)) as? NSDictionary
+            let theirs = try JSONSerialization.jsonObject(with: try encoder.encode(event)) as? NSDictionary
+            #expect(ours == theirs, "\(String(decoding: json.bytes, as: UTF8.self))")
+            // (A Double like 100.0 reads back as an integer through either encoder: compare the decodings.)
+            #expect(try JSONDecoder().decode(LogEvent.self, from: Data(json.bytes))
+                    == JSONDecoder().decode(LogEvent.self, from: try encoder.encode(event)))
+        }
+    }
+
+    @Test func escapesEveryControlCharacterQuoteAndBackslash() throws {
+        var event = LogEvent()
+        event.message = "a\"b\\c\n\t\r\u{08}\u{0C}\u{01}\u{1F} é 😀 /"
+        var json = JSONWriter()
+        event.write(to: &json)
+        #expect(String(decoding: json.bytes, as: UTF8.self)
+                == #"{"message":"a\"b\\c\n\t\r\b\f\u0001\u001f é 😀 /"}"#)
+        #expect(try JSONDecoder().decode(LogEvent.self, from: Data(json.bytes)).message == event.message)
+    }
+}
