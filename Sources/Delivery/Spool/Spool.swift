@@ -50,7 +50,7 @@ package final class Spool: Sendable {
     private let wallClock: @Sendable () -> Double
     /// Eviction frees this share of the cap beyond what the incoming payload needs, so that a full spool
     /// does not run one eviction per append.
-    private static let evictionHeadroom = 0.1
+    private static let evictionHeadroom = 0.02
     /// Bytes a row costs beyond its body (record header, columns, index entry), for the estimate.
     private static let rowOverhead = 160
 
@@ -93,6 +93,8 @@ package final class Spool: Sendable {
                 attempts INTEGER NOT NULL DEFAULT 0,
                 body BLOB NOT NULL
             );
+            -- Eviction and status read only ids and sizes: this covering index spares them the bodies.
+            CREATE INDEX IF NOT EXISTS payloads_sizes ON payloads (id, size);
             CREATE TABLE IF NOT EXISTS dead_letters (
                 id INTEGER PRIMARY KEY,
                 batch_id TEXT NOT NULL,
@@ -212,6 +214,11 @@ package final class Spool: Sendable {
         }
     }
 
+    /// Payloads evicted so far (one row read: cheap enough to call after every append).
+    package func evictedBatches() throws(SpoolError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'evicted_batches'") ?? 0 }
+    }
+
     /// The batch ids of the waiting payloads, oldest first (for tests and `spool status --list`).
     package func batchIDs() throws(SpoolError) -> [String] {
         try read { db in try String.fetchAll(db, sql: "SELECT batch_id FROM payloads ORDER BY id") }
@@ -238,13 +245,18 @@ package final class Spool: Sendable {
         }
         guard excess > 0 else { return }
         let target = excess + Int(Double(limits.maxBytes) * Self.evictionHeadroom)
-        // The newest row whose running total of sizes (oldest first) reaches the target: everything up
-        // to it goes, in one statement. Never the whole queue: the headroom is far below the cap.
-        guard let last = try Int64.fetchOne(db, sql: """
-            SELECT id FROM (SELECT id, sum(size + ?) OVER (ORDER BY id) AS running FROM payloads)
-            WHERE running >= ? ORDER BY id LIMIT 1
-            """, arguments: [Self.rowOverhead, target])
-            ?? Int64.fetchOne(db, sql: "SELECT max(id) FROM payloads") else { return }
+        // Walk the oldest rows (ids and sizes only, from the covering index) until their sizes reach the
+        // target; everything up to that row goes, in one statement. Never the whole queue: the headroom
+        // is far below the cap, and a payload larger than the cap was refused before.
+        var running = 0
+        var last: Int64?
+        let cursor = try Row.fetchCursor(db, sql: "SELECT id, size FROM payloads ORDER BY id")
+        while let row = try cursor.next() {
+            last = row["id"]
+            running += (row["size"] as Int) + Self.rowOverhead
+            if running >= target { break }
+        }
+        guard let last else { return }
         let evicted = try Row.fetchOne(db, sql: "SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM payloads WHERE id <= ?",
                                        arguments: [last])!
         try db.execute(sql: "DELETE FROM payloads WHERE id <= ?", arguments: [last])
