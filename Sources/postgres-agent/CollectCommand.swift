@@ -44,24 +44,7 @@ struct CollectCommand: AsyncParsableCommand {
         var configuration = try environment.loadConfiguration(path: config)
         let logger = AgentEnvironment.bootstrapLogging(level: configuration.agent.logLevel)
 
-        if let dsn {
-            let keys: [String: String]
-            do {
-                keys = try ConnInfoParser.parse(dsn)
-            } catch {
-                FileHandle.standardError.write(Data("postgres-agent: bad --dsn: \(error)\n".utf8))
-                throw ExitStatus.configuration
-            }
-            guard keys["password"] == nil else {
-                let message = "postgres-agent: --dsn must not carry a password (command lines are visible to "
-                    + "every user); use PGPASSWORD, ~/.pgpass or password_file\n"
-                FileHandle.standardError.write(Data(message.utf8))
-                throw ExitStatus.usage
-            }
-            var single = configuration.postgres.first ?? AgentConfiguration.PostgresInstance()
-            single.conninfo = Secret(dsn)
-            configuration.postgres = [single]
-        }
+        if let dsn { try DSNOverride.apply(dsn, to: &configuration) }
         var instances = configuration.postgres
         if let instance {
             instances = instances.filter { $0.name == instance }

@@ -1,9 +1,11 @@
 import AgentCore
 import ArgumentParser
+import Collectors
 import Delivery
 import Foundation
 import Logging
 import LogPipeline
+import PostgresNIO
 import ServiceLifecycle
 import UnixSignals
 
@@ -38,8 +40,16 @@ struct LogsTailCommand: AsyncParsableCommand {
     @Option(help: "Quiet time after which waiting stderr entries are complete, in milliseconds.")
     var quietPeriodMs = 1_000
 
-    @Argument(help: "A log file, a directory of log files, or a glob.")
-    var path: String
+    @Option(help: ArgumentHelp(
+        "Ask this server (libpq conninfo or URI, no password) for its log_line_prefix and, without PATH, its log directory.",
+        discussion: "Without --dsn, the configured server of --config or the PG* variables are asked when PATH is missing."))
+    var dsn: String?
+
+    @Option(help: "Configuration file (INI), for the server to ask.")
+    var config: String?
+
+    @Argument(help: "A log file, a directory of log files, or a glob. Default: the server's log directory.")
+    var path: String?
 
     func validate() throws {
         guard (output != nil && stateDir != nil && spool == nil) || (output == nil && stateDir == nil && spool != nil) else {
@@ -57,7 +67,28 @@ struct LogsTailCommand: AsyncParsableCommand {
         options.startAtEnd = !fromStart
         options.quietPeriod = .milliseconds(quietPeriodMs)
         let logger = AgentEnvironment.bootstrapLogging(level: .info)
-        let scanner = LogSourceScanner(path: path, format: options.format)
+        var path = self.path
+        var dataDirectory: String?
+        if path == nil || (options.prefix == nil && (dsn != nil || config != nil)) {
+            // prefix = auto: the server knows its prefix and where it writes.
+            let server = try await askServer(logger: logger)
+            if options.prefix == nil, options.format != .csvlog, options.format != .jsonlog {
+                do { options.prefix = try LogLinePrefix(server.logLinePrefix) } catch {
+                    throw ValidationError("the server's log_line_prefix does not compile: \(error)")
+                }
+            }
+            dataDirectory = server.dataDirectory
+            if path == nil {
+                guard let directory = server.logDirectory else {
+                    throw ValidationError("the server did not say where its log is (no log_directory): give PATH")
+                }
+                path = directory
+            }
+            logger.info("asked the server", metadata: ["log_line_prefix": "\(server.logLinePrefix)",
+                                                       "path": "\(path ?? "-")"])
+        }
+        guard let path else { throw ValidationError("give PATH, --dsn or --config") }
+        let scanner = LogSourceScanner(path: path, format: options.format, dataDirectory: dataDirectory)
         let classifier = try formatOptions.classifier()
         let follower: any Service
         do {
@@ -81,5 +112,42 @@ struct LogsTailCommand: AsyncParsableCommand {
             services: [.init(service: follower, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// The log settings of the configured (or `--dsn`) server.
+    private func askServer(logger: Logger) async throws -> ServerLogSettings {
+        let environment = AgentEnvironment.current()
+        var configuration = try environment.loadConfiguration(path: config)
+        if let dsn { try DSNOverride.apply(dsn, to: &configuration) }
+        guard let instance = configuration.postgres.first else { throw ValidationError("no server configured") }
+        let runtime: InstanceRuntime
+        do {
+            runtime = try InstanceRuntime(instance: instance, configuration: configuration, environment: environment,
+                                          stateDirectory: nil)
+        } catch {
+            FileHandle.standardError.write(Data("postgres-agent: bad configuration: \(error)\n".utf8))
+            throw ExitStatus.configuration
+        }
+        // The probe first: one plain connection fails at once with the real reason (refused, password,
+        // TLS), where the pool would retry quietly.
+        do {
+            try await runtime.makeProbe().run(logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data(
+                "postgres-agent: cannot ask the server for its log settings: \(CollectorError.from(error))\n".utf8))
+            throw ExitCode(69)
+        }
+        let client = try runtime.makeClient(logger: logger)
+        do {
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                defer { group.cancelAll() }
+                return try await ServerLogSettings.fetch(client: client, logger: logger)
+            }
+        } catch {
+            FileHandle.standardError.write(Data(
+                "postgres-agent: cannot ask the server for its log settings: \(CollectorError.from(error))\n".utf8))
+            throw ExitCode(69)
+        }
     }
 }
