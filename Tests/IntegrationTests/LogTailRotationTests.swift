@@ -32,20 +32,30 @@ import Testing
         let total = 60_000
         let rotateEvery = 500
 
-        let writer = try ChildProcess.start(["python3", Self.writer, log, "\(total)", "4500", "\(rotateEvery)"],
-                                            stdout: directory + "/writer.out", stderr: directory + "/writer.err")
         let spoolPath = directory + "/spool.sqlite"
         let destination = sink == .spool ? ["--spool", spoolPath] : ["--output", output, "--state-dir", directory + "/state"]
         let tail = [try binary, "logs", "tail", "--from-start", "--format", "stderr", "--prefix", "%m [%p] ",
                     "--poll-interval-ms", "10", "--quiet-period-ms", "200"] + destination + [log]
-        // The first tailer must see the first file: start it once the writer has created it.
-        while FileManager.default.fileExists(atPath: log) == false, writer.exited() == nil {
-            try await Task.sleep(for: .milliseconds(5))
+        // The first tailer checkpoints the (empty) first file before the writer starts: without a
+        // checkpoint a tailer starts at the current file, and the writer rotates within 0.1 s.
+        FileManager.default.createFile(atPath: log, contents: nil)
+        var first: ChildProcess.Running? = try ChildProcess.start(tail, stderr: directory + "/tail.err")
+        let checkpointed: () -> Bool = {
+            if sink == .spool {
+                let spool = try? Spool(path: spoolPath, limits: .init(maxBytes: 100 << 20))
+                return ((try? spool?.checkpoint(source: "default:\(log)")) ?? nil) != nil
+            }
+            return FileManager.default.fileExists(atPath: directory + "/state/logs-tail-checkpoint.json")
         }
+        for _ in 0..<500 where !checkpointed() { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(checkpointed(), "the first tailer saved a checkpoint")
+        let writer = try ChildProcess.start(["python3", Self.writer, log, "\(total)", "4500", "\(rotateEvery)"],
+                                            stdout: directory + "/writer.out", stderr: directory + "/writer.err")
         var kills = 0
         var generator = SystemRandomNumberGenerator()
         while writer.exited() == nil {
-            let tailer = try ChildProcess.start(tail, stderr: directory + "/tail.err")
+            let tailer = try first ?? ChildProcess.start(tail, stderr: directory + "/tail.err")
+            first = nil
             try await Task.sleep(for: .milliseconds(Int.random(in: 30...400, using: &generator)))
             tailer.kill(SIGKILL)
             _ = tailer.wait()

@@ -95,6 +95,9 @@ package struct LogTailer {
 
     private var current: Current?
     private var resume: LogCheckpoint?
+    /// When the search for the checkpointed file began (it is given up after ``resumeSearchPeriod``).
+    private var resumeSearchStartedAt: Duration?
+    private static let resumeSearchPeriod: Duration = .seconds(2)
     /// Files read to their end, newest last (bounded), so a rotation never leads back to one.
     private var finished: [LogFileIdentity] = []
     private var buffer: [UInt8]
@@ -187,6 +190,14 @@ package struct LogTailer {
     /// The checkpoint after what has been emitted so far.
     private mutating func checkpoint() -> LogCheckpoint {
         let offset = current!.parser.resumeOffset
+        // A checkpoint must name its file by as many first bytes as the offset allows: an identity taken
+        // while the file was still empty would match any later content of the same inode.
+        let identity = current!.identity
+        if identity.headLength < LogFileIdentity.headCapacity, Int64(identity.headLength) < current!.readOffset,
+           identity.headLength == 0 || identity.headMatches(current!.handle),
+           let grown = LogFileIdentity(of: current!.handle), grown.inode == identity.inode {
+            current!.identity = grown
+        }
         if !current!.emitted.isEmpty { current!.emitted = current!.emitted.filter { $0 >= offset } }
         let length = Int(min(Int64(LogCheckpoint.precedingCapacity), offset))
         let preceding = current!.handle.bytes(at: offset - Int64(length), count: length)
@@ -205,11 +216,20 @@ package struct LogTailer {
             if let (handle, offset) = locate(saved, among: candidates) {
                 open(handle, at: offset, emitted: Set(saved.emittedOffsets), now: now)
                 lastStart = "resumed \(handle.path) at \(offset) (checkpoint \(saved.path) at \(saved.offset), "
+                    + "inode \(saved.identity.inode), head \(saved.identity.headLength) bytes, "
                     + "\(saved.emittedOffsets.count) entries after it already emitted)"
                 return
             }
+            // A rotation racing the directory listing can hide the file for an instant: look again on the
+            // next polls before giving the checkpoint up.
+            let since = resumeSearchStartedAt ?? now
+            resumeSearchStartedAt = since
+            if now - since < Self.resumeSearchPeriod {
+                resume = saved
+                return
+            }
             statistics.lostCheckpoints += 1
-            lastStart = "checkpointed file \(saved.path) not found: reading the current file from its start"
+            lastStart = "checkpointed file \(saved.path) (inode \(saved.identity.inode)) not found: reading the current file from its start"
             if let start = scanner.current(among: scanner.candidates()), let handle = LogFileHandle(path: start.path) {
                 open(handle, at: 0, emitted: [], now: now)
             }
@@ -229,11 +249,14 @@ package struct LogTailer {
         where candidate.status.device == identity.device && candidate.status.inode == identity.inode {
             guard let handle = LogFileHandle(path: candidate.path), identity.matches(handle, status: candidate.status) else { continue }
             let intact = candidate.status.size >= saved.offset && saved.precedingBytesMatch(handle)
+            // Without head bytes the inode alone proves little: a truncated file with a copy beside it
+            // is the copytruncate case, read from the copy below.
+            if identity.headLength == 0, !intact, saved.offset > 0 { continue }
             return (handle, intact ? saved.offset : 0)
         }
-        guard identity.headLength > 0 else { return nil }
-        for candidate in candidates.reversed() where candidate.status.size >= saved.offset {
-            guard let handle = LogFileHandle(path: candidate.path), identity.headMatches(handle),
+        for candidate in candidates.reversed()
+        where candidate.status.size >= saved.offset && (saved.offset > 0 || identity.headLength > 0) {
+            guard let handle = LogFileHandle(path: candidate.path), identity.headLength == 0 || identity.headMatches(handle),
                   saved.precedingBytesMatch(handle) else { continue }
             return (handle, saved.offset)
         }

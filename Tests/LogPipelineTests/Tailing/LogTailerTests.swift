@@ -155,6 +155,34 @@ import Testing
         #expect(second.statistics.lostCheckpoints == 0)
     }
 
+    @Test func aCheckpointedFileHiddenForAMomentIsWaitedForThenGivenUp() throws {
+        let logs = try LogDirectory()
+        logs.append(LogDirectory.line(1))
+        var first = Self.tailer(logs)
+        var now = Duration.zero
+        let checkpoint = try #require(Self.drain(&first, at: &now).checkpoint)
+        logs.append(LogDirectory.line(2))
+        // Out of sight (a name that is no sibling), as a rename racing the listing can make it.
+        logs.rename("postgresql.log", to: ".hidden")
+        logs.append(LogDirectory.line(3))
+        var second = Self.tailer(logs, checkpoint: checkpoint)
+        #expect(second.poll(now: .zero).events.isEmpty)
+        #expect(second.statistics.lostCheckpoints == 0)
+        logs.rename(".hidden", to: "postgresql.log.1")
+        logs.touch("postgresql.log.1", modified: 1_000)
+        var later = Duration.seconds(1)
+        #expect(Self.messages(Self.drain(&second, at: &later)) == ["line 2", "line 3"])
+        #expect(second.statistics.lostCheckpoints == 0)
+
+        // Gone for good: after the grace period the current file is read from its start.
+        logs.rename("postgresql.log.1", to: ".gone")
+        var third = Self.tailer(logs, checkpoint: checkpoint)
+        #expect(third.poll(now: .zero).events.isEmpty)
+        var late = Duration.seconds(3)
+        #expect(Self.messages(Self.drain(&third, at: &late)) == ["line 3"])
+        #expect(third.statistics.lostCheckpoints == 1)
+    }
+
     @Test func resumeAfterCopytruncateWhileDownReadsTheCopyThenTheNewContent() throws {
         let logs = try LogDirectory()
         logs.append(LogDirectory.line(1))
@@ -167,6 +195,37 @@ import Testing
         logs.append(LogDirectory.line(3, pid: 300))
         var second = Self.tailer(logs, checkpoint: checkpoint)
         #expect(Self.messages(Self.drain(&second, at: &now)) == ["line 2", "line 3"])
+    }
+
+    @Test func aCheckpointWithoutHeadBytesStillFindsTheCopytruncateCopy() throws {
+        let logs = try LogDirectory()
+        logs.append(LogDirectory.line(1))
+        let status = try #require(FileStatus(path: logs.file("postgresql.log")))
+        let handle = try #require(LogFileHandle(path: logs.file("postgresql.log")))
+        let length = Int(min(64, status.size))
+        let preceding = handle.bytes(at: status.size - Int64(length), count: length)
+        // An identity taken while the file was empty: only the inode, no head bytes.
+        let checkpoint = LogCheckpoint(
+            path: logs.file("postgresql.log"),
+            identity: LogFileIdentity(device: status.device, inode: status.inode, headLength: 0, headHash: LogFileIdentity.hash([])),
+            offset: status.size, precedingHash: LogFileIdentity.hash(preceding), precedingLength: length, emittedOffsets: [])
+        logs.append(LogDirectory.line(2))
+        try logs.copyTruncate("postgresql.log", to: "postgresql.log.1")
+        logs.touch("postgresql.log.1", modified: 1_000)
+        logs.append(LogDirectory.line(3, pid: 300))
+        var tailer = Self.tailer(logs, checkpoint: checkpoint)
+        var now = Duration.zero
+        #expect(Self.messages(Self.drain(&tailer, at: &now)) == ["line 2", "line 3"], "\(tailer.lastStart ?? "-")")
+    }
+
+    @Test func checkpointsNameTheirFileByItsFirstBytes() throws {
+        let logs = try LogDirectory()
+        FileManager.default.createFile(atPath: logs.file("postgresql.log"), contents: nil)
+        var tailer = Self.tailer(logs)
+        #expect(tailer.poll(now: .zero).checkpoint?.identity.headLength == 0)
+        logs.append(LogDirectory.line(1) + LogDirectory.line(2))
+        let checkpoint = try #require(tailer.poll(now: .seconds(5)).checkpoint)
+        #expect(checkpoint.identity.headLength == Int(FileStatus(path: logs.file("postgresql.log"))!.size))
     }
 
     @Test func aFileRewrittenPastTheCheckpointIsReadFromItsStart() throws {
