@@ -1,8 +1,9 @@
 /// Date arithmetic on the proleptic Gregorian calendar, without Foundation (Howard Hinnant's algorithms).
-/// Every log parser turns PostgreSQL's local timestamps into UTC with these; one copy keeps them agreeing.
-enum CivilCalendar {
+/// The log parsers turn PostgreSQL's local timestamps into UTC with these and the transmitter reads
+/// `Retry-After` dates; one copy keeps them agreeing.
+package enum CivilCalendar {
     /// Days since 1970-01-01 of a date.
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+    package static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
         let year = month <= 2 ? year - 1 : year
         let era = (year >= 0 ? year : year - 399) / 400
         let yearOfEra = year - era * 400
@@ -12,7 +13,7 @@ enum CivilCalendar {
     }
 
     /// The date (year, month, day) of a day count since 1970-01-01.
-    static func civilFromDays(_ days: Int) -> (Int, Int, Int) {
+    package static func civilFromDays(_ days: Int) -> (Int, Int, Int) {
         let shifted = days + 719_468
         let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
         let dayOfEra = shifted - era * 146_097
