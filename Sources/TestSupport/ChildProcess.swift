@@ -73,10 +73,23 @@ extension ChildProcess {
         let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
         var cEnvironment = env.map { strdup($0) } + [nil]
         defer { cEnvironment.forEach { free($0) } }
+        // The child starts with no blocked signals and default handlers: a test runner thread may block
+        // SIGTERM, and a child inheriting that mask would never stop when told to.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGPIPE, SIGHUP] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
         let spawned = searchPath
-            ? posix_spawnp(&pid, arguments[0], &fileActions, nil, &cArguments, &cEnvironment)
-            : posix_spawn(&pid, arguments[0], &fileActions, nil, &cArguments, &cEnvironment)
+            ? posix_spawnp(&pid, arguments[0], &fileActions, &attributes, &cArguments, &cEnvironment)
+            : posix_spawn(&pid, arguments[0], &fileActions, &attributes, &cArguments, &cEnvironment)
         guard spawned == 0 else {
             throw CocoaError(.executableLoad)
         }

@@ -55,10 +55,11 @@ import Testing
         #expect(backoff.delay(attempt: 4, random: 1) == .seconds(4))
     }
 
-    @Test func retryAfterWinsWhenLongerButNeverPastTheMaximum() {
-        let backoff = Backoff(base: .milliseconds(500), maximum: .seconds(30))
+    @Test func retryAfterWinsWhenLongerUpToItsOwnLimit() {
+        let backoff = Backoff(base: .milliseconds(500), maximum: .seconds(30), maximumRetryAfter: .seconds(600))
         #expect(backoff.delay(attempt: 1, retryAfter: .seconds(10), random: 0.5) == .seconds(10))
-        #expect(backoff.delay(attempt: 1, retryAfter: .seconds(300), random: 0.5) == .seconds(30))
+        #expect(backoff.delay(attempt: 1, retryAfter: .seconds(300), random: 0.5) == .seconds(300))
+        #expect(backoff.delay(attempt: 1, retryAfter: .seconds(86_400), random: 0.5) == .seconds(600))
         #expect(backoff.delay(attempt: 5, retryAfter: .milliseconds(1), random: 1) == .seconds(8))
     }
 }

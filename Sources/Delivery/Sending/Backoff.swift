@@ -1,16 +1,20 @@
 /// Exponential backoff with full jitter: the wait before retry `n` (1-based) is uniform in
 /// `[0, min(maximum, base * 2^(n-1))]`, or what the server asked for with `Retry-After` when that is
-/// longer (capped at `maximum`).
+/// longer (the listener knows its load best; only an absurd value is cut, at `maximumRetryAfter`).
 package struct Backoff: Sendable {
     /// The first step's upper bound.
     package let base: Duration
-    /// The longest wait.
+    /// The longest wait of our own choosing.
     package let maximum: Duration
+    /// The longest `Retry-After` honoured.
+    package let maximumRetryAfter: Duration
 
-    package init(base: Duration = .milliseconds(500), maximum: Duration = .seconds(60)) {
-        precondition(base > .zero && maximum >= base)
+    package init(base: Duration = .milliseconds(500), maximum: Duration = .seconds(60),
+                 maximumRetryAfter: Duration = .seconds(600)) {
+        precondition(base > .zero && maximum >= base && maximumRetryAfter >= .zero)
         self.base = base
         self.maximum = maximum
+        self.maximumRetryAfter = maximumRetryAfter
     }
 
     /// The upper bound of the wait before retry `attempt`.
@@ -24,6 +28,6 @@ package struct Backoff: Sendable {
     package func delay(attempt: Int, retryAfter: Duration? = nil, random: Double) -> Duration {
         let jittered = ceiling(attempt: attempt) * min(max(random, 0), 1)
         guard let retryAfter else { return jittered }
-        return min(max(jittered, retryAfter), maximum)
+        return max(jittered, min(retryAfter, maximumRetryAfter))
     }
 }

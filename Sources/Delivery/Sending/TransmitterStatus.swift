@@ -1,0 +1,15 @@
+/// What the transmitter has done, for the self-metrics and the logs.
+package struct TransmitterStatus: Sendable, Equatable {
+    /// Payloads the listener acknowledged.
+    package var sent = 0
+    /// Failed attempts that will be retried.
+    package var retries = 0
+    /// Payloads moved to the dead letters.
+    package var deadLettered = 0
+    /// True while the listener refuses the key (401/403): nothing is sent, everything is spooled.
+    package var authenticationRejected = false
+    /// `closed`, `open` or `half_open`.
+    package var breaker = "closed"
+
+    package init() {}
+}
