@@ -11,7 +11,8 @@ Each POST consumes the next ACTION (then `ok` forever):
   slow      wait 3 s, then answer as `ok`
 Every request is appended to RECORD_FILE as one JSON line: the action, the status sent, the
 Idempotency-Key, whether the Authorization and Content-Encoding headers were right, the body's
-batch_id and kind (gunzipped and parsed), and whether that batch_id was seen before.
+batch_id and kind (gunzipped and parsed), the N of every "seq N" log event in it, and whether that
+batch_id was seen before.
 """
 import gzip, json, ssl, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,6 +44,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             body = json.loads(gzip.decompress(raw))
             entry["batch_id"], entry["kind"] = body.get("batch_id"), body.get("kind")
+            entry["seqs"] = [int(e["message"][4:]) for e in body.get("events", [])
+                             if str(e.get("message", "")).startswith("seq ")]
         except Exception as error:  # noqa: BLE001 - recorded, the test decides
             entry["body_error"] = str(error)
         if action == "garbage":
