@@ -95,6 +95,8 @@ package struct LogTailer {
 
     private var current: Current?
     private var resume: LogCheckpoint?
+    /// The checkpoint at the end of the file finished last: stands in while the next file is empty.
+    private var lastFinished: LogCheckpoint?
     /// When the search for the checkpointed file began (it is given up after ``resumeSearchPeriod``).
     private var resumeSearchStartedAt: Duration?
     private static let resumeSearchPeriod: Duration = .seconds(2)
@@ -187,8 +189,17 @@ package struct LogTailer {
         }
     }
 
-    /// The checkpoint after what has been emitted so far.
+    /// The checkpoint after what has been emitted so far. While the current file is still empty it names
+    /// nothing by content (a copytruncate could replace it unseen), so the finished file before it stays
+    /// the checkpoint: a restart then walks forward from there, copies included.
     private mutating func checkpoint() -> LogCheckpoint {
+        if current!.identity.headLength == 0, current!.readOffset == 0, let lastFinished {
+            return lastFinished
+        }
+        return currentCheckpoint()
+    }
+
+    private mutating func currentCheckpoint() -> LogCheckpoint {
         let offset = current!.parser.resumeOffset
         // A checkpoint must name its file by as many first bytes as the offset allows: an identity taken
         // while the file was still empty would match any later content of the same inode.
@@ -379,6 +390,7 @@ package struct LogTailer {
 
     private mutating func finishCurrent(into events: inout [LogEvent]) {
         emit(current!.parser.finish(), into: &events)
+        lastFinished = currentCheckpoint()
         let stats = current!.parser.statistics
         finishedParse.lines += stats.lines
         finishedParse.entries += stats.entries

@@ -228,6 +228,26 @@ import Testing
         #expect(checkpoint.identity.headLength == Int(FileStatus(path: logs.file("postgresql.log"))!.size))
     }
 
+    @Test func aRestartAfterTheNewFileWasFilledAndCopytruncatedUnseenReadsTheCopy() throws {
+        let logs = try LogDirectory()
+        logs.append(LogDirectory.line(1))
+        var first = Self.tailer(logs)
+        var now = Duration.zero
+        _ = Self.drain(&first, at: &now)
+        // Rename rotation: the tailer moves to the new, still empty file and checkpoints.
+        logs.rename("postgresql.log", to: "postgresql.log.1")
+        logs.touch("postgresql.log.1", modified: 1_000)
+        FileManager.default.createFile(atPath: logs.file("postgresql.log"), contents: nil)
+        let checkpoint = try #require(Self.drain(&first, at: &now).checkpoint)
+        // While the agent is down, the new file fills up and is copytruncated, then gets new content.
+        logs.append(LogDirectory.line(2))
+        try logs.copyTruncate("postgresql.log", to: "postgresql.log.2")
+        logs.touch("postgresql.log.2", modified: 1_001)
+        logs.append(LogDirectory.line(3, pid: 300))
+        var second = Self.tailer(logs, checkpoint: checkpoint)
+        #expect(Self.messages(Self.drain(&second, at: &now)) == ["line 2", "line 3"])
+    }
+
     @Test func aFileRewrittenPastTheCheckpointIsReadFromItsStart() throws {
         let logs = try LogDirectory()
         // Longer than the 1 KiB the head hash covers, so only the bytes before the offset can tell.
