@@ -84,6 +84,8 @@ package struct LogTailer {
         /// Source offsets at or after the resume offset of entries already emitted.
         var emitted: Set<Int64>
         var lastDataAt: Duration
+        /// The file's modification time when it was opened.
+        var openedModified: Int64
     }
 
     /// Which files to read.
@@ -278,7 +280,7 @@ package struct LogTailer {
         let identity = LogFileIdentity(of: handle)
             ?? LogFileIdentity(device: 0, inode: 0, headLength: 0, headHash: LogFileIdentity.hash([]))
         current = Current(handle: handle, identity: identity, parser: makeParser(for: handle), readOffset: offset,
-                          emitted: emitted, lastDataAt: now)
+                          emitted: emitted, lastDataAt: now, openedModified: handle.status()?.modified ?? 0)
         statistics.filesOpened += 1
     }
 
@@ -318,6 +320,15 @@ package struct LogTailer {
         let shrunk = status.size < current!.readOffset
         let rewritten = !shrunk && identity.headLength > 0 && !identity.headMatches(handle)
         guard shrunk || rewritten else {
+            if identity.headLength == 0, current!.readOffset == 0, status.size > 0,
+               let copy = unseenCopy(since: current!.openedModified, of: status) {
+                // The file was empty when opened; since then it was filled and copytruncated before we
+                // looked (a copy of it appeared beside it). Read the copy first, then this file.
+                statistics.truncations += 1
+                finishCurrent(into: &events)
+                open(copy, at: 0, emitted: [], now: now)
+                return true
+            }
             if identity.headLength < LogFileIdentity.headCapacity, status.size > Int64(identity.headLength),
                let grown = LogFileIdentity(of: handle) {
                 current!.identity = grown
@@ -399,7 +410,20 @@ package struct LogTailer {
         remember(current!.identity)
     }
 
+    /// For a single configured file: a sibling written since `modified` that is not finished. While the
+    /// configured name still leads to the same file, a new sibling can only be a copy of it.
+    private func unseenCopy(since modified: Int64, of status: FileStatus) -> LogFileHandle? {
+        guard scanner.configuredFile != nil else { return nil }
+        let copies = scanner.candidates(includeRotated: true).filter { candidate in
+            !candidate.status.isSameFile(as: status) && candidate.status.modified >= modified && candidate.status.size > 0
+                && !isFinished(candidate)
+        }
+        return copies.first.flatMap { LogFileHandle(path: $0.path) }
+    }
+
     private mutating func remember(_ identity: LogFileIdentity) {
+        // An identity without head bytes would match any later content of its inode.
+        guard identity.headLength > 0 else { return }
         finished.append(identity)
         if finished.count > 64 { finished.removeFirst(finished.count - 64) }
     }

@@ -248,6 +248,23 @@ import Testing
         #expect(Self.messages(Self.drain(&second, at: &now)) == ["line 2", "line 3"])
     }
 
+    @Test func anEmptyFileFilledAndCopytruncatedBetweenTwoPollsIsReadFromTheCopy() throws {
+        let logs = try LogDirectory()
+        logs.append(LogDirectory.line(1))
+        var tailer = Self.tailer(logs)
+        var now = Duration.zero
+        _ = Self.drain(&tailer, at: &now)
+        logs.rename("postgresql.log", to: "postgresql.log.1")
+        logs.touch("postgresql.log.1", modified: 1_000)
+        FileManager.default.createFile(atPath: logs.file("postgresql.log"), contents: nil)
+        _ = Self.drain(&tailer, at: &now) // now on the new, empty file
+        // Between two polls: filled, copytruncated, written again.
+        logs.append(LogDirectory.line(2))
+        try logs.copyTruncate("postgresql.log", to: "postgresql.log.2")
+        logs.append(LogDirectory.line(3, pid: 300))
+        #expect(Self.messages(Self.drain(&tailer, at: &now)) == ["line 2", "line 3"])
+    }
+
     @Test func aFileRewrittenPastTheCheckpointIsReadFromItsStart() throws {
         let logs = try LogDirectory()
         // Longer than the 1 KiB the head hash covers, so only the bytes before the offset can tell.
