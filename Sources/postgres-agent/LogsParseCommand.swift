@@ -36,10 +36,7 @@ struct LogsParseCommand: AsyncParsableCommand {
             }
             var summary = Summary()
             try parse(handle, format: format, prefix: prefix, classifier: classifier, summary: &summary)
-            total.statistics.lines += summary.statistics.lines
-            total.statistics.entries += summary.statistics.entries
-            total.statistics.unparsed += summary.statistics.unparsed
-            total.statistics.truncated += summary.statistics.truncated
+            total.statistics = total.statistics + summary.statistics
             total.classes.merge(summary.classes, uniquingKeysWith: +)
         }
         Self.printError(Self.describe(total, label: "total"))

@@ -38,7 +38,7 @@ import Testing
                     "--poll-interval-ms", "10", "--quiet-period-ms", "200"] + destination + [log]
         // The first tailer checkpoints the (empty) first file before the writer starts: without a
         // checkpoint a tailer starts at the current file, and the writer rotates within 0.1 s.
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         var first: ChildProcess.Running? = try ChildProcess.start(tail, stderr: directory + "/tail.err")
         let checkpointed: () -> Bool = {
             if sink == .spool {

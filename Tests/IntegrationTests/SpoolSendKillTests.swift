@@ -31,7 +31,7 @@ import Testing
         let stub = try ChildProcess.start(["python3", Self.tools + "/stub-listener.py", "\(port)", token, record],
                                           stdout: directory + "/stub.out", stderr: directory + "/stub.err")
         defer { stub.kill(SIGTERM); _ = stub.wait() }
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let tail = try ChildProcess.start(
             [try binary, "logs", "tail", "--from-start", "--format", "stderr", "--prefix", "%m [%p] ",
              "--poll-interval-ms", "20", "--quiet-period-ms", "200", "--spool", spoolPath, log],

@@ -15,6 +15,16 @@ package struct LogEntryParser: Sendable {
         /// Entries cut at the size cap.
         package var truncated = 0
         package init() {}
+
+        /// The counters of two parsers together.
+        package static func + (left: Statistics, right: Statistics) -> Statistics {
+            var sum = left
+            sum.lines += right.lines
+            sum.entries += right.entries
+            sum.unparsed += right.unparsed
+            sum.truncated += right.truncated
+            return sum
+        }
     }
 
     /// The format this parser reads.

@@ -86,6 +86,8 @@ package struct LogTailer {
         var lastDataAt: Duration
         /// The file's modification time when it was opened.
         var openedModified: Int64
+        /// The hash of the bytes before the last checkpoint's offset.
+        var preceding: (offset: Int64, hash: UInt64, length: Int)?
     }
 
     /// Which files to read.
@@ -146,13 +148,7 @@ package struct LogTailer {
         if reachedEnd, current!.parser.hasOpenEntries, now - current!.lastDataAt >= options.quietPeriod {
             emit(current!.parser.completeIdleEntries(), into: &events)
         }
-        var parse = finishedParse
-        let stats = current!.parser.statistics
-        parse.lines += stats.lines
-        parse.entries += stats.entries
-        parse.unparsed += stats.unparsed
-        parse.truncated += stats.truncated
-        statistics.parse = parse
+        statistics.parse = finishedParse + current!.parser.statistics
         return Batch(events: events, checkpoint: checkpoint(), reachedEnd: reachedEnd)
     }
 
@@ -160,16 +156,21 @@ package struct LogTailer {
 
     /// Reads one chunk into the parser: the byte count, 0 at the end of the file, -1 on an error.
     private mutating func readChunk(now: Duration, into events: inout [LogEvent]) -> Int {
-        let handle = current!.handle
-        let offset = current!.readOffset
-        let count = buffer.withUnsafeMutableBytes { handle.read(into: $0, at: offset) }
-        guard let count else {
+        let count = parseChunk(from: current!.handle, at: current!.readOffset, into: &events)
+        guard count > 0 else { return count }
+        current!.readOffset += Int64(count)
+        current!.lastDataAt = now
+        return count
+    }
+
+    /// Reads one chunk of `file` at `offset` into the current parser: the byte count, 0 at the end of the
+    /// file, -1 on an error. `file` is the current file, or the copytruncate copy of its unread rest.
+    private mutating func parseChunk(from file: LogFileHandle, at offset: Int64, into events: inout [LogEvent]) -> Int {
+        guard let count = buffer.withUnsafeMutableBytes({ file.read(into: $0, at: offset) }) else {
             statistics.readErrors += 1
             return -1
         }
         guard count > 0 else { return 0 }
-        current!.readOffset += Int64(count)
-        current!.lastDataAt = now
         statistics.bytesRead += Int64(count)
         let chunk = buffer
         let produced = chunk.withUnsafeBufferPointer {
@@ -212,10 +213,15 @@ package struct LogTailer {
             current!.identity = grown
         }
         if !current!.emitted.isEmpty { current!.emitted = current!.emitted.filter { $0 >= offset } }
-        let length = Int(min(Int64(LogCheckpoint.precedingCapacity), offset))
-        let preceding = current!.handle.bytes(at: offset - Int64(length), count: length)
+        // The bytes before the offset are read only when the offset moved: an idle poll costs no I/O.
+        if current!.preceding?.offset != offset {
+            let length = Int(min(Int64(LogCheckpoint.precedingCapacity), offset))
+            let bytes = current!.handle.bytes(at: offset - Int64(length), count: length)
+            current!.preceding = (offset, LogFileIdentity.hash(bytes), bytes.count)
+        }
+        let preceding = current!.preceding!
         return LogCheckpoint(path: current!.handle.path, identity: current!.identity, offset: offset,
-                             precedingHash: LogFileIdentity.hash(preceding), precedingLength: preceding.count,
+                             precedingHash: preceding.hash, precedingLength: preceding.length,
                              emittedOffsets: current!.emitted.sorted())
     }
 
@@ -339,14 +345,7 @@ package struct LogTailer {
         if let copy = findCopy(of: identity, readUpTo: current!.readOffset, excluding: status) {
             statistics.copiesRead += 1
             var offset = current!.readOffset
-            while true {
-                let count = buffer.withUnsafeMutableBytes { copy.read(into: $0, at: offset) } ?? 0
-                guard count > 0 else { break }
-                let bytes = buffer
-                let produced = bytes.withUnsafeBufferPointer {
-                    current!.parser.consume(UnsafeBufferPointer(rebasing: $0[..<count]), offset: offset)
-                }
-                emit(produced, into: &events)
+            while case let count = parseChunk(from: copy, at: offset, into: &events), count > 0 {
                 offset += Int64(count)
             }
             if let copied = LogFileIdentity(of: copy) { remember(copied) }
@@ -402,11 +401,7 @@ package struct LogTailer {
     private mutating func finishCurrent(into events: inout [LogEvent]) {
         emit(current!.parser.finish(), into: &events)
         lastFinished = currentCheckpoint()
-        let stats = current!.parser.statistics
-        finishedParse.lines += stats.lines
-        finishedParse.entries += stats.entries
-        finishedParse.unparsed += stats.unparsed
-        finishedParse.truncated += stats.truncated
+        finishedParse = finishedParse + current!.parser.statistics
         remember(current!.identity)
     }
 
