@@ -4,7 +4,11 @@
 // evict. The payload is a JSON document of log events with varying numbers, about as compressible as
 // real payloads.
 //
+// With --fill-mb it only fills a spool with that many MiB of stored (compressed) schema-1 payloads, for
+// the drain benchmark (run-drain-benchmark.sh), and prints their count and bytes.
+//
 // usage: SpoolBenchmark --dir DIR --size BYTES --count N [--durability full|normal] [--cap-mb MB]
+//        SpoolBenchmark --dir DIR --size BYTES --fill-mb MB
 import Delivery
 import Foundation
 
@@ -22,10 +26,32 @@ struct SpoolBenchmark {
         let count = Int(option("--count") ?? "1000") ?? 1_000
         let durability = Spool.Durability(rawValue: option("--durability") ?? "full") ?? .full
         let capMB = option("--cap-mb").flatMap(Int.init)
+        let fillMB = option("--fill-mb").flatMap(Int.init)
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/spool.sqlite"
         let payloads = (0..<64).map { payload(size: size, seed: $0) }
+
+        if let fillMB {
+            let spool = try Spool(path: path, limits: .init(maxBytes: (fillMB + fillMB / 4 + 8) << 20), durability: .normal)
+            var index = 0
+            var jsonBytes = 0
+            let start = ContinuousClock.now
+            // The status is a scan: look at it every 50 appends.
+            while try index % 50 != 0 || spool.status().payloadBytes < fillMB << 20 {
+                let batchID = "drain-\(index)"
+                var json = Array(#"{"schema_version":1,"kind":"logs","batch_id":"\#(batchID)","project":"bench","agent":{"instance":"bench"},"#.utf8)
+                json += payloads[index % payloads.count].dropFirst() // the events document without its "{"
+                try spool.append(kind: "logs", instance: "bench", batchID: batchID, json: json)
+                jsonBytes += json.count
+                index += 1
+            }
+            let status = try spool.status()
+            report(["mode": "fill", "payload_bytes": size, "payloads": status.depth, "stored_bytes": status.payloadBytes,
+                    "json_bytes": jsonBytes, "fill_seconds": seconds(start.duration(to: .now)),
+                    "evicted_batches": status.evictedBatches])
+            return
+        }
 
         if let capMB {
             let spool = try Spool(path: path, limits: .init(maxBytes: capMB << 20), durability: durability)

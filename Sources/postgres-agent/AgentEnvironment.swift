@@ -38,3 +38,10 @@ struct AgentEnvironment {
         return Logger(label: "postgres-agent")
     }
 }
+
+/// The environment holds secrets (`POSTGRES_AGENT_*_PASSWORD`, the API key, `PGPASSWORD`): printing it,
+/// as ServiceLifecycle's debug log prints every service, shows only who and where.
+extension AgentEnvironment: CustomStringConvertible, CustomDebugStringConvertible {
+    var description: String { "AgentEnvironment(user: \(osUser), host: \(hostname), \(variables.count) variables)" }
+    var debugDescription: String { description }
+}

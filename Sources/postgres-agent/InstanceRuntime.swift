@@ -55,4 +55,17 @@ struct InstanceRuntime {
         PostgresClient(configuration: try PostgresClientFactory.configuration(connection, options: options),
                        backgroundLogger: logger)
     }
+
+    /// Asks the server for its log settings (`log_line_prefix`, directory, current file). The probe goes
+    /// first: one plain connection fails at once with the real reason (refused, password, TLS), where the
+    /// pool would retry quietly.
+    func fetchLogSettings(logger: Logger) async throws -> ServerLogSettings {
+        try await makeProbe().run(logger: logger)
+        let client = try makeClient(logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await ServerLogSettings.fetch(client: client, logger: logger)
+        }
+    }
 }

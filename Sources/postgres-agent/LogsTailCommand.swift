@@ -128,22 +128,8 @@ struct LogsTailCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("postgres-agent: bad configuration: \(error)\n".utf8))
             throw ExitStatus.configuration
         }
-        // The probe first: one plain connection fails at once with the real reason (refused, password,
-        // TLS), where the pool would retry quietly.
         do {
-            try await runtime.makeProbe().run(logger: logger)
-        } catch {
-            FileHandle.standardError.write(Data(
-                "postgres-agent: cannot ask the server for its log settings: \(CollectorError.from(error))\n".utf8))
-            throw ExitCode(69)
-        }
-        let client = try runtime.makeClient(logger: logger)
-        do {
-            return try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await client.run() }
-                defer { group.cancelAll() }
-                return try await ServerLogSettings.fetch(client: client, logger: logger)
-            }
+            return try await runtime.fetchLogSettings(logger: logger)
         } catch {
             FileHandle.standardError.write(Data(
                 "postgres-agent: cannot ask the server for its log settings: \(CollectorError.from(error))\n".utf8))

@@ -7,6 +7,6 @@ struct PostgresAgentCommand: AsyncParsableCommand {
         commandName: "postgres-agent",
         abstract: "Monitors a PostgreSQL server and its host, and ships what it sees to a central listener.",
         version: AgentVersion.current,
-        subcommands: [CollectCommand.self, LogsCommand.self, SpoolCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, CollectCommand.self, LogsCommand.self, SpoolCommand.self, ListenerCommand.self]
     )
 }

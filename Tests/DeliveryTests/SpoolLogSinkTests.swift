@@ -2,6 +2,7 @@ import AgentCore
 @testable import Delivery
 import Foundation
 import LogPipeline
+import TestSupport
 import Testing
 
 @Suite struct SpoolLogSinkTests {

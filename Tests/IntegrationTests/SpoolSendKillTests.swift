@@ -1,12 +1,13 @@
 import AgentCore
 import Delivery
 import Foundation
+import Listener
 import TestSupport
 import Testing
 
 /// `postgres-agent spool send` killed with SIGKILL 100 times while `logs tail` keeps appending log
 /// batches to the same spool: nothing spooled is lost, the file stays sound, and each kill costs at most
-/// one resend, which the listener recognises by its batch_id.
+/// one resend, which the reference listener recognises by its batch_id.
 @Suite(.serialized, .timeLimit(.minutes(4))) struct SpoolSendKillTests {
     var binary: String {
         get throws {
@@ -23,14 +24,11 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let log = directory + "/postgresql.log"
         let spoolPath = directory + "/state/spool.sqlite"
-        let record = directory + "/record.jsonl"
-        let port = try TransmitterTests.freePort()
-        let token = "tok-\(UInt64.random(in: 0...UInt64.max))"
         let total = 20_000
 
-        let stub = try ChildProcess.start(["python3", Self.tools + "/stub-listener.py", "\(port)", token, record],
-                                          stdout: directory + "/stub.out", stderr: directory + "/stub.err")
-        defer { stub.kill(SIGTERM); _ = stub.wait() }
+        let listener = try await ReferenceListener(directory: directory + "/listener")
+        defer { listener.stop() }
+        let token = listener.token
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let tail = try ChildProcess.start(
             [try binary, "logs", "tail", "--from-start", "--format", "stderr", "--prefix", "%m [%p] ",
@@ -47,7 +45,7 @@ import Testing
         let environment = [
             "PATH": "/usr/bin:/bin", "HOME": "/nonexistent",
             "POSTGRES_AGENT_AGENT_STATE_DIR": directory + "/state",
-            "POSTGRES_AGENT_LISTENER_URL": "http://127.0.0.1:\(port)/ingest/postgres",
+            "POSTGRES_AGENT_LISTENER_URL": listener.url,
             "POSTGRES_AGENT_LISTENER_API_KEY": token,
         ]
         let send = [try binary, "spool", "send"]
@@ -64,23 +62,24 @@ import Testing
 
         // Drain until every entry has arrived (the tailer may still be appending its last batches).
         var seen = [Int](repeating: 0, count: total)
-        var records: [[String: Any]] = []
+        let store = try listener.store()
+        var batches: [BatchStore.Row] = []
         for _ in 0..<30 {
             let result = try ChildProcess.run(send + ["--until-empty"], environment: environment)
             #expect(result.status == 0, "\(result.stderr)")
             #expect(!result.stderr.contains(token))
-            records = try Self.records(record)
-            seen = [Int](repeating: 0, count: total)
-            for entry in records where entry["status"] as? Int == 200 && entry["duplicate"] as? Bool == false {
-                for seq in entry["seqs"] as? [Int] ?? [] { seen[seq] += 1 }
+            let more = try store.rows(after: batches.last?.sequence ?? 0, limit: 100_000)
+            for batch in more {
+                for seq in try Self.seqs(batch.json) { seen[seq] += 1 }
             }
+            batches += more
             if !seen.contains(0) { break }
             try await Task.sleep(for: .milliseconds(300))
         }
         let missing = seen.indices.filter { seen[$0] == 0 }
         #expect(missing.isEmpty, "\(missing.count) entries never arrived, first \(missing.prefix(5))")
         #expect(!seen.contains { $0 > 1 }, "an entry arrived in two different batches")
-        let resends = records.filter { $0["duplicate"] as? Bool == true }.count
+        let resends = try store.counts().duplicates
         #expect(resends <= kills, "\(resends) resends for \(kills) kills")
         let spool = try Spool(path: spoolPath, limits: .init(maxBytes: 100 << 20))
         #expect(try spool.integrityCheck() == "ok")
@@ -93,13 +92,16 @@ import Testing
         #expect(figures["depth"] as? Int == 0)
         #expect(figures["evicted_batches"] as? Int == 0)
         #expect(figures["dead_letters"] as? Int == 0)
-        print("send-kill test: \(kills) kills, \(records.count) requests, \(resends) resends")
+        #expect(!listener.log.contains(token))
+        print("send-kill test: \(kills) kills, \(batches.count) batches stored, \(resends) resends")
     }
 
-    static func records(_ path: String) throws -> [[String: Any]] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
-        return try text.split(separator: "\n").map {
-            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+    /// The N of every `seq N` log event in a stored batch.
+    static func seqs(_ json: [UInt8]) throws -> [Int] {
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(json)) as? [String: Any])
+        return (body["events"] as? [[String: Any]] ?? []).compactMap { event in
+            guard let message = event["message"] as? String, message.hasPrefix("seq ") else { return nil }
+            return Int(message.dropFirst(4))
         }
     }
 }

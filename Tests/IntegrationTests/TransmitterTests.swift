@@ -1,11 +1,14 @@
 import AgentCore
 @testable import Delivery
 import Foundation
+import Listener
 import Logging
 import TestSupport
 import Testing
 
-/// The transmitter against a real HTTP server on loopback (Tools/stub-listener.py), with a real spool.
+/// The transmitter, with a real spool, against real HTTP servers on loopback: the reference listener
+/// (`postgres-agent listener`), and a scriptable one (Tools/stub-listener.py) for the answers a sound
+/// listener never gives on demand (413, 503 with Retry-After, garbage, a slow answer).
 @Suite(.serialized, .timeLimit(.minutes(3))) struct TransmitterTests {
     static let stub = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Tools/stub-listener.py").path
@@ -61,9 +64,8 @@ import Testing
             token = "tok-\(UInt64.random(in: 0...UInt64.max))"
         }
 
-        func startStub(_ actions: [String] = [], tls: (cert: String, key: String)? = nil) throws -> ChildProcess.Running {
-            let tlsArguments = tls.map { ["--tls", $0.cert, $0.key] } ?? []
-            let stub = try ChildProcess.start(["python3", TransmitterTests.stub] + tlsArguments + ["\(port)", token, record] + actions,
+        func startStub(_ actions: [String] = []) throws -> ChildProcess.Running {
+            let stub = try ChildProcess.start(["python3", TransmitterTests.stub, "\(port)", token, record] + actions,
                                               stdout: directory + "/stub.out", stderr: directory + "/stub.err")
             return stub
         }
@@ -77,12 +79,12 @@ import Testing
         }
 
         func transmitter(timeout: Duration = .seconds(5), authRetry: Duration = .milliseconds(300),
-                         scheme: String = "http", caFile: String? = nil) -> Transmitter<ContinuousClock> {
+                         scheme: String = "http", caFile: String? = nil, port: Int? = nil) -> Transmitter<ContinuousClock> {
             let token = self.token
             var logger = Logger(label: "tx") { _ in CaptureHandler(capture: capture) }
             logger.logLevel = .trace
             return Transmitter(
-                spool: spool, endpoint: .init(url: "\(scheme)://127.0.0.1:\(port)/ingest/postgres", caFile: caFile, timeout: timeout),
+                spool: spool, endpoint: .init(url: "\(scheme)://127.0.0.1:\(port ?? self.port)/ingest/postgres", caFile: caFile, timeout: timeout),
                 apiKey: { Secret(token) }, clock: ContinuousClock(),
                 breaker: CircuitBreaker(failureThreshold: 3, coolDown: .milliseconds(200), maximumCoolDown: .milliseconds(400)),
                 backoff: Backoff(base: .milliseconds(20), maximum: .milliseconds(100)),
@@ -126,19 +128,18 @@ import Testing
         #expect(transmitter.status.retries >= 3)
         #expect(transmitter.status.breaker != "closed")
         #expect(try setup.spool.status().depth == 30)
-        let stub = try setup.startStub()
-        defer { stub.kill(SIGTERM); _ = stub.wait() }
+        // The reference listener comes up on that port; it checks the key, gzip and Idempotency-Key itself.
+        let listener = try await ReferenceListener(directory: setup.directory + "/listener", port: setup.port, token: setup.token)
+        defer { listener.stop() }
         try await setup.waitUntilEmpty("after the listener came up")
         task.cancel()
         _ = try? await task.value
-        let records = try setup.records()
-        let delivered = records.filter { $0["status"] as? Int == 200 }.compactMap { $0["batch_id"] as? String }
-        #expect(delivered == ids, "in spool order, each once")
-        #expect(records.allSatisfy { $0["auth_ok"] as? Bool == true && $0["gzip"] as? Bool == true })
-        #expect(records.allSatisfy { $0["idempotency_key"] as? String == $0["batch_id"] as? String })
-        #expect(records.allSatisfy { $0["path"] as? String == "/ingest/postgres" })
+        let store = try listener.store()
+        #expect(try store.rows().map(\.batchID) == ids, "in spool order, each once")
+        #expect(try store.counts().duplicates == 0)
         #expect(transmitter.status.sent == 30)
         #expect(!setup.capture.text.contains(setup.token), "the key never reaches a log line")
+        #expect(!listener.log.contains(setup.token))
     }
 
     @Test func statusCodesDeadLetterRetryAndPause() async throws {
@@ -201,13 +202,14 @@ import Testing
             "/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
             "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
         #expect(made.status == 0, "\(made.stderr)")
-        let stub = try setup.startStub(tls: (cert, key))
-        defer { stub.kill(SIGTERM); _ = stub.wait() }
-        try await setup.waitForStub()
+        let listener = try await ReferenceListener(directory: setup.directory + "/listener", token: setup.token, tls: (cert, key))
+        defer { listener.stop() }
+        #expect(listener.url.hasPrefix("https://127.0.0.1:"))
+        let port = try #require(Int(listener.url.split(separator: ":")[2].prefix { $0.isNumber }))
         _ = try setup.spoolPayloads(1)
 
-        // Without ca_file: the certificate fails verification, the payload stays, nothing reaches the stub.
-        let refusing = setup.transmitter(timeout: .milliseconds(500), scheme: "https")
+        // Without ca_file: the certificate fails verification, the payload stays, nothing reaches the store.
+        let refusing = setup.transmitter(timeout: .milliseconds(500), scheme: "https", port: port)
         let first = Task { try await refusing.run() }
         for _ in 0..<1_000 where refusing.status.retries < 2 { try await Task.sleep(for: .milliseconds(10)) }
         first.cancel()
@@ -215,15 +217,15 @@ import Testing
         #expect(refusing.status.retries >= 2)
         #expect(refusing.status.sent == 0)
         #expect(try setup.spool.status().depth == 1)
-        #expect(try setup.records().isEmpty, "no request got through an unverified handshake")
+        #expect(try listener.store().counts().batches == 0, "no request got through an unverified handshake")
 
         // With ca_file: delivered.
-        let trusting = setup.transmitter(scheme: "https", caFile: cert)
+        let trusting = setup.transmitter(scheme: "https", caFile: cert, port: port)
         let second = Task { try await trusting.run() }
         try await setup.waitUntilEmpty("over TLS with ca_file")
         second.cancel()
         _ = try? await second.value
         #expect(trusting.status.sent == 1)
-        #expect(try setup.records().count == 1)
+        #expect(try listener.store().counts().batches == 1)
     }
 }

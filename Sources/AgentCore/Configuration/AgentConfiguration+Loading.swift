@@ -131,6 +131,18 @@ extension AgentConfiguration {
         configuration.privacy = try Privacy(reading: reader("privacy", plainSections["privacy"]))
         configuration.correlation = try Correlation(reading: reader("correlation", plainSections["correlation"]))
         configuration.metrics = try Metrics(reading: reader("metrics", plainSections["metrics"]))
+        // Two servers cannot both own one log file: their entries would be shipped twice.
+        var owners: [String: String] = [:]
+        for instance in configuration.postgres {
+            let path = configuration.logs(for: instance).path
+            guard !path.isEmpty, path != "auto" else { continue }
+            if let other = owners[path] {
+                throw AgentConfigurationError(
+                    code: .invalidValue, key: "\(instance.sectionName).log_path", line: nil, file: nil,
+                    message: "[\(other)] already tails this log; give each server its own log_path")
+            }
+            owners[path] = instance.sectionName
+        }
         return configuration
     }
 

@@ -54,3 +54,14 @@ extension AgentConfiguration.Logs {
         }
     }
 }
+
+extension AgentConfiguration {
+    /// The log settings of `instance`: `[logs]` with the instance's `log_*` keys over it.
+    package func logs(for instance: PostgresInstance) -> Logs {
+        var logs = self.logs
+        if let path = instance.logOverrides["path"] { logs.path = path }
+        if let format = instance.logOverrides["format"].flatMap(LogFormat.init(rawValue:)) { logs.format = format }
+        if let prefix = instance.logOverrides["prefix"] { logs.prefix = prefix }
+        return logs
+    }
+}

@@ -40,23 +40,6 @@ extension AgentConfiguration.Metrics {
 
     /// Splits `host:port` or `[v6]:port`; `nil` if malformed.
     static func parseListenAddress(_ text: String) -> (host: String, port: Int)? {
-        let host: Substring
-        let portText: Substring
-        if text.first == "[" {
-            guard let close = text.firstIndex(of: "]") else { return nil }
-            host = text[text.index(after: text.startIndex)..<close]
-            let after = text[text.index(after: close)...]
-            guard after.first == ":" else { return nil }
-            portText = after.dropFirst()
-        } else {
-            guard let colon = text.lastIndex(of: ":") else { return nil }
-            host = text[..<colon]
-            guard !host.contains(":") else { return nil }
-            portText = text[text.index(after: colon)...]
-        }
-        guard !host.isEmpty, !host.contains(where: { $0.isWhitespace }),
-            let port = Int(portText), (1...65535).contains(port)
-        else { return nil }
-        return (String(host), port)
+        ListenAddress(parsing: text).map { ($0.host, $0.port) }
     }
 }

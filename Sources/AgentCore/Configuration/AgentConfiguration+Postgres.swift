@@ -60,6 +60,11 @@ extension AgentConfiguration {
         /// (`SHOW data_directory`), which is right unless the server runs in a container.
         package var dataDirectory: String?
 
+        /// `log_path`, `log_format`, `log_prefix` (optional): this server's log, when it is not the one of
+        /// `[logs]` (several servers on one host each have their own). Unset keys come from `[logs]`;
+        /// `log_path = auto` asks the server for its log directory.
+        package var logOverrides: [String: String] = [:]
+
         /// An instance with default settings, named `name`, from `[postgres]` if `name` is `default`
         /// and `[postgres:NAME]` otherwise.
         package init(name: String = "default") {
@@ -113,7 +118,7 @@ extension AgentConfiguration.PostgresInstance {
     /// The keys of a postgres section in the INI file.
     static let keys = [
         "conninfo", "password_file", "application_name", "statement_timeout_ms", "lock_timeout_ms",
-        "connect_timeout_ms", "max_connections", "data_directory",
+        "connect_timeout_ms", "max_connections", "data_directory", "log_path", "log_format", "log_prefix",
     ]
 
     /// Keys that only the environment may set.
@@ -153,6 +158,11 @@ extension AgentConfiguration.PostgresInstance {
         }
         if let value = section.value("data_directory") {
             self.dataDirectory = value.optionalString()
+        }
+        for key in ["log_path", "log_format", "log_prefix"] {
+            guard let value = section.value(key) else { continue }
+            if key == "log_format" { let _: AgentConfiguration.LogFormat = try value.choice() }
+            self.logOverrides[String(key.dropFirst(4))] = value.raw
         }
         if let value = section.value("password") {
             self.password = Secret(try value.nonEmptyString("the PostgreSQL password"))

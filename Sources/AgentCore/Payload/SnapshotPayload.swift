@@ -56,6 +56,27 @@ package struct SnapshotPayload: Codable, Sendable {
         case systemMetrics = "system_metrics"
         case errors
     }
+
+    /// As synthesized, except `batch_id`: lowercase, as in log payloads and the `Idempotency-Key` header
+    /// (the listener checks that the two agree; `UUID` alone encodes upper case).
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(schemaVersion, forKey: .schemaVersion)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(batchID.uuidString.lowercased(), forKey: .batchID)
+        try container.encode(timestamp, forKey: .timestamp)
+        try container.encode(project, forKey: .project)
+        try container.encode(agent, forKey: .agent)
+        try container.encodeIfPresent(server, forKey: .server)
+        try container.encodeIfPresent(pgActivity, forKey: .pgActivity)
+        try container.encodeIfPresent(activitySummary, forKey: .activitySummary)
+        try container.encodeIfPresent(pgStatements, forKey: .pgStatements)
+        try container.encodeIfPresent(statementsInfo, forKey: .statementsInfo)
+        try container.encodeIfPresent(locks, forKey: .locks)
+        try container.encodeIfPresent(database, forKey: .database)
+        try container.encodeIfPresent(systemMetrics, forKey: .systemMetrics)
+        try container.encode(errors, forKey: .errors)
+    }
 }
 
 /// The sending agent, as reported in every payload.

@@ -42,6 +42,7 @@ package final class Transmitter<C: Clock>: Service where C.Duration == Duration 
     private let backoff: Backoff
     private let idlePoll: Duration
     private let authenticationRetry: Duration
+    private let shutdownDrain: Duration
     private let logger: Logger
     private let state: Mutex<(status: TransmitterStatus, breaker: CircuitBreaker)>
 
@@ -49,9 +50,12 @@ package final class Transmitter<C: Clock>: Service where C.Duration == Duration 
     ///   - apiKey: reads the current key (file or environment); nil when there is none.
     ///   - idlePoll: how often an empty spool is looked at again.
     ///   - authenticationRetry: the pause after a 401/403 before the key is tried again.
+    ///   - shutdownDrain: at graceful shutdown, how long sending goes on while the spool holds payloads.
     package init(spool: Spool, endpoint: Endpoint, apiKey: @escaping @Sendable () -> Secret?, clock: C,
                  breaker: CircuitBreaker = CircuitBreaker(), backoff: Backoff = Backoff(),
-                 idlePoll: Duration = .milliseconds(500), authenticationRetry: Duration = .seconds(60), logger: Logger) {
+                 idlePoll: Duration = .milliseconds(500), authenticationRetry: Duration = .seconds(60),
+                 shutdownDrain: Duration = .zero, logger: Logger) {
+        self.shutdownDrain = shutdownDrain
         self.spool = spool
         self.endpoint = endpoint
         self.apiKey = apiKey
@@ -77,13 +81,34 @@ package final class Transmitter<C: Clock>: Service where C.Duration == Duration 
         configuration.redirectConfiguration = .disallow
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         do {
-            try await cancelWhenGracefulShutdown { try await self.loop(client: client) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await self.loop(client: client) }
+                group.addTask {
+                    // At graceful shutdown: keep sending for at most `shutdownDrain`, then stop.
+                    try await gracefulShutdown()
+                    try await self.drain()
+                }
+                try await group.next()
+                group.cancelAll()
+            }
         } catch is CancellationError {
         } catch {
             try? await client.shutdown()
             throw error
         }
         try? await client.shutdown()
+    }
+
+    /// Returns when the spool is empty, sending is hopeless (breaker open, key refused), or
+    /// `shutdownDrain` has passed.
+    private func drain() async throws {
+        let deadline = clock.now.advanced(by: shutdownDrain)
+        while clock.now < deadline {
+            let status = self.status
+            if try spool.oldest() == nil || status.breaker == "open" || status.authenticationRejected { return }
+            try await clock.sleep(for: .milliseconds(20))
+        }
+        logger.notice("stopped sending at shutdown with payloads left in the spool; they go after the restart")
     }
 
     private func loop(client: HTTPClient) async throws {
@@ -104,6 +129,10 @@ package final class Transmitter<C: Clock>: Service where C.Duration == Duration 
             }
             let outcome = await send(payload, client: client)
             let after = origin.duration(to: clock.now)
+            state.withLock { state in
+                state.status.requests += 1
+                state.status.requestSeconds += Self.seconds(after - now)
+            }
             switch outcome {
             case .acknowledged:
                 try spool.acknowledge(id: payload.id)
@@ -185,4 +214,9 @@ package final class Transmitter<C: Clock>: Service where C.Duration == Duration 
     private static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
+}
+
+/// Printed by ServiceLifecycle: the URL only (the key is never a property of the transmitter).
+extension Transmitter: CustomStringConvertible {
+    package var description: String { "transmitter to \(endpoint.url)" }
 }

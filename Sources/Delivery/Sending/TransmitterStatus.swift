@@ -8,6 +8,10 @@ package struct TransmitterStatus: Sendable, Equatable {
     package var deadLettered = 0
     /// True while the listener refuses the key (401/403): nothing is sent, everything is spooled.
     package var authenticationRejected = false
+    /// POSTs made (whatever their outcome).
+    package var requests = 0
+    /// Their total duration, seconds (with ``requests``: the mean send latency).
+    package var requestSeconds = 0.0
     /// `closed`, `open` or `half_open`.
     package var breaker = "closed"
 

@@ -1,3 +1,4 @@
+import AgentCore
 import Foundation
 import GRDB
 
@@ -46,6 +47,7 @@ package final class Spool: Sendable {
     /// The database file.
     package let path: String
     private let limits: Limits
+    private let durability: Durability
     private let queue: DatabaseQueue
     private let wallClock: @Sendable () -> Double
     /// Eviction frees this share of the cap beyond what the incoming payload needs, so that a full spool
@@ -59,6 +61,7 @@ package final class Spool: Sendable {
                  wallClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) throws(SpoolError) {
         self.path = path
         self.limits = limits
+        self.durability = durability
         self.wallClock = wallClock
         var configuration = Configuration()
         configuration.label = "spool"
@@ -155,8 +158,25 @@ package final class Spool: Sendable {
     }
 
     /// Deletes an acknowledged payload.
+    ///
+    /// The delete is committed without waiting for the disk (`synchronous = NORMAL` for this one
+    /// transaction): a process kill still cannot undo it, and a power loss that did would only make the
+    /// payload be sent again, which the listener recognises by its batch_id. Appends keep their
+    /// configured durability.
     package func acknowledge(id: Int64) throws(SpoolError) {
-        try write { db in try db.execute(sql: "DELETE FROM payloads WHERE id = ?", arguments: [id]) }
+        do {
+            try queue.inDatabase { db in
+                guard durability == .full else {
+                    try db.execute(sql: "DELETE FROM payloads WHERE id = ?", arguments: [id])
+                    return
+                }
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+                try db.execute(sql: "DELETE FROM payloads WHERE id = ?", arguments: [id])
+            }
+        } catch {
+            throw SpoolError(code: .io, message: "spool \(path): \(Self.describe(error))")
+        }
     }
 
     /// Counts a failed send attempt of a payload.

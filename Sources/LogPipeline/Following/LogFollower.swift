@@ -17,6 +17,7 @@ package struct LogFollower<Sink: LogBatchSink, C: Clock>: Service where C.Durati
     private let pollInterval: Duration
     private let budget: Int
     private let logger: Logger
+    private let progress: @Sendable (LogTailer.Statistics, Int64) -> Void
 
     /// - Parameters:
     ///   - scanner: the files to follow.
@@ -26,8 +27,12 @@ package struct LogFollower<Sink: LogBatchSink, C: Clock>: Service where C.Durati
     ///   - clock: the clock for waiting and for the quiet period.
     ///   - pollInterval: the pause after catching up with the file.
     ///   - budget: the most bytes read per batch.
+    ///   - progress: told after each commit the tailer's counters and its lag (bytes behind the current
+    ///     file's end), for the self-metrics.
     package init(scanner: LogSourceScanner, options: LogTailer.Options, classifier: LogClassifier, sink: Sink,
-                 clock: C, pollInterval: Duration = .milliseconds(250), budget: Int = 4 << 20, logger: Logger) {
+                 clock: C, pollInterval: Duration = .milliseconds(250), budget: Int = 4 << 20, logger: Logger,
+                 progress: @escaping @Sendable (LogTailer.Statistics, Int64) -> Void = { _, _ in }) {
+        self.progress = progress
         self.scanner = scanner
         self.options = options
         self.classifier = classifier
@@ -53,6 +58,7 @@ package struct LogFollower<Sink: LogBatchSink, C: Clock>: Service where C.Durati
                 committed = checkpoint
             }
             report(tailer.statistics, since: &reported)
+            progress(tailer.statistics, batch.reachedEnd ? 0 : tailer.lagBytes)
             if batch.reachedEnd {
                 try? await clock.sleep(for: pollInterval)
             }
@@ -70,4 +76,9 @@ package struct LogFollower<Sink: LogBatchSink, C: Clock>: Service where C.Durati
         }
         reported = statistics
     }
+}
+
+/// Printed by ServiceLifecycle: the source only.
+extension LogFollower: CustomStringConvertible {
+    package var description: String { "log follower of \(scanner.kind)" }
 }

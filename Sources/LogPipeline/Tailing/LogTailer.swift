@@ -120,6 +120,13 @@ package struct LogTailer {
     /// The file being read, if any.
     package var currentPath: String? { current?.handle.path }
 
+    /// How far reading is behind the current file's end, bytes (one `fstat`; 0 without a file). Newer
+    /// rotated files not yet reached are not counted.
+    package var lagBytes: Int64 {
+        guard let current, let status = current.handle.status() else { return 0 }
+        return max(0, status.size - current.readOffset)
+    }
+
     /// How the last start went: the file and offset reading began at, and why there.
     package private(set) var lastStart: String?
 

@@ -2,7 +2,7 @@
 """A scriptable HTTP listener for the transmitter tests: a real server on loopback that answers POSTs
 as told and records what it received.
 
-usage: stub-listener.py [--tls CERT KEY] PORT TOKEN RECORD_FILE [ACTION ...]
+usage: stub-listener.py PORT TOKEN RECORD_FILE [ACTION ...]
 
 Each POST consumes the next ACTION (then `ok` forever):
   ok        200 when the Bearer token is right, else 401
@@ -14,13 +14,10 @@ Idempotency-Key, whether the Authorization and Content-Encoding headers were rig
 batch_id and kind (gunzipped and parsed), the N of every "seq N" log event in it, and whether that
 batch_id was seen before.
 """
-import gzip, json, ssl, sys, threading, time
+import gzip, json, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 arguments = sys.argv[1:]
-tls = None
-if arguments[:1] == ["--tls"]:
-    tls, arguments = (arguments[1], arguments[2]), arguments[3:]
 port, token, record = int(arguments[0]), arguments[1], arguments[2]
 actions = list(arguments[3:])
 lock = threading.Lock()
@@ -84,9 +81,5 @@ class Handler(BaseHTTPRequestHandler):
 
 ThreadingHTTPServer.allow_reuse_address = True
 server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-if tls:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(tls[0], tls[1])
-    server.socket = context.wrap_socket(server.socket, server_side=True)
 print("listening", flush=True)
 server.serve_forever()

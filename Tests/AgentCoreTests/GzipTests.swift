@@ -1,4 +1,5 @@
-@testable import Delivery
+import AgentCore
+import TestSupport
 import Foundation
 import Testing
 

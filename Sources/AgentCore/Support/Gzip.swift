@@ -7,7 +7,9 @@ package enum Gzip {
     package struct Failure: Error, Sendable, CustomStringConvertible {
         /// zlib's return code.
         package var code: Int32
-        package var description: String { "zlib error \(code)" }
+        /// The input inflates past the caller's limit (a `code` of its own would collide with zlib's).
+        package var exceededLimit = false
+        package var description: String { exceededLimit ? "output over the limit" : "zlib error \(code)" }
     }
 
     /// Compresses `input` into one gzip member.
@@ -56,7 +58,7 @@ package enum Gzip {
                 }
                 guard status == Z_OK || status == Z_STREAM_END else { throw Failure(code: status) }
                 output += chunk[..<produced]
-                guard output.count <= limit else { throw Failure(code: Z_BUF_ERROR) }
+                guard output.count <= limit else { throw Failure(code: Z_BUF_ERROR, exceededLimit: true) }
                 if status == Z_STREAM_END, stream.avail_in > 0 {
                     // Another member follows.
                     status = inflateReset(&stream)

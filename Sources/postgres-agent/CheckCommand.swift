@@ -1,0 +1,237 @@
+import AgentCore
+import ArgumentParser
+import AsyncHTTPClient
+import Collectors
+import Foundation
+import Logging
+import LogPipeline
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import PostgresNIO
+
+/// `postgres-agent check --config FILE`: one ✓/✗ line per aspect, each ✗ with its exact fix
+/// (DESIGN.md): the configuration, the state directory, and per server the connection, the privileges,
+/// pg_stat_statements, the log (readable, format and prefix recognised on its real lines) and the
+/// correlation; then the listener (reachable, key accepted). Exit 0 only if all pass, 1 otherwise, 78 if
+/// the configuration does not load.
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check the configuration, the servers, the logs and the listener; print a fix for each problem."
+    )
+
+    @Option(help: "Configuration file (INI).")
+    var config: String?
+
+    func run() async throws {
+        let environment = AgentEnvironment.current()
+        var logger = Logger(label: "postgres-agent.check")
+        logger.logLevel = .critical
+        var results: [CheckResult] = []
+        func report(_ result: CheckResult) {
+            results.append(result)
+            print(result.rendered)
+        }
+        let configuration: AgentConfiguration
+        do {
+            configuration = try AgentConfiguration.load(path: config, environment: environment.variables,
+                                                        readFile: { try AgentConfiguration.readFileFromDisk($0) })
+            report(CheckResult(aspect: "configuration", passed: true,
+                               detail: "\(config ?? "defaults and environment"): \(configuration.postgres.count) server(s)"))
+        } catch {
+            report(CheckResult(aspect: "configuration", passed: false, detail: "\(error)",
+                               fix: "correct the key named above (see packaging/postgres-agent.ini.example)"))
+            throw ExitStatus.configuration
+        }
+        report(Self.checkStateDirectory(configuration.agent.stateDirectory))
+        for instance in configuration.postgres {
+            for result in await Self.checkServer(instance, configuration: configuration, environment: environment, logger: logger) {
+                report(result)
+            }
+        }
+        report(await Self.checkListener(configuration, environment: environment))
+        let failed = results.filter { !$0.passed }.count
+        print(failed == 0 ? "all \(results.count) checks passed" : "\(failed) of \(results.count) checks failed")
+        if failed > 0 { throw ExitStatus.checkFailed }
+    }
+
+    static func checkStateDirectory(_ path: String) -> CheckResult {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o750])
+            let probe = path + "/.check-\(getpid())"
+            guard FileManager.default.createFile(atPath: probe, contents: Data("ok".utf8)) else {
+                throw CocoaError(.fileWriteNoPermission)
+            }
+            try FileManager.default.removeItem(atPath: probe)
+            return CheckResult(aspect: "state directory", passed: true, detail: "\(path) is writable")
+        } catch {
+            return CheckResult(aspect: "state directory", passed: false, detail: "\(path) is not writable by \(AgentEnvironment.current().osUser)",
+                               fix: "install -d -m 0750 -o bitville-agent -g bitville-agent \(path)")
+        }
+    }
+
+    static func checkServer(_ instance: AgentConfiguration.PostgresInstance, configuration: AgentConfiguration,
+                            environment: AgentEnvironment, logger: Logger) async -> [CheckResult] {
+        let name = instance.name
+        let runtime: InstanceRuntime
+        do {
+            runtime = try InstanceRuntime(instance: instance, configuration: configuration, environment: environment,
+                                          stateDirectory: nil)
+        } catch {
+            return [CheckResult(aspect: "connection", instance: name, passed: false, detail: "\(error)",
+                                fix: "correct [\(instance.sectionName)] conninfo")]
+        }
+        let place = switch runtime.connection.endpoint {
+        case let .tcp(host, port): "\(host):\(port)"
+        case let .unixSocket(path): path
+        }
+        let target = "\(runtime.connection.user)@\(place)/\(runtime.connection.database)"
+        do {
+            try await runtime.makeProbe().run(logger: logger)
+        } catch {
+            let reason = CollectorError.from(error)
+            return [CheckResult(aspect: "connection", instance: name, passed: false, detail: "\(target): \(reason)",
+                                fix: Self.connectionFix(reason, instance: instance))]
+        }
+        var results: [CheckResult] = []
+        var serverLogs: ServerLogSettings?
+        do {
+            let client = try runtime.makeClient(logger: logger)
+            let (readiness, logs) = try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                defer { group.cancelAll() }
+                // The log settings need pg_monitor too (data_directory); without them the log check
+                // goes on with the configured path and prefix.
+                return (try await ServerReadiness.fetch(client: client, logger: logger),
+                        try? await ServerLogSettings.fetch(client: client, logger: logger))
+            }
+            serverLogs = logs
+            results.append(CheckResult(aspect: "connection", instance: name, passed: true,
+                                       detail: "\(target), PostgreSQL \(readiness.serverVersion)"))
+            let correlation = (try? CorrelationExtractor(pattern: configuration.correlation.pattern)) ?? (try! CorrelationExtractor())
+            results += readiness.checks(instance: name, database: runtime.connection.database, correlation: correlation)
+        } catch {
+            results.append(CheckResult(aspect: "connection", instance: name, passed: false,
+                                       detail: "\(target): \(CollectorError.from(error))", fix: "see the reason above"))
+            return results
+        }
+        results.append(checkLog(configuration.logs(for: instance), server: serverLogs, instance: instance))
+        return results
+    }
+
+    static func connectionFix(_ error: CollectorError, instance: AgentConfiguration.PostgresInstance) -> String {
+        let text = "\(error)".lowercased()
+        if text.contains("password") || text.contains("authentication") {
+            return "give the role's password in password_file (or POSTGRES_AGENT_POSTGRES_PASSWORD), and allow the agent in pg_hba.conf"
+        }
+        if text.contains("does not exist") {
+            return "create the role: CREATE ROLE bitville_monitor LOGIN; GRANT pg_monitor TO bitville_monitor; or correct [\(instance.sectionName)] conninfo"
+        }
+        return "is the server running and listening there? check [\(instance.sectionName)] conninfo (host, port) and listen_addresses"
+    }
+
+    /// The log: the file the daemon would read, readable, its format detected and its first lines parsed.
+    static func checkLog(_ logs: AgentConfiguration.Logs, server: ServerLogSettings?,
+                         instance: AgentConfiguration.PostgresInstance) -> CheckResult {
+        let name = instance.name
+        guard logs.isEnabled else {
+            return CheckResult(aspect: "log", instance: name, passed: true, detail: "log tailing is off ([logs] path is empty)")
+        }
+        var path = logs.path
+        if path == "auto" {
+            guard let directory = server?.logDirectory else {
+                return CheckResult(aspect: "log", instance: name, passed: false, detail: "path = auto, but the server names no log_directory",
+                                   fix: "set log_path of [\(instance.sectionName)] (or [logs] path) to the server's log file or directory")
+            }
+            path = directory
+        }
+        let scanner = LogSourceScanner(path: path, format: logs.format, dataDirectory: instance.dataDirectory ?? server?.dataDirectory)
+        guard let file = scanner.current(among: scanner.candidates())?.path else {
+            return CheckResult(aspect: "log", instance: name, passed: false, detail: "no log file found at \(path)",
+                               fix: "point [logs] path at the file or directory PostgreSQL writes (SHOW log_directory; SELECT pg_current_logfile();)")
+        }
+        guard let handle = FileHandle(forReadingAtPath: file) else {
+            return CheckResult(aspect: "log", instance: name, passed: false, detail: "cannot read \(file) as \(AgentEnvironment.current().osUser)",
+                               fix: "usermod -aG adm bitville-agent (Debian's /var/log/postgresql), or for logs in the data directory set log_file_mode = 0640 and add the agent's user to the postgres group")
+        }
+        let head = [UInt8]((try? handle.read(upToCount: 64 << 10)) ?? Data())
+        try? handle.close()
+        guard !head.isEmpty else {
+            return CheckResult(aspect: "log", instance: name, passed: true, detail: "\(file) is readable and empty so far")
+        }
+        let format = logs.format == .auto ? LogFormatDetector.format(name: file, head: head) : logs.format
+        var prefix: LogLinePrefix?
+        var prefixText = logs.prefix
+        if format == .stderr {
+            if logs.prefix == "auto", let serverPrefix = server?.logLinePrefix {
+                prefixText = serverPrefix
+            }
+            prefix = prefixText == "auto" ? LogFormatDetector.prefix(for: head) : try? LogLinePrefix(prefixText)
+        }
+        // Whole lines only: the sample may end inside one.
+        let whole = head.lastIndex(of: 0x0A).map { Array(head[...$0]) } ?? head
+        var parser = LogEntryParser(format: format, prefix: prefix, fileName: file, maximumEntryBytes: 1 << 20)
+        _ = whole.withUnsafeBufferPointer { parser.consume($0, offset: 0) }
+        _ = parser.finish()
+        let statistics = parser.statistics
+        let described = format == .stderr ? "stderr with prefix '\(prefixText)'" : format.rawValue
+        guard statistics.entries > 0, statistics.unparsed * 10 <= statistics.lines else {
+            return CheckResult(
+                aspect: "log", instance: name, passed: false,
+                detail: "\(file): as \(described), \(statistics.unparsed) of \(statistics.lines) lines were not recognised",
+                fix: "set [logs] prefix (or log_prefix of [\(instance.sectionName)]) to the server's log_line_prefix: SHOW log_line_prefix;")
+        }
+        return CheckResult(aspect: "log", instance: name, passed: true,
+                           detail: "\(file) readable, \(described): \(statistics.entries) entries in the first \(statistics.lines) lines")
+    }
+
+    /// An empty JSON object with the key: a listener that accepts the key refuses the body (400); one
+    /// that does not answers 401/403. Nothing is stored either way.
+    static func checkListener(_ configuration: AgentConfiguration, environment: AgentEnvironment) async -> CheckResult {
+        let listener = configuration.listener
+        guard listener.isConfigured else {
+            return CheckResult(aspect: "listener", passed: false, detail: "[listener] url is empty: nothing would be sent",
+                               fix: "set [listener] url = https://LISTENER:8443/ingest/postgres and api_key_file")
+        }
+        guard let key = RunCommand.apiKey(configuration, environment: environment) else {
+            return CheckResult(aspect: "listener", passed: false, detail: "no API key",
+                               fix: "put the key in the file named by [listener] api_key_file (mode 0600), or set POSTGRES_AGENT_LISTENER_API_KEY")
+        }
+        var http = HTTPClient.Configuration()
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile = listener.caFile { tls.additionalTrustRoots = [.file(caFile)] }
+        http.tlsConfiguration = tls
+        http.redirectConfiguration = .disallow
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http)
+        let result = await post(client: client, url: listener.url, key: key)
+        try? await client.shutdown()
+        return result
+    }
+
+    private static func post(client: HTTPClient, url: String, key: Secret) async -> CheckResult {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(key.value)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: "{}"))
+        do {
+            let response = try await client.execute(request, timeout: .seconds(5))
+            _ = try? await response.body.collect(upTo: 1 << 16)
+            switch response.status.code {
+            case 401, 403:
+                return CheckResult(aspect: "listener", passed: false, detail: "\(url) rejects the API key (\(response.status.code))",
+                                   fix: "put the key the listener expects in api_key_file (or POSTGRES_AGENT_LISTENER_API_KEY)")
+            case 200..<300, 400, 422:
+                return CheckResult(aspect: "listener", passed: true, detail: "\(url) is reachable and accepts the key")
+            default:
+                return CheckResult(aspect: "listener", passed: false, detail: "\(url) answered \(response.status.code)",
+                                   fix: "check that the url ends in /ingest/postgres and the listener is healthy")
+            }
+        } catch {
+            return CheckResult(aspect: "listener", passed: false, detail: "\(url) is unreachable: \(error)",
+                               fix: "check [listener] url, the network path and, for https, the certificate (ca_file)")
+        }
+    }
+}

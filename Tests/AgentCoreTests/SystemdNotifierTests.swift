@@ -1,0 +1,66 @@
+import AgentCore
+import Foundation
+import TestSupport
+import Testing
+
+@Suite struct SystemdNotifierTests {
+    /// A datagram socket bound at `path`, as systemd's would be.
+    static func bind(_ path: String) throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Foundation.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        try #require(bound == 0)
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        return fd
+    }
+
+    static func receive(_ fd: Int32) -> String? {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = recv(fd, &buffer, buffer.count, 0)
+        return count < 0 ? nil : String(decoding: buffer.prefix(count), as: UTF8.self)
+    }
+
+    @Test func sendsEachMessageAsOneDatagramToTheSocket() throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.file("notify")
+        let fd = try Self.bind(path)
+        defer { close(fd) }
+        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": path, "WATCHDOG_USEC": "4000000"])
+        #expect(notifier.watchdogInterval == .seconds(4))
+        #expect(notifier.notify("READY=1\nSTATUS=collecting 2 servers"))
+        #expect(notifier.notify("WATCHDOG=1"))
+        #expect(Self.receive(fd) == "READY=1\nSTATUS=collecting 2 servers")
+        #expect(Self.receive(fd) == "WATCHDOG=1")
+    }
+
+    @Test func withoutASocketItIsSilentAndAWatchdogForAnotherPidIsIgnored() {
+        let notifier = SystemdNotifier(environment: [:])
+        #expect(notifier.socketPath == nil)
+        #expect(notifier.notify("READY=1"))
+        #expect(notifier.watchdogInterval == nil)
+        let other = SystemdNotifier(environment: ["WATCHDOG_USEC": "1000", "WATCHDOG_PID": "\(getpid() + 1)"])
+        #expect(other.watchdogInterval == nil)
+        let unreachable = SystemdNotifier(environment: ["NOTIFY_SOCKET": "/nonexistent/notify"])
+        #expect(!unreachable.notify("READY=1"))
+    }
+}
+
+extension SystemdNotifierTests {
+    @Test func aReceiverThatStoppedReadingNeverBlocksTheSender() throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.file("notify")
+        let fd = try Self.bind(path)
+        defer { close(fd) }
+        let notifier = SystemdNotifier(environment: ["NOTIFY_SOCKET": path])
+        // Far more than the socket's queue holds; without MSG_DONTWAIT the loop would hang here.
+        let sent = (0..<500).map { notifier.notify("WATCHDOG=1 \($0)") }
+        #expect(sent.first == true)
+        #expect(sent.contains(false), "past the queue, messages are dropped, not waited for")
+        #expect(Self.receive(fd) == "WATCHDOG=1 0")
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `postgres-agent check` as a process, against a server that is ready and against each broken aspect.
+@Suite(.serialized, .timeLimit(.minutes(2))) struct CheckCommandTests {
+    static let key = "check-key-\(UInt64.random(in: 0...UInt64.max))"
+
+    func run(_ config: String, in scratch: ScratchDirectory, key: String = CheckCommandTests.key) throws -> ChildProcess.Result {
+        let path = scratch.file("agent.ini")
+        try config.write(toFile: path, atomically: true, encoding: .utf8)
+        return try ChildProcess.run([try ReferenceListener.binary, "check", "--config", path], environment: [
+            "PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "POSTGRES_AGENT_LISTENER_API_KEY": key,
+            "POSTGRES_AGENT_POSTGRES_PASSWORD": Harness.clusters.monitorPassword,
+        ])
+    }
+
+    static func config(_ scratch: ScratchDirectory, port: Int, user: String, database: String = "app",
+                       logs: String, listener: String) -> String {
+        """
+        [agent]
+        state_dir = \(scratch.file("state"))
+        [postgres]
+        conninfo = host=127.0.0.1 port=\(port) dbname=\(database) user=\(user) connect_timeout=3
+        [logs]
+        \(logs)
+        [listener]
+        url = \(listener)
+        """
+    }
+
+    @Test func aReadyServerPassesEveryCheck() async throws {
+        let scratch = try ScratchDirectory()
+        let listener = try await ReferenceListener(directory: scratch.file("listener"), token: Self.key)
+        defer { listener.stop() }
+        let cluster = Harness.cluster(named: "pg16")
+        let result = try run(Self.config(scratch, port: cluster.port, user: Harness.clusters.monitorUser,
+                                         logs: "path = auto", listener: listener.url), in: scratch)
+        #expect(result.status == 0, "\(result.stdout)")
+        for aspect in ["configuration", "state directory", "connection [default]", "privileges [default]",
+                       "pg_stat_statements [default]", "correlation [default]", "log [default]", "listener"] {
+            #expect(result.stdout.contains("✓ \(aspect):"), "\(aspect): \(result.stdout)")
+        }
+        #expect(!result.stdout.contains("✗"))
+        #expect(!result.stdout.contains(Self.key) && !result.stdout.contains(Harness.clusters.monitorPassword))
+    }
+
+    @Test func eachBrokenAspectIsACrossWithItsFix() async throws {
+        let scratch = try ScratchDirectory()
+        let listener = try await ReferenceListener(directory: scratch.file("listener"), token: Self.key)
+        defer { listener.stop() }
+        // No pg_stat_statements preloaded, a stderr log whose prefix is not the configured one, a wrong key.
+        let log = scratch.file("postgresql.log")
+        try "2026-11-27 10:00:00.123 UTC [42] LOG:  checkpoint starting: time\n".write(toFile: log, atomically: true, encoding: .utf8)
+        let broken = try run(Self.config(scratch, port: Harness.cluster(named: "pg15nopreload").port,
+                                         user: Harness.clusters.monitorUser,
+                                         logs: "path = \(log)\nformat = stderr\nprefix = \"%t %u@%d [%p] \"",
+                                         listener: listener.url), in: scratch, key: "not-the-key")
+        #expect(broken.status == 1)
+        #expect(broken.stdout.contains("✗ pg_stat_statements [default]: not in shared_preload_libraries"))
+        #expect(broken.stdout.contains("shared_preload_libraries = '"))
+        #expect(broken.stdout.contains("✗ log [default]"))
+        #expect(broken.stdout.contains("SHOW log_line_prefix"))
+        #expect(broken.stdout.contains("✗ listener: \(listener.url) rejects the API key (401)"))
+        #expect(!broken.stdout.contains("not-the-key"))
+
+        // A role without pg_monitor.
+        let unprivileged = try run(Self.config(scratch, port: Harness.cluster(named: "pg16").port,
+                                               user: Harness.clusters.nomonitorUser, logs: "", listener: listener.url),
+                                   in: scratch)
+        #expect(unprivileged.status == 1)
+        #expect(unprivileged.stdout.contains("✗ privileges [default]"))
+        #expect(unprivileged.stdout.contains("fix: GRANT pg_monitor TO \(Harness.clusters.nomonitorUser);"))
+
+        // Nothing listens, the log path does not exist, the server refuses the connection.
+        listener.stop()
+        let down = try run(Self.config(scratch, port: try TransmitterTests.freePort(), user: "nobody",
+                                       logs: "path = \(scratch.file("no-such-dir"))", listener: listener.url), in: scratch)
+        #expect(down.status == 1)
+        #expect(down.stdout.contains("✗ connection [default]"))
+        #expect(down.stdout.contains("fix: is the server running"))
+        #expect(down.stdout.contains("✗ listener: \(listener.url) is unreachable"))
+
+        // A configuration that does not load: 78, the key named.
+        let bad = try run("[agent]\nintervall = 5\n", in: scratch)
+        #expect(bad.status == 78)
+        #expect(bad.stdout.contains("✗ configuration") && bad.stdout.contains("intervall"))
+    }
+}

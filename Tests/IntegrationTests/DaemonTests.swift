@@ -1,0 +1,209 @@
+import AgentCore
+import AsyncHTTPClient
+import Delivery
+import Foundation
+import Listener
+import NIOCore
+import NIOHTTP1
+import TestSupport
+import Testing
+
+/// `postgres-agent run` as a real process: against a database that is down at start and comes up, a
+/// listener that goes away and comes back, SIGTERM, SIGHUP, and a fake systemd.
+@Suite(.serialized, .timeLimit(.minutes(4))) struct DaemonTests {
+    static let apiKey = "key-\(UInt64.random(in: 0...UInt64.max))"
+    static let password = "pw-\(UInt64.random(in: 0...UInt64.max))"
+
+    static func config(directory: String, listener: String, metricsPort: Int, servers: String, interval: Int = 1,
+                       logLevel: String = "info") -> String {
+        """
+        [agent]
+        project = daemon-test
+        interval_seconds = \(interval)
+        state_dir = \(directory)/state
+        log_level = \(logLevel)
+
+        \(servers)
+
+        [listener]
+        url = \(listener)
+        timeout_ms = 2000
+
+        [metrics]
+        listen = 127.0.0.1:\(metricsPort)
+        """
+    }
+
+    static func stored(_ listener: ReferenceListener) throws -> [BatchStore.Row] {
+        try listener.store().rows(limit: 100_000)
+    }
+
+    static func object(_ row: BatchStore.Row) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(row.json)) as? [String: Any])
+    }
+
+    static func get(_ url: String) async throws -> (Int, String) {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(5))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), String(buffer: body))
+    }
+
+    @Test func databaseDownAtStartListenerAwaySIGTERMAndRestartLoseNothing() async throws {
+        let scratch = try ScratchDirectory()
+        let cluster = try ThrowawayCluster(port: try TransmitterTests.freePort())
+        var listener = try await ReferenceListener(directory: scratch.file("listener"), token: Self.apiKey)
+        let listenerPort = try #require(Int(listener.url.split(separator: ":")[2].prefix { $0.isNumber }))
+        let metricsPort = try TransmitterTests.freePort()
+        let servers = """
+            [postgres:throwaway]
+            conninfo = host=127.0.0.1 port=\(cluster.port) dbname=postgres user=postgres connect_timeout=2
+            log_path = \(cluster.logDirectory)
+            log_prefix = auto
+            """
+        let daemon = try DaemonProcess(
+            directory: scratch.file("daemon"),
+            config: Self.config(directory: scratch.path, listener: listener.url, metricsPort: metricsPort, servers: servers,
+                                logLevel: "debug"),
+            environment: ["POSTGRES_AGENT_LISTENER_API_KEY": Self.apiKey,
+                          "POSTGRES_AGENT_POSTGRES_THROWAWAY_PASSWORD": Self.password])
+
+        // The database is down: the agent runs on, and its snapshots say why.
+        try await Harness.eventually("snapshots while the database is down") {
+            try Self.stored(listener).filter { $0.kind == "snapshot" }.count >= 2
+        }
+        let downSnapshot = try Self.object(try #require(try Self.stored(listener).first { $0.kind == "snapshot" }))
+        let errors = try #require(downSnapshot["errors"] as? [[String: Any]])
+        #expect(errors.contains { $0["collector"] as? String == "server" }, "\(errors)")
+        #expect(downSnapshot["server"] == nil)
+        #expect(daemon.notifications().contains { $0.hasPrefix("READY=1") }, "READY=1 once started")
+
+        // It comes up: snapshots carry the server, and the log (asked for its prefix) flows, correlated.
+        try cluster.start()
+        let failed = try cluster.psql("SELECT 1/0", application: "bitville-4f2a9c1e-aaaa-bbbb-cccc-0123456789ab")
+        #expect(failed.status != 0)
+        try await Harness.eventually("a snapshot with the server, after it came up", attempts: 1_000) {
+            try Self.stored(listener).contains { row in try row.kind == "snapshot" && Self.object(row)["server"] != nil }
+        }
+        try await Harness.eventually("the division by zero, from the log", attempts: 1_000) {
+            _ = try cluster.psql("SELECT 1/0", application: "bitville-4f2a9c1e-aaaa-bbbb-cccc-0123456789ab")
+            return try Self.stored(listener).contains { row in
+                guard row.kind == "logs" else { return false }
+                let events = try Self.object(row)["events"] as? [[String: Any]] ?? []
+                return events.contains {
+                    ($0["message"] as? String)?.contains("division by zero") == true
+                        && $0["correlation_id"] as? String == "4f2a9c1e-aaaa-bbbb-cccc-0123456789ab"
+                }
+            }
+        }
+        #expect(daemon.notifications().contains { $0.contains("WATCHDOG=1") }, "the watchdog is fed")
+        let (metricsStatus, metrics) = try await Self.get("http://127.0.0.1:\(metricsPort)/metrics")
+        #expect(metricsStatus == 200)
+        #expect(metrics.contains(#"pgagent_snapshot_cycles_total{instance="throwaway"}"#))
+        #expect(metrics.contains("pgagent_send_acknowledged_total"))
+        #expect(metrics.contains(#"pgagent_log_entries_total{instance="throwaway"}"#))
+        let (healthStatus, _) = try await Self.get("http://127.0.0.1:\(metricsPort)/healthz")
+        #expect(healthStatus == 200)
+
+        // The listener goes away: payloads wait in the spool.
+        #expect(listener.stop() == 0)
+        let spoolPath = scratch.path + "/state/spool.sqlite"
+        try await Harness.eventually("payloads spooled while the listener is away", attempts: 1_000) {
+            try Spool(path: spoolPath, limits: .init(maxBytes: 100 << 20)).status().depth >= 3
+        }
+        // SIGTERM: a clean exit, well inside systemd's stop timeout.
+        let stopped = try await daemon.terminate()
+        #expect(stopped.status == 0)
+        #expect(stopped.took < .seconds(15), "took \(stopped.took)")
+        #expect(daemon.notifications().contains { $0.hasPrefix("STOPPING=1") })
+        let waiting = try Spool(path: spoolPath, limits: .init(maxBytes: 100 << 20)).batchIDs()
+        #expect(waiting.count >= 3)
+
+        // Listener and agent back: what waited arrives, once each.
+        listener = try await ReferenceListener(directory: scratch.file("listener"), port: listenerPort, token: Self.apiKey)
+        defer { listener.stop() }
+        try daemon.restart()
+        try await Harness.eventually("the spooled payloads after the restart", attempts: 1_000) {
+            Set(try Self.stored(listener).map(\.batchID)).isSuperset(of: waiting)
+        }
+        #expect(try listener.store().counts().duplicates <= 1, "at most the batch in flight at SIGTERM is resent")
+        let second = try await daemon.terminate()
+        #expect(second.status == 0)
+
+        // Every line is a JSON object with the Graylog fields, and no line carries a secret.
+        let lines = try daemon.logLines()
+        #expect(lines.count > 5)
+        #expect(lines.allSatisfy { $0["timestamp"] is String && $0["level"] is String && $0["message"] is String })
+        #expect(!daemon.logText.contains(Self.apiKey))
+        #expect(!daemon.logText.contains(Self.password))
+        #expect(!listener.log.contains(Self.apiKey))
+    }
+
+    @Test func sighupAppliesAGoodConfigurationAndRefusesABadOne() async throws {
+        let scratch = try ScratchDirectory()
+        let listener = try await ReferenceListener(directory: scratch.file("listener"), token: Self.apiKey)
+        defer { listener.stop() }
+        let cluster = Harness.cluster(named: "pg15")
+        let metricsPort = try TransmitterTests.freePort()
+        let servers = """
+            [postgres]
+            conninfo = host=127.0.0.1 port=\(cluster.port) dbname=app user=\(Harness.clusters.monitorUser)
+            """
+        let environment = ["POSTGRES_AGENT_LISTENER_API_KEY": Self.apiKey,
+                           "POSTGRES_AGENT_POSTGRES_PASSWORD": Harness.clusters.monitorPassword]
+        let daemon = try DaemonProcess(
+            directory: scratch.file("daemon"),
+            config: Self.config(directory: scratch.path, listener: listener.url, metricsPort: metricsPort, servers: servers),
+            environment: environment)
+        do {
+            try await Harness.eventually("a first snapshot") { try Self.stored(listener).count >= 1 }
+        } catch {
+            Issue.record("daemon log: \(daemon.logText.suffix(4000))")
+            throw error
+        }
+
+        // A good change: a new interval and level, applied without a restart of the process.
+        try Self.config(directory: scratch.path, listener: listener.url, metricsPort: metricsPort, servers: servers,
+                        interval: 2, logLevel: "debug").write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
+        daemon.signal(SIGHUP)
+        try await Harness.eventually("the reload") {
+            try daemon.logLines().contains { $0["message"] as? String == "configuration reloaded" && $0["interval_s"] as? String == "2" }
+        }
+        try await Harness.eventually("debug lines after the reload") {
+            try daemon.logLines().contains { $0["level"] as? String == "debug" }
+        }
+
+        // A bad one: refused with the key named, the old one stays and snapshots go on.
+        try Self.config(directory: scratch.path, listener: listener.url, metricsPort: metricsPort, servers: servers)
+            .replacingOccurrences(of: "interval_seconds = 1", with: "intervall = 5")
+            .write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
+        daemon.signal(SIGHUP)
+        try await Harness.eventually("the refusal") {
+            try daemon.logLines().contains {
+                $0["message"] as? String == "the new configuration is refused; the one in force stays"
+                    && ($0["error"] as? String)?.contains("intervall") == true
+            }
+        }
+        let before = try Self.stored(listener).count
+        try await Harness.eventually("snapshots after the refusal") { try Self.stored(listener).count >= before + 2 }
+        #expect(daemon.process.exited() == nil)
+        let stopped = try await daemon.terminate()
+        #expect(stopped.status == 0)
+        #expect(!daemon.logText.contains(Self.apiKey))
+        #expect(!daemon.logText.contains(Harness.clusters.monitorPassword))
+    }
+
+    @Test func aMetricsPortInUseStopsItWithTheKeyNamed() async throws {
+        let scratch = try ScratchDirectory()
+        let listener = try await ReferenceListener(directory: scratch.file("listener"), token: Self.apiKey)
+        defer { listener.stop() }
+        let taken = try #require(Int(listener.url.split(separator: ":")[2].prefix { $0.isNumber }))
+        let daemon = try DaemonProcess(
+            directory: scratch.file("daemon"),
+            config: Self.config(directory: scratch.path, listener: listener.url, metricsPort: taken,
+                                servers: "[postgres]\nconninfo = host=127.0.0.1 port=1 dbname=x"),
+            environment: ["POSTGRES_AGENT_LISTENER_API_KEY": Self.apiKey])
+        #expect(try await daemon.waitForExit() == 1)
+        #expect(daemon.logText.contains("metrics.listen"))
+        #expect(try daemon.logLines().contains { $0["level"] as? String == "critical" })
+    }
+}
