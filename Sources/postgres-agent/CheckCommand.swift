@@ -111,7 +111,8 @@ struct CheckCommand: AsyncParsableCommand {
             results.append(CheckResult(aspect: "connection", instance: name, passed: true,
                                        detail: "\(target), PostgreSQL \(readiness.serverVersion)"))
             let correlation = (try? CorrelationExtractor(pattern: configuration.correlation.pattern)) ?? (try! CorrelationExtractor())
-            results += readiness.checks(instance: name, database: runtime.connection.database, correlation: correlation)
+            results += readiness.checks(instance: name, database: runtime.connection.database, correlation: correlation,
+                                        agentApplicationName: runtime.settings.applicationName)
         } catch {
             results.append(CheckResult(aspect: "connection", instance: name, passed: false,
                                        detail: "\(target): \(CollectorError.from(error))", fix: "see the reason above"))

@@ -53,7 +53,9 @@ package struct ServerReadiness: Sendable, Equatable {
     }
 
     /// The check lines for this server: privileges, pg_stat_statements, correlation.
-    package func checks(instance: String, database: String, correlation: CorrelationExtractor) -> [CheckResult] {
+    /// - Parameter agentApplicationName: the agent's own sessions' name, left out of the correlation share.
+    package func checks(instance: String, database: String, correlation: CorrelationExtractor,
+                        agentApplicationName: String = "bitville-monitor") -> [CheckResult] {
         var results: [CheckResult] = []
         if isSuperuser {
             results.append(CheckResult(aspect: "privileges", instance: instance, passed: true,
@@ -71,7 +73,7 @@ package struct ServerReadiness: Sendable, Equatable {
                 aspect: "pg_stat_statements", instance: instance, passed: false,
                 detail: "cannot tell: \(user) may not read shared_preload_libraries",
                 fix: "GRANT pg_monitor TO \(Self.quoteIdentifier(user)); (it includes pg_read_all_settings)"))
-            return results + [correlationCheck(instance: instance, correlation: correlation)]
+            return results + [correlationCheck(instance: instance, correlation: correlation, agent: agentApplicationName)]
         }
         let preloaded = preloadLibraries.split(separator: ",")
             .contains { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) == "pg_stat_statements" }
@@ -90,12 +92,12 @@ package struct ServerReadiness: Sendable, Equatable {
                 detail: "preloaded, but the extension is not created in \(database)",
                 fix: "as a superuser in \(database): CREATE EXTENSION pg_stat_statements;"))
         }
-        results.append(correlationCheck(instance: instance, correlation: correlation))
+        results.append(correlationCheck(instance: instance, correlation: correlation, agent: agentApplicationName))
         return results
     }
 
-    private func correlationCheck(instance: String, correlation: CorrelationExtractor) -> CheckResult {
-        let names = clientApplicationNames
+    private func correlationCheck(instance: String, correlation: CorrelationExtractor, agent: String) -> CheckResult {
+        let names = clientApplicationNames.filter { $0 != agent }
         let correlated = names.filter { correlation.extract(from: $0) != nil }.count
         if names.isEmpty {
             return CheckResult(aspect: "correlation", instance: instance, passed: true,
