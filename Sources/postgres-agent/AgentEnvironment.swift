@@ -28,6 +28,16 @@ struct AgentEnvironment {
         }
     }
 
+    /// The listener's API key: `POSTGRES_AGENT_LISTENER_API_KEY` (fixed), else the key file, read anew at
+    /// each call so that replacing the file after a 401 is enough; nil when there is none.
+    func apiKey(_ configuration: AgentConfiguration) -> Secret? {
+        if let key = variables["POSTGRES_AGENT_LISTENER_API_KEY"], !key.isEmpty { return Secret(key) }
+        guard let file = configuration.listener.apiKeyFile,
+              let text = try? AgentConfiguration.readFileFromDisk(file) else { return configuration.listener.apiKey }
+        let key = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return key.isEmpty ? nil : Secret(key)
+    }
+
     /// The process-wide logger: bootstrapped here, once, at the configured level.
     static func bootstrapLogging(level: AgentConfiguration.LogLevel) -> Logger {
         LoggingSystem.bootstrap { label in

@@ -196,7 +196,7 @@ struct CheckCommand: AsyncParsableCommand {
             return CheckResult(aspect: "listener", passed: false, detail: "[listener] url is empty: nothing would be sent",
                                fix: "set [listener] url = https://LISTENER:8443/ingest/postgres and api_key_file")
         }
-        guard let key = RunCommand.apiKey(configuration, environment: environment) else {
+        guard let key = environment.apiKey(configuration) else {
             return CheckResult(aspect: "listener", passed: false, detail: "no API key",
                                fix: "put the key in the file named by [listener] api_key_file (mode 0600), or set POSTGRES_AGENT_LISTENER_API_KEY")
         }

@@ -79,7 +79,7 @@ struct RunCommand: AsyncParsableCommand {
                     spool: spool,
                     endpoint: .init(url: configuration.listener.url, caFile: configuration.listener.caFile,
                                     timeout: configuration.listener.timeout),
-                    apiKey: { Self.apiKey(hub.current, environment: environment) }, clock: ContinuousClock(),
+                    apiKey: { environment.apiKey(hub.current) }, clock: ContinuousClock(),
                     shutdownDrain: drain, logger: logger)
                 slot.set(transmitter)
                 return transmitter
@@ -127,15 +127,6 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         logger.info("postgres-agent stopped", metadata: ["spool_depth": "\((try? spool.status().depth) ?? -1)"])
-    }
-
-    /// The key: from the environment (fixed), else the key file, read anew each time.
-    static func apiKey(_ configuration: AgentConfiguration, environment: AgentEnvironment) -> Secret? {
-        if let key = environment.variables["POSTGRES_AGENT_LISTENER_API_KEY"], !key.isEmpty { return Secret(key) }
-        guard let file = configuration.listener.apiKeyFile,
-              let text = try? AgentConfiguration.readFileFromDisk(file) else { return configuration.listener.apiKey }
-        let key = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        return key.isEmpty ? nil : Secret(key)
     }
 
     /// What the transmitter is built from.

@@ -40,17 +40,9 @@ struct SpoolSendCommand: AsyncParsableCommand {
             throw ExitCode(74)
         }
         // The key is read anew before each try, so replacing the key file after a 401 is enough.
-        let keyFile = listener.apiKeyFile
-        let fixedKey = environment.variables["POSTGRES_AGENT_LISTENER_API_KEY"].map(Secret.init)
-        let apiKey: @Sendable () -> Secret? = {
-            if let fixedKey { return fixedKey }
-            guard let keyFile, let text = try? AgentConfiguration.readFileFromDisk(keyFile) else { return nil }
-            let key = text.trimmingCharacters(in: .newlines)
-            return key.isEmpty ? nil : Secret(key)
-        }
         let transmitter = Transmitter(
             spool: spool, endpoint: .init(url: listener.url, caFile: listener.caFile, timeout: listener.timeout),
-            apiKey: apiKey, clock: ContinuousClock(), logger: logger)
+            apiKey: { environment.apiKey(configuration) }, clock: ContinuousClock(), logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: transmitter)]
         if untilEmpty {
             services.append(.init(service: EmptySpoolWatch(spool: spool, transmitter: transmitter),

@@ -104,6 +104,22 @@ import Testing
         let (healthStatus, _) = try await Self.get("http://127.0.0.1:\(metricsPort)/healthz")
         #expect(healthStatus == 200)
 
+        // The database restarts under the agent: snapshots say it is gone, then carry it again.
+        try cluster.stop()
+        let beforeRestart = try Self.stored(listener).count
+        try await Harness.eventually("a snapshot while the database is stopped", attempts: 1_000) {
+            try Self.stored(listener).dropFirst(beforeRestart).contains { row in
+                try row.kind == "snapshot" && Self.object(row)["server"] == nil
+            }
+        }
+        try cluster.start()
+        let afterRestart = try Self.stored(listener).count
+        try await Harness.eventually("a snapshot with the server after its restart", attempts: 1_000) {
+            try Self.stored(listener).dropFirst(afterRestart).contains { row in
+                try row.kind == "snapshot" && Self.object(row)["server"] != nil
+            }
+        }
+
         // The listener goes away: payloads wait in the spool.
         #expect(listener.stop() == 0)
         let spoolPath = scratch.path + "/state/spool.sqlite"
@@ -138,24 +154,34 @@ import Testing
         #expect(!listener.log.contains(Self.apiKey))
     }
 
-    @Test func sighupAppliesAGoodConfigurationAndRefusesABadOne() async throws {
+    @Test func twoServersAndSighupWithAGoodThenABadConfiguration() async throws {
         let scratch = try ScratchDirectory()
         let listener = try await ReferenceListener(directory: scratch.file("listener"), token: Self.apiKey)
         defer { listener.stop() }
         let cluster = Harness.cluster(named: "pg15")
         let metricsPort = try TransmitterTests.freePort()
+        // Two servers on one host: one spool, payloads tagged with each instance's name.
         let servers = """
-            [postgres]
+            [postgres:first]
             conninfo = host=127.0.0.1 port=\(cluster.port) dbname=app user=\(Harness.clusters.monitorUser)
+            [postgres:second]
+            conninfo = host=127.0.0.1 port=\(Harness.cluster(named: "pg16").port) dbname=app user=\(Harness.clusters.monitorUser)
             """
         let environment = ["POSTGRES_AGENT_LISTENER_API_KEY": Self.apiKey,
-                           "POSTGRES_AGENT_POSTGRES_PASSWORD": Harness.clusters.monitorPassword]
+                           "POSTGRES_AGENT_POSTGRES_FIRST_PASSWORD": Harness.clusters.monitorPassword,
+                           "POSTGRES_AGENT_POSTGRES_SECOND_PASSWORD": Harness.clusters.monitorPassword]
         let daemon = try DaemonProcess(
             directory: scratch.file("daemon"),
             config: Self.config(directory: scratch.path, listener: listener.url, metricsPort: metricsPort, servers: servers),
             environment: environment)
         do {
-            try await Harness.eventually("a first snapshot") { try Self.stored(listener).count >= 1 }
+            try await Harness.eventually("snapshots of both servers") {
+            Set(try Self.stored(listener).compactMap(\.instance)) == ["first", "second"]
+        }
+        let versions = try Self.stored(listener).compactMap { row in
+            ((try Self.object(row))["server"] as? [String: Any])?["server_version_num"] as? Int
+        }
+        #expect(Set(versions.map { $0 / 10_000 }) == [15, 16], "each instance reports its own server")
         } catch {
             Issue.record("daemon log: \(daemon.logText.suffix(4000))")
             throw error
