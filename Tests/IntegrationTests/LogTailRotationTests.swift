@@ -103,13 +103,7 @@ import Testing
         }
         let missing = seen.indices.filter { seen[$0] == 0 }
         let repeated = seen.indices.filter { seen[$0] > 1 }
-        // Open tailer bug: when the tailer is starved of CPU (reproduced with busy loops beside this test,
-        // and once in CI), whole rotated generations can be lost across kills. Recorded as a known,
-        // intermittent issue so that it shows in every run's output without failing CI; the other
-        // expectations (no repeats, order, details, kills) stay hard. See the issue notes.
-        withKnownIssue("tailer loses rotated generations under CPU starvation", isIntermittent: true) {
-            #expect(missing.isEmpty, "\(missing.count) entries missing, first \(missing.prefix(10))")
-        }
+        #expect(missing.isEmpty, "\(missing.count) entries missing, first \(missing.prefix(10))")
         #expect(repeated.isEmpty, "\(repeated.count) entries repeated, first \(repeated.prefix(10))")
         #expect(outOfOrder == 0)
         #expect(badDetails == 0)

@@ -77,12 +77,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(300))
         }
         let missing = seen.indices.filter { seen[$0] == 0 }
-        // The entries come from `logs tail`, which shares the rotation test's open bug (whole rotated
-        // generations lost when it is starved of CPU); that is the tailer's, not the sender's, so it is
-        // a known, intermittent issue here. Every sender property below stays hard.
-        withKnownIssue("tailer loses rotated generations under CPU starvation", isIntermittent: true) {
-            #expect(missing.isEmpty, "\(missing.count) entries never arrived, first \(missing.prefix(5))")
-        }
+        #expect(missing.isEmpty, "\(missing.count) entries never arrived, first \(missing.prefix(5))")
         #expect(!seen.contains { $0 > 1 }, "an entry arrived in two different batches")
         let resends = try store.counts().duplicates
         #expect(resends <= kills, "\(resends) resends for \(kills) kills")

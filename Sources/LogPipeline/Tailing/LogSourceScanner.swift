@@ -54,23 +54,28 @@ package struct LogSourceScanner: Sendable {
         // A rename between listing the names and reading their status would hide a file (its old name
         // already leads to the new file, its new name was not listed yet): list until two agree.
         var paths = listPaths(includeRotated: includeRotated)
-        var result = Self.status(of: paths)
+        var result = status(of: paths)
         for _ in 0..<5 {
             let again = listPaths(includeRotated: includeRotated)
             if again == paths { break }
             paths = again
-            result = Self.status(of: paths)
+            result = status(of: paths)
         }
         return result
     }
 
-    private static func status(of paths: [String]) -> [Candidate] {
+    /// Oldest first. Modification times are coarse (a few milliseconds): on a tie the configured file,
+    /// which is always the one being written, goes after its rotated siblings.
+    private func status(of paths: [String]) -> [Candidate] {
         var result: [Candidate] = []
         for path in paths {
             guard let status = FileStatus(path: path), status.isRegularFile else { continue }
             result.append(Candidate(path: path, status: status))
         }
-        return result.sorted { ($0.status.modified, $0.path) < ($1.status.modified, $1.path) }
+        let configured = configuredFile
+        return result.sorted {
+            ($0.status.modified, $0.path == configured ? 1 : 0, $0.path) < ($1.status.modified, $1.path == configured ? 1 : 0, $1.path)
+        }
     }
 
     private func listPaths(includeRotated: Bool) -> [String] {

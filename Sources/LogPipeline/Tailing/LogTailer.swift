@@ -394,11 +394,25 @@ package struct LogTailer {
         while readChunk(now: now, into: &events) > 0 {}
         let lastModified = handle.status()?.modified ?? status.modified
         // The oldest newer file first: several rotations between two polls are all read, in order.
-        let next = candidates.first { candidate in
-            !candidate.status.isSameFile(as: status) && candidate.status.modified >= lastModified
-                && !isFinished(candidate)
-        } ?? target
-        guard let nextHandle = LogFileHandle(path: next.path) else { return false }
+        func oldestNewer(in candidates: [LogSourceScanner.Candidate]) -> LogSourceScanner.Candidate? {
+            candidates.first { candidate in
+                !candidate.status.isSameFile(as: status) && candidate.status.modified >= lastModified
+                    && !isFinished(candidate)
+            }
+        }
+        var next = oldestNewer(in: candidates) ?? target
+        var nextHandle: LogFileHandle?
+        for _ in 0..<4 {
+            guard let handle = LogFileHandle(path: next.path) else { return false }
+            nextHandle = handle
+            // A rotation between the listing above and this open would skip what was listed: after a
+            // copytruncate it sits in a new copy, after a rename under another name. So list again now
+            // that the file is open, and take the oldest unread file of that listing if it is another.
+            guard let opened = handle.status(), let oldest = oldestNewer(in: scanner.candidates(includeRotated: scanner.configuredFile != nil)),
+                  !oldest.status.isSameFile(as: opened) else { break }
+            next = oldest
+        }
+        guard let nextHandle else { return false }
         finishCurrent(into: &events)
         statistics.rotations += 1
         open(nextHandle, at: 0, emitted: [], now: now)
