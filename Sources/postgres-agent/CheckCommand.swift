@@ -98,14 +98,11 @@ struct CheckCommand: AsyncParsableCommand {
         var results: [CheckResult] = []
         var serverLogs: ServerLogSettings?
         do {
-            let client = try runtime.makeClient(logger: logger)
-            let (readiness, logs) = try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await client.run() }
-                defer { group.cancelAll() }
+            let (readiness, logs) = try await runtime.withClient(logger: logger) { client in
                 // The log settings need pg_monitor too (data_directory); without them the log check
                 // goes on with the configured path and prefix.
-                return (try await ServerReadiness.fetch(client: client, logger: logger),
-                        try? await ServerLogSettings.fetch(client: client, logger: logger))
+                (try await ServerReadiness.fetch(client: client, logger: logger),
+                 try? await ServerLogSettings.fetch(client: client, logger: logger))
             }
             serverLogs = logs
             results.append(CheckResult(aspect: "connection", instance: name, passed: true,

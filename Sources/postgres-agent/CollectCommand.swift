@@ -79,14 +79,10 @@ struct CollectCommand: AsyncParsableCommand {
 
     static func collectOnce(_ runtime: InstanceRuntime, configuration: AgentConfiguration, hostname: String,
                             logger: Logger) async throws -> SnapshotPayload {
-        let client = try runtime.makeClient(logger: logger)
-        let agent = AgentInfo(version: AgentVersion.current, hostname: hostname, instance: runtime.instance.name)
-        let collector = SnapshotCollector(settings: runtime.settings, client: client, probe: try runtime.makeProbe(),
-                                          project: configuration.agent.project, agentInfo: agent, logger: logger)
         let window = configuration.collectors.baselineWindow
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
+        return try await runtime.withClient(logger: logger) { client in
+            let collector = try runtime.makeCollector(client: client, project: configuration.agent.project,
+                                                      hostname: hostname, logger: logger)
             if !collector.hasBaseline {
                 logger.debug("no delta state: taking a baseline", metadata: ["window_ms": "\(window)"])
                 _ = await collector.collect(now: .now, wallClock: Date().timeIntervalSince1970)

@@ -56,16 +56,30 @@ struct InstanceRuntime {
                        backgroundLogger: logger)
     }
 
+    /// The snapshot collector of this server on `client`, its payloads sent as from `hostname`.
+    func makeCollector(client: PostgresClient, project: String, hostname: String, logger: Logger) throws -> SnapshotCollector {
+        let agent = AgentInfo(version: AgentVersion.current, hostname: hostname, instance: instance.name)
+        return SnapshotCollector(settings: settings, client: client, probe: try makeProbe(), project: project,
+                                 agentInfo: agent, logger: logger)
+    }
+
+    /// Runs `body` with a client for this server, running while `body` does.
+    func withClient<T>(logger: Logger, _ body: (PostgresClient) async throws -> T) async throws -> T {
+        let client = try makeClient(logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+
     /// Asks the server for its log settings (`log_line_prefix`, directory, current file). The probe goes
     /// first: one plain connection fails at once with the real reason (refused, password, TLS), where the
     /// pool would retry quietly.
     func fetchLogSettings(logger: Logger) async throws -> ServerLogSettings {
         try await makeProbe().run(logger: logger)
-        let client = try makeClient(logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            return try await ServerLogSettings.fetch(client: client, logger: logger)
+        return try await withClient(logger: logger) { client in
+            try await ServerLogSettings.fetch(client: client, logger: logger)
         }
     }
 }

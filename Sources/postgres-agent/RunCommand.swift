@@ -65,15 +65,15 @@ struct RunCommand: AsyncParsableCommand {
         AgentMetrics.mirror(slot, into: metrics)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let address = configuration.metrics.listenAddress {
-            services.append(.init(service: MetricsEndpoint(address: ListenAddress(host: address.host, port: address.port),
-                                                           registry: metrics, heartbeats: heartbeats, logger: logger)))
+            services.append(.init(service: MetricsEndpoint(address: address, registry: metrics, heartbeats: heartbeats,
+                                                           logger: logger)))
         }
         services.append(.init(service: SystemdWatchdog(
             notifier: SystemdNotifier(environment: environment.variables), heartbeats: heartbeats, spool: spool,
             transmitter: { slot.status }, instances: configuration.postgres.count, logger: logger)))
         let drain = Duration.seconds(shutdownDrainSeconds)
         services.append(.init(service: Supervisor(
-            name: "transmitter", hub: hub, key: { Self.transmitterKey($0) },
+            name: "transmitter", hub: hub, key: { $0.listener },
             make: { configuration in
                 let transmitter = Transmitter(
                     spool: spool,
@@ -129,24 +129,36 @@ struct RunCommand: AsyncParsableCommand {
         logger.info("postgres-agent stopped", metadata: ["spool_depth": "\((try? spool.status().depth) ?? -1)"])
     }
 
-    /// What the transmitter is built from.
-    static func transmitterKey(_ configuration: AgentConfiguration) -> [String] {
-        let listener = configuration.listener
-        return [listener.url, listener.caFile ?? "", "\(listener.timeoutMilliseconds)"]
-    }
-
-    /// What one server's log follower is built from.
-    static func logKey(_ configuration: AgentConfiguration, instance: String) -> [String] {
-        guard let server = configuration.postgres.first(where: { $0.name == instance }) else { return [] }
-        let logs = configuration.logs(for: server)
-        return [logs.path, logs.format.rawValue, logs.prefix, "\(configuration.privacy.redactQueryLiterals)",
-                configuration.correlation.pattern, configuration.agent.project, server.conninfo.value]
+    /// What one server's log follower is built from: a reload that changes any of it restarts it.
+    struct LogPartSettings: Equatable, Sendable {
+        var server: AgentConfiguration.PostgresInstance?
+        var logs: AgentConfiguration.Logs?
+        var privacy: AgentConfiguration.Privacy
+        var correlation: AgentConfiguration.Correlation
+        var project: String
     }
 
     /// What one server's snapshot scheduler is built from.
-    static func snapshotKey(_ configuration: AgentConfiguration, instance: String) -> String {
-        guard let server = configuration.postgres.first(where: { $0.name == instance }) else { return "" }
-        return "\(configuration.agent.intervalSeconds)|\(configuration.agent.project)|\(configuration.collectors)|"
-            + "\(configuration.privacy)|\(configuration.correlation)|\(server)|\(server.conninfo.value)|\(server.password?.value ?? "")"
+    struct SnapshotPartSettings: Equatable, Sendable {
+        var server: AgentConfiguration.PostgresInstance?
+        var intervalSeconds: Int
+        var project: String
+        var collectors: AgentConfiguration.Collectors
+        var privacy: AgentConfiguration.Privacy
+        var correlation: AgentConfiguration.Correlation
+    }
+
+    static func logKey(_ configuration: AgentConfiguration, instance: String) -> LogPartSettings {
+        let server = configuration.postgres.first { $0.name == instance }
+        return LogPartSettings(server: server, logs: server.map { configuration.logs(for: $0) },
+                               privacy: configuration.privacy, correlation: configuration.correlation,
+                               project: configuration.agent.project)
+    }
+
+    static func snapshotKey(_ configuration: AgentConfiguration, instance: String) -> SnapshotPartSettings {
+        SnapshotPartSettings(server: configuration.postgres.first { $0.name == instance },
+                             intervalSeconds: configuration.agent.intervalSeconds, project: configuration.agent.project,
+                             collectors: configuration.collectors, privacy: configuration.privacy,
+                             correlation: configuration.correlation)
     }
 }

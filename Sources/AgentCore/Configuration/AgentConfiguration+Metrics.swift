@@ -13,9 +13,9 @@ extension AgentConfiguration {
         /// Whether the endpoint is on (``listen`` is not empty).
         package var isEnabled: Bool { !self.listen.isEmpty }
 
-        /// ``listen`` split into host (without brackets) and port; `nil` when the endpoint is off.
-        package var listenAddress: (host: String, port: Int)? {
-            Self.parseListenAddress(self.listen)
+        /// ``listen`` parsed: host (without brackets) and port; `nil` when the endpoint is off.
+        package var listenAddress: ListenAddress? {
+            ListenAddress(parsing: self.listen)
         }
     }
 }
@@ -28,7 +28,7 @@ extension AgentConfiguration.Metrics {
     init(reading section: ConfigurationSectionReader) throws(AgentConfigurationError) {
         self.init()
         if let value = section.value("listen") {
-            guard value.raw.isEmpty || Self.parseListenAddress(value.raw) != nil else {
+            guard value.raw.isEmpty || ListenAddress(parsing: value.raw) != nil else {
                 throw value.error(
                     .invalidValue,
                     "must be host:port with a port from 1 to 65535 (such as 127.0.0.1:9188 or [::1]:9188), or empty to turn the endpoint off"
@@ -36,10 +36,5 @@ extension AgentConfiguration.Metrics {
             }
             self.listen = value.raw
         }
-    }
-
-    /// Splits `host:port` or `[v6]:port`; `nil` if malformed.
-    static func parseListenAddress(_ text: String) -> (host: String, port: Int)? {
-        ListenAddress(parsing: text).map { ($0.host, $0.port) }
     }
 }

@@ -33,17 +33,14 @@ package struct ServerLogSettings: Sendable, Equatable {
 
     /// Asks the server, in one round trip.
     package static func fetch(client: PostgresClient, logger: Logger) async throws -> ServerLogSettings {
-        let rows = try await client.rows("""
+        let row = try await client.oneRow("""
             SELECT current_setting('log_line_prefix') AS prefix,
                    current_setting('log_destination') AS destination,
                    current_setting('logging_collector') AS collector,
                    current_setting('data_directory', true) AS data_directory,
                    current_setting('log_directory', true) AS log_directory,
                    has_function_privilege('pg_catalog.pg_current_logfile()', 'execute') AS may_ask
-            """, logger: logger)
-        guard let row = rows.first else {
-            throw CollectorError(code: .decoding, message: "the log settings query returned no row")
-        }
+            """, what: "log settings", logger: logger)
         let dataDirectory: String? = try row.value("data_directory")
         // pg_monitor may call pg_current_logfile() from PG 17 on; before, only superusers (the permission
         // is checked when the query starts, so it cannot hide in a CASE of the first query).

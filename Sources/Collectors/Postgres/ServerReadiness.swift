@@ -31,7 +31,7 @@ package struct ServerReadiness: Sendable, Equatable {
     }
 
     package static func fetch(client: PostgresClient, logger: Logger) async throws -> ServerReadiness {
-        let rows = try await client.rows("""
+        let row = try await client.oneRow("""
             SELECT current_user::text AS usr,
                    current_setting('server_version') AS version,
                    (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
@@ -41,10 +41,7 @@ package struct ServerReadiness: Sendable, Equatable {
                    (SELECT extversion FROM pg_extension WHERE extname = 'pg_stat_statements') AS pgss,
                    (SELECT coalesce(array_agg(coalesce(application_name, '')), '{}') FROM pg_stat_activity
                      WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()) AS apps
-            """, logger: logger)
-        guard let row = rows.first else {
-            throw CollectorError(code: .decoding, message: "the readiness query returned no row")
-        }
+            """, what: "readiness", logger: logger)
         return ServerReadiness(
             user: try row.value("usr") ?? "", serverVersion: try row.value("version") ?? "",
             isSuperuser: try row.value("superuser") ?? false, isMonitor: try row.value("monitor") ?? false,

@@ -13,6 +13,15 @@ extension PostgresClient {
         }
         return result
     }
+
+    /// Runs a query that returns exactly one row (a settings probe) and returns it; no row is a
+    /// `decoding` error naming `what`.
+    package func oneRow(_ query: PostgresQuery, what: String, logger: Logger) async throws -> PostgresRandomAccessRow {
+        guard let row = try await rows(query, logger: logger).first else {
+            throw CollectorError(code: .decoding, message: "the \(what) query returned no row")
+        }
+        return row
+    }
 }
 
 extension PostgresRandomAccessRow {

@@ -105,7 +105,7 @@ package final class Transmitter<C: Clock>: Service where C.Duration == Duration 
         let deadline = clock.now.advanced(by: shutdownDrain)
         while clock.now < deadline {
             let status = self.status
-            if try spool.oldest() == nil || status.breaker == "open" || status.authenticationRejected { return }
+            if try spool.isEmpty() || status.breaker == "open" || status.authenticationRejected { return }
             try await clock.sleep(for: .milliseconds(20))
         }
         logger.notice("stopped sending at shutdown with payloads left in the spool; they go after the restart")

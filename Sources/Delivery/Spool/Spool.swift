@@ -211,6 +211,11 @@ package final class Spool: Sendable {
         }
     }
 
+    /// Whether any payload waits (no body is read).
+    package func isEmpty() throws(SpoolError) -> Bool {
+        try read { db in try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM payloads)") ?? true }
+    }
+
     /// The checkpoint stored for a log source, if any.
     package func checkpoint(source: String) throws(SpoolError) -> [UInt8]? {
         try read { db in

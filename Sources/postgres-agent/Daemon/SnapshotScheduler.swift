@@ -22,18 +22,14 @@ struct SnapshotScheduler: Service {
 
     func run() async throws {
         let instance = runtime.instance.name
-        let client = try runtime.makeClient(logger: logger)
-        let agent = AgentInfo(version: AgentVersion.current, hostname: hostname, instance: instance)
-        let collector = SnapshotCollector(settings: runtime.settings, client: client, probe: try runtime.makeProbe(),
-                                          project: configuration.agent.project, agentInfo: agent, logger: logger)
         let interval = configuration.agent.interval
         let beatName = "snapshots:\(instance)"
         // Allowance: a cycle (whose collectors each have a deadline) plus the wait, twice over.
         let allowance = interval * 3 + configuration.collectors.timeout * 4
         defer { heartbeats.remove(beatName) }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
+        try await runtime.withClient(logger: logger) { client in
+            let collector = try runtime.makeCollector(client: client, project: configuration.agent.project,
+                                                      hostname: hostname, logger: logger)
             let clock = ContinuousClock()
             let origin = clock.now
             var schedule = CycleSchedule(interval: interval, start: .zero)
