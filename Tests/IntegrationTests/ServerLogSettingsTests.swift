@@ -23,15 +23,23 @@ import Testing
         } else {
             #expect(settings.currentLogfile?.hasPrefix(cluster.logDir + "/") == true)
         }
-        let scanner = LogSourceScanner(path: try #require(settings.logDirectory), format: .stderr)
-        let current = try #require(settings.currentLogfile ?? scanner.current(among: scanner.candidates())?.path)
-        #expect(FileManager.default.fileExists(atPath: current))
-        // The prefix the server reported parses the file it writes.
-        let prefix = try LogLinePrefix(settings.logLinePrefix)
-        var parser = StderrLogParser(prefix: prefix, fileName: current)
-        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: current)))
-        let events = bytes.withUnsafeBufferPointer { parser.consume(lines: $0, offset: 0) } + parser.flushAll()
-        #expect(!events.isEmpty)
-        #expect(parser.statistics.unparsedLines == 0)
+        // Other suites rotate these servers' logs (pg_rotate_logfile()), so the current file may have just
+        // been created empty: give the server a line to write, and read the file it is writing then.
+        let directory = try #require(settings.logDirectory)
+        var parsed: (events: [LogEvent], unparsed: Int) = ([], 0)
+        try await Harness.eventually("an entry in the current log file") {
+            try? await Harness.exec(cluster, "SELECT 1 / 0")
+            let scanner = LogSourceScanner(path: directory, format: .stderr)
+            guard let current = scanner.current(among: scanner.candidates())?.path else { return false }
+            // The prefix the server reported parses the file it writes.
+            var parser = StderrLogParser(prefix: try LogLinePrefix(settings.logLinePrefix), fileName: current)
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: current)))
+            let events = bytes.withUnsafeBufferPointer { parser.consume(lines: $0, offset: 0) } + parser.flushAll()
+            parsed = (events, parser.statistics.unparsedLines)
+            return !events.isEmpty
+        }
+        if let current = settings.currentLogfile { #expect(FileManager.default.fileExists(atPath: current)) }
+        #expect(!parsed.events.isEmpty)
+        #expect(parsed.unparsed == 0)
     }
 }
