@@ -30,20 +30,21 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
     ],
     targets: [
-        /// Configuration model and loading, payload types, errors, the SQL lexer and redactor.
-        .target(
-            name: "AgentCore",
-            dependencies: [
-                "CZlib",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: strictSettings
-        ),
+        // The graph (docs/architecture.md): AgentSchema and SQLRedaction at the bottom; AgentConfiguration on
+        // AgentSchema; Collectors, LogPipeline, Delivery and Listener on those; AgentDaemon on every library;
+        // the executable on AgentDaemon and the libraries its commands use.
+
+        /// The wire and on-disk formats: payloads, the log event, the JSON writer, gzip, state files.
+        .target(name: "AgentSchema", dependencies: ["CZlib"], swiftSettings: strictSettings),
+        /// The SQL lexer and the literal redactor.
+        .target(name: "SQLRedaction", swiftSettings: strictSettings),
+        /// The configuration: INI, environment overrides, conninfo and pgpass, secrets.
+        .target(name: "AgentConfiguration", dependencies: ["AgentSchema"], swiftSettings: strictSettings),
         /// PostgreSQL collectors (SQL per major version), the /proc host collector, delta state.
         .target(
             name: "Collectors",
             dependencies: [
-                "AgentCore",
+                "AgentSchema", "AgentConfiguration", "SQLRedaction",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -55,7 +56,7 @@ let package = Package(
         .target(
             name: "LogPipeline",
             dependencies: [
-                "AgentCore",
+                "AgentSchema", "SQLRedaction",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -63,11 +64,11 @@ let package = Package(
         ),
         /// The system's zlib (Debian's zlib1g-dev), for gzip.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
-        /// Delivery: the SQLite spool (GRDB over Debian's libsqlite3), gzip, the circuit breaker and backoff.
+        /// Delivery: the SQLite spool (GRDB over Debian's libsqlite3), the transmitter, the breaker and backoff.
         .target(
             name: "Delivery",
             dependencies: [
-                "AgentCore", "LogPipeline",
+                "AgentSchema", "AgentConfiguration", "LogPipeline",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -79,7 +80,7 @@ let package = Package(
         .target(
             name: "Listener",
             dependencies: [
-                "AgentCore",
+                "AgentSchema", "AgentConfiguration",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -92,15 +93,27 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        /// The executable: command line, composition root.
+        /// The daemon as a library: supervisor, configuration hub, schedulers, log sources, transmitter slot,
+        /// watchdog and notifier, metrics, the JSON log handler, and the entry point that composes them.
+        .target(
+            name: "AgentDaemon",
+            dependencies: [
+                "AgentSchema", "AgentConfiguration", "SQLRedaction", "Collectors", "LogPipeline", "Delivery",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        /// The executable: the ArgumentParser commands only.
         .executableTarget(
             name: "postgres-agent",
             dependencies: [
-                "AgentCore",
-                "Collectors",
-                "LogPipeline",
-                "Delivery",
-                "Listener",
+                "AgentSchema", "AgentConfiguration", "SQLRedaction", "Collectors", "LogPipeline", "Delivery",
+                "Listener", "AgentDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -117,24 +130,26 @@ let package = Package(
         /// Test support shared by the test targets (`package` access): the clusters the harness started.
         .target(
             name: "TestSupport",
-            dependencies: ["AgentCore"],
+            dependencies: ["AgentSchema"],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "AgentSchemaTests", dependencies: ["AgentSchema", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "SQLRedactionTests", dependencies: ["SQLRedaction", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
-            name: "AgentCoreTests",
-            dependencies: ["AgentCore", "TestSupport"],
+            name: "AgentConfigurationTests",
+            dependencies: ["AgentConfiguration", "AgentSchema", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "CollectorsTests",
-            dependencies: ["Collectors", "AgentCore", "TestSupport"],
+            dependencies: ["Collectors", "AgentSchema", "AgentConfiguration", "SQLRedaction", "TestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "LogPipelineTests",
             dependencies: [
-                "LogPipeline", "AgentCore", "TestSupport",
+                "LogPipeline", "AgentSchema", "AgentConfiguration", "SQLRedaction", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -143,18 +158,29 @@ let package = Package(
         ),
         .testTarget(
             name: "DeliveryTests",
-            dependencies: ["Delivery", "AgentCore", "LogPipeline", "TestSupport"],
+            dependencies: ["Delivery", "AgentSchema", "AgentConfiguration", "LogPipeline", "TestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "ListenerTests",
-            dependencies: ["Listener", "AgentCore", "TestSupport"],
+            dependencies: ["Listener", "AgentSchema", "AgentConfiguration", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AgentDaemonTests",
+            dependencies: [
+                "AgentDaemon", "AgentSchema", "AgentConfiguration", "Delivery", "LogPipeline", "Collectors",
+                "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Collectors", "AgentCore", "LogPipeline", "Delivery", "Listener", "TestSupport",
+                "Collectors", "AgentSchema", "AgentConfiguration", "SQLRedaction", "LogPipeline", "Delivery",
+                "Listener", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -171,7 +197,7 @@ let package = Package(
 /// The snapshot-cycle benchmark (Benchmarks/run-snapshot-benchmark.sh): built only with ENABLE_BENCHMARKS set,
 /// so the normal build and test runs never compile it.
 if Context.environment["ENABLE_BENCHMARKS"] != nil {
-    package.targets.append(.executableTarget(name: "SpoolBenchmark", dependencies: ["Delivery"], path: "Benchmarks/SpoolBenchmark", swiftSettings: strictSettings))
-    package.targets.append(.executableTarget(name: "LogParseBenchmark", dependencies: ["LogPipeline", "AgentCore"], path: "Benchmarks/LogParseBenchmark", swiftSettings: strictSettings))
-    package.targets.append(.executableTarget(name: "SnapshotBenchmark", dependencies: ["Collectors", "AgentCore", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")], path: "Benchmarks/SnapshotBenchmark", swiftSettings: strictSettings))
+    package.targets.append(.executableTarget(name: "SpoolBenchmark", dependencies: ["Delivery", "AgentSchema"], path: "Benchmarks/SpoolBenchmark", swiftSettings: strictSettings))
+    package.targets.append(.executableTarget(name: "LogParseBenchmark", dependencies: ["LogPipeline", "AgentSchema", "AgentConfiguration", "SQLRedaction"], path: "Benchmarks/LogParseBenchmark", swiftSettings: strictSettings))
+    package.targets.append(.executableTarget(name: "SnapshotBenchmark", dependencies: ["Collectors", "AgentSchema", "AgentConfiguration", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")], path: "Benchmarks/SnapshotBenchmark", swiftSettings: strictSettings))
 }

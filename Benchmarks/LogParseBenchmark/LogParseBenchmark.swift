@@ -3,7 +3,9 @@
 // peak RSS. With --classify the classifier (correlation, redaction) runs on every entry too.
 //
 // usage: LogParseBenchmark --format stderr|csvlog|jsonlog [--prefix P] [--classify] FILE
-import AgentCore
+import AgentSchema
+import AgentConfiguration
+import SQLRedaction
 import Foundation
 import LogPipeline
 
@@ -25,7 +27,7 @@ struct LogParseBenchmark {
         let prefixText = option("--prefix") ?? "%m [%p] %q%u@%d "
         let classify = arguments.contains("--classify")
         arguments.removeAll { $0 == "--classify" }
-        guard let path = arguments.first, let format = AgentConfiguration.LogFormat(rawValue: formatName),
+        guard let path = arguments.first, let format = LogFormat(rawValue: formatName),
               let handle = LogFileHandle(path: path) else {
             FileHandle.standardError.write(Data("usage: LogParseBenchmark --format F [--prefix P] [--classify] FILE\n".utf8))
             exit(64)

@@ -1,4 +1,4 @@
-import AgentCore
+import AgentSchema
 import Collectors
 import Foundation
 import Logging

@@ -1,4 +1,4 @@
-import AgentCore
+import AgentSchema
 import Foundation
 
 /// One accepted payload: what the store keeps about it. Built from a request's body and headers by

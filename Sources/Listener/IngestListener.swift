@@ -1,4 +1,5 @@
-package import AgentCore
+package import AgentSchema
+package import AgentConfiguration
 import Foundation
 import Hummingbird
 import HummingbirdCore

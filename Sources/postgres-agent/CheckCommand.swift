@@ -1,4 +1,6 @@
-import AgentCore
+import AgentSchema
+import AgentConfiguration
+import AgentDaemon
 import ArgumentParser
 import AsyncHTTPClient
 import Collectors

@@ -1,4 +1,6 @@
-import AgentCore
+import AgentSchema
+import AgentConfiguration
+import AgentDaemon
 import ArgumentParser
 import Collectors
 import Foundation
@@ -41,7 +43,7 @@ struct CollectCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = AgentEnvironment.current()
-        var configuration = try environment.loadConfiguration(path: config)
+        var configuration = try environment.loadConfigurationOrExit(path: config)
         let logger = AgentEnvironment.bootstrapLogging(level: configuration.agent.logLevel)
 
         if let dsn { try DSNOverride.apply(dsn, to: &configuration) }

@@ -1,4 +1,4 @@
-import AgentCore
+import AgentConfiguration
 import ArgumentParser
 import Foundation
 

@@ -1,4 +1,6 @@
-import AgentCore
+import AgentSchema
+import AgentConfiguration
+import SQLRedaction
 import ArgumentParser
 import Foundation
 import LogPipeline

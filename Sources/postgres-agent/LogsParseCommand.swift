@@ -1,4 +1,5 @@
-import AgentCore
+import AgentSchema
+import AgentConfiguration
 import ArgumentParser
 import Foundation
 import LogPipeline

@@ -1,4 +1,6 @@
-import AgentCore
+import AgentConfiguration
+import AgentSchema
+import AgentDaemon
 import ArgumentParser
 import Collectors
 import Delivery
@@ -117,7 +119,7 @@ struct LogsTailCommand: AsyncParsableCommand {
     /// The log settings of the configured (or `--dsn`) server.
     private func askServer(logger: Logger) async throws -> ServerLogSettings {
         let environment = AgentEnvironment.current()
-        var configuration = try environment.loadConfiguration(path: config)
+        var configuration = try environment.loadConfigurationOrExit(path: config)
         if let dsn { try DSNOverride.apply(dsn, to: &configuration) }
         guard let instance = configuration.postgres.first else { throw ValidationError("no server configured") }
         let runtime: InstanceRuntime

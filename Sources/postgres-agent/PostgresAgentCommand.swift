@@ -1,3 +1,4 @@
+import AgentSchema
 import ArgumentParser
 
 /// `postgres-agent`: the PostgreSQL monitoring agent's command line (DESIGN.md, "Command line").

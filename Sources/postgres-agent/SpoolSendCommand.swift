@@ -1,4 +1,5 @@
-import AgentCore
+import AgentConfiguration
+import AgentDaemon
 import ArgumentParser
 import Delivery
 import Foundation
@@ -24,7 +25,7 @@ struct SpoolSendCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = AgentEnvironment.current()
-        let configuration = try environment.loadConfiguration(path: config)
+        let configuration = try environment.loadConfigurationOrExit(path: config)
         let logger = AgentEnvironment.bootstrapLogging(level: configuration.agent.logLevel)
         let listener = configuration.listener
         guard listener.isConfigured else {

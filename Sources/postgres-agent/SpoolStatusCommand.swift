@@ -1,4 +1,5 @@
-import AgentCore
+import AgentConfiguration
+import AgentDaemon
 import ArgumentParser
 import Delivery
 import Foundation
@@ -19,7 +20,7 @@ struct SpoolStatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = AgentEnvironment.current()
-        let configuration = try environment.loadConfiguration(path: config)
+        let configuration = try environment.loadConfigurationOrExit(path: config)
         let path = SpoolLocation.path(stateDirectory: configuration.agent.stateDirectory)
         guard FileManager.default.fileExists(atPath: path) else {
             print(json ? #"{"depth":0,"exists":false}"# : "no spool at \(path): nothing has been spooled yet")

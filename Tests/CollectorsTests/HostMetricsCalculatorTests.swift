@@ -1,4 +1,4 @@
-import AgentCore
+import AgentSchema
 import Testing
 
 @testable import Collectors

@@ -1,4 +1,4 @@
-import AgentCore
+import AgentSchema
 @testable import Delivery
 import Foundation
 import LogPipeline

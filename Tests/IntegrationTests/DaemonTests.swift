@@ -1,4 +1,3 @@
-import AgentCore
 import AsyncHTTPClient
 import Delivery
 import Foundation

@@ -1,4 +1,4 @@
-import AgentCore
+import AgentSchema
 import AsyncHTTPClient
 import Foundation
 import Listener

@@ -1,4 +1,6 @@
-import AgentCore
+import AgentSchema
+import AgentConfiguration
+import SQLRedaction
 import Foundation
 import LogPipeline
 import PostgresNIO

@@ -1,4 +1,4 @@
-import AgentCore
+import AgentSchema
 import Delivery
 import Foundation
 import TestSupport

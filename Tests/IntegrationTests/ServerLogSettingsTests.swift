@@ -1,4 +1,4 @@
-import AgentCore
+import AgentSchema
 @testable import Collectors
 import Foundation
 import LogPipeline

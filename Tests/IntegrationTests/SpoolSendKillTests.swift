@@ -1,4 +1,3 @@
-import AgentCore
 import Delivery
 import Foundation
 import Listener

@@ -1,4 +1,5 @@
-import AgentCore
+import AgentSchema
+import AgentConfiguration
 @testable import Delivery
 import Foundation
 import Listener

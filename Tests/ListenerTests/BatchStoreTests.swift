@@ -1,4 +1,3 @@
-import AgentCore
 @testable import Listener
 import TestSupport
 import Testing

@@ -1,4 +1,5 @@
-import AgentCore
+import AgentSchema
+import SQLRedaction
 import Foundation
 import LogPipeline
 import Testing

@@ -1,4 +1,6 @@
-import AgentCore
+import AgentSchema
+import AgentConfiguration
+import SQLRedaction
 import Foundation
 @testable import LogPipeline
 import Testing
@@ -6,7 +8,7 @@ import Testing
 /// The hand-written JSON of log events must be the document `JSONEncoder` makes: checked on every
 /// event of the real fixtures, in all three formats, after classification (details included).
 @Suite struct LogEventJSONTests {
-    static func events(_ path: String, format: AgentConfiguration.LogFormat, prefix: String) throws -> [LogEvent] {
+    static func events(_ path: String, format: LogFormat, prefix: String) throws -> [LogEvent] {
         let root = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
         let bytes = Array(try Data(contentsOf: root.appendingPathComponent(path)))
         var parser = LogEntryParser(format: format, prefix: try LogLinePrefix(prefix), fileName: path, maximumEntryBytes: 1 << 20)
@@ -16,10 +18,10 @@ import Testing
         return events
     }
 
-    @Test(arguments: [("debian/postgresql.log", AgentConfiguration.LogFormat.stderr), ("debian/postgresql.csv", .csvlog),
+    @Test(arguments: [("debian/postgresql.log", LogFormat.stderr), ("debian/postgresql.csv", .csvlog),
                       ("debian/postgresql.json", .jsonlog), ("german/postgresql.log", .stderr),
                       ("pgbadger-verbose/postgresql.log", .stderr)])
-    func matchesJSONEncoderOnRealEvents(path: String, format: AgentConfiguration.LogFormat) throws {
+    func matchesJSONEncoderOnRealEvents(path: String, format: LogFormat) throws {
         let prefix = path.hasPrefix("pgbadger") ? "%t [%p]: [%l-1] %qdb=%d,user=%u,app=%a,client=%h " : "%m [%p] %q%u@%d "
         let events = try Self.events(path, format: format, prefix: prefix)
         #expect(events.count > 50)

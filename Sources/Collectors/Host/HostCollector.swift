@@ -1,4 +1,4 @@
-package import AgentCore
+package import AgentSchema
 import Synchronization
 
 /// Collects the host's ``SystemMetrics`` once per cycle, without ever sleeping.

@@ -1,4 +1,4 @@
-import AgentCore
+import AgentSchema
 
 /// Turns two host samples taken a cycle apart into ``SystemMetrics``.
 ///

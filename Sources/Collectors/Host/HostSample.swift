@@ -1,4 +1,4 @@
-import AgentCore
+import AgentSchema
 
 /// The raw kernel counters of one host sample, as read from `/proc`, `/sys` and `statvfs`.
 ///

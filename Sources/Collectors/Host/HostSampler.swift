@@ -1,4 +1,4 @@
-import AgentCore
+import AgentSchema
 
 /// Reads one ``HostSample`` from `/proc`, `/sys` and `statvfs`.
 ///

@@ -2,7 +2,7 @@ import Logging
 import NIOCore
 import NIOSSL
 package import PostgresNIO
-package import AgentCore
+package import AgentConfiguration
 
 /// Opens one plain connection to find out *why* the server cannot be used.
 ///

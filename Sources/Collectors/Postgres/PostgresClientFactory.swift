@@ -1,4 +1,4 @@
-package import AgentCore
+package import AgentConfiguration
 import NIOSSL
 package import PostgresNIO
 

@@ -1,4 +1,4 @@
-package import AgentCore
+package import AgentSchema
 package import Logging
 package import PostgresNIO
 

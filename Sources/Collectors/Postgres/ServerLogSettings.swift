@@ -1,4 +1,3 @@
-import AgentCore
 import Logging
 package import PostgresNIO
 

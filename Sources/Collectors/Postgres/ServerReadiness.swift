@@ -1,5 +1,5 @@
 import Foundation
-package import AgentCore
+package import AgentSchema
 package import Logging
 package import PostgresNIO
 

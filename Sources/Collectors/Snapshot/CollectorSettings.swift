@@ -1,4 +1,5 @@
-package import AgentCore
+package import AgentSchema
+package import SQLRedaction
 
 /// What the collectors of one monitored server need to know, taken from the agent configuration by the
 /// composition root (so this module does not depend on how configuration is loaded).

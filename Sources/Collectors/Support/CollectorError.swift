@@ -1,4 +1,4 @@
-package import AgentCore
+package import AgentSchema
 import PostgresNIO
 
 /// Why a collector produced nothing this cycle. Safe to print: it never carries a query text, a DSN or a

@@ -1,4 +1,4 @@
-import AgentCore
+import AgentSchema
 import Foundation
 
 /// What the transmitter does with a payload after one send, decided from the listener's answer alone

@@ -1,4 +1,4 @@
-package import AgentCore
+package import AgentConfiguration
 import AsyncHTTPClient
 import Foundation
 package import Logging

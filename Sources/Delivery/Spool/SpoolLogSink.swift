@@ -1,4 +1,4 @@
-package import AgentCore
+package import AgentSchema
 import Foundation
 package import LogPipeline
 

@@ -1,4 +1,4 @@
-package import AgentCore
+package import AgentSchema
 import Foundation
 
 /// A ``LogBatchSink`` that appends events as JSON lines to a file (`postgres-agent logs tail`).

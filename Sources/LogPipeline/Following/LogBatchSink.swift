@@ -1,4 +1,4 @@
-package import AgentCore
+package import AgentSchema
 
 /// Where complete log entries go, together with the checkpoint that covers them.
 ///

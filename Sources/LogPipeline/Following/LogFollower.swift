@@ -1,4 +1,3 @@
-import AgentCore
 package import Logging
 import ServiceLifecycle
 

@@ -1,4 +1,4 @@
-package import AgentCore
+package import AgentSchema
 
 /// Parses PostgreSQL's `csvlog` output into ``LogEvent``s, fed in chunks as the tailer reads them.
 ///

@@ -1,4 +1,4 @@
-package import AgentCore
+package import AgentSchema
 
 /// Parses PostgreSQL's `jsonlog` output (PostgreSQL 15 and newer): one JSON object per line.
 ///

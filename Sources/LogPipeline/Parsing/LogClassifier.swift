@@ -1,4 +1,5 @@
-package import AgentCore
+package import AgentSchema
+package import SQLRedaction
 
 /// Gives a parsed log event its class (`event`), its structured `details`, its `duration_ms` and
 /// its `correlation_id`, and takes the values out of every statement it carries.

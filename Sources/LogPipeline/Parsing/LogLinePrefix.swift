@@ -1,4 +1,4 @@
-import AgentCore
+import AgentSchema
 
 /// A compiled `log_line_prefix`: reads the prefix PostgreSQL wrote in front of a stderr log line back
 /// into its fields, and finds where the `SEVERITY:  message` part begins.

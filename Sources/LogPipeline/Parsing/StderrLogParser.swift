@@ -1,4 +1,4 @@
-package import AgentCore
+package import AgentSchema
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,4 @@
-package import AgentCore
+package import AgentSchema
 
 /// One of the three parsers behind a common face, so the tailer and `logs parse` need not care which
 /// format a file has. Each parser lives in an optional it is mutated through in place (an enum payload
@@ -28,7 +28,7 @@ package struct LogEntryParser: Sendable {
     }
 
     /// The format this parser reads.
-    package let format: AgentConfiguration.LogFormat
+    package let format: LogFormat
     private var stderr: StderrLogParser?
     private var csv: CSVLogParser?
     private var json: JSONLogParser?
@@ -42,7 +42,7 @@ package struct LogEntryParser: Sendable {
     private let maximumEntryBytes: Int
 
     /// A parser for `format` (not `.auto`: detect first); `prefix` is required for stderr.
-    package init(format: AgentConfiguration.LogFormat, prefix: LogLinePrefix?, fileName: String,
+    package init(format: LogFormat, prefix: LogLinePrefix?, fileName: String,
                  maximumEntryBytes: Int) {
         self.format = format
         self.maximumEntryBytes = maximumEntryBytes

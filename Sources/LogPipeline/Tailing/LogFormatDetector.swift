@@ -1,4 +1,4 @@
-package import AgentCore
+package import AgentSchema
 
 /// Works out a log file's format (and, for `logs parse` without `--prefix`, its `log_line_prefix`) from
 /// its name and first bytes.
@@ -19,7 +19,7 @@ package enum LogFormatDetector {
     /// The format of a file named `name` that starts with `head`: `.csv` and `.json` names decide; else
     /// a first line that is a JSON object means jsonlog, one that starts with a timestamp, a zone and a
     /// comma and has at least 11 commas means csvlog, anything else stderr.
-    package static func format(name: String, head: some Collection<UInt8>) -> AgentConfiguration.LogFormat {
+    package static func format(name: String, head: some Collection<UInt8>) -> LogFormat {
         if name.hasSuffix(".csv") { return .csvlog }
         if name.hasSuffix(".json") { return .jsonlog }
         let bytes = head.drop { $0 == 0 || $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") }

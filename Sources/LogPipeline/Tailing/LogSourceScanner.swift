@@ -1,4 +1,4 @@
-package import AgentCore
+package import AgentSchema
 import Foundation
 
 /// Lists the log files that `[logs] path` names, oldest first, and tells which one the server writes now.
@@ -30,13 +30,13 @@ package struct LogSourceScanner: Sendable {
     /// The configured path, classified.
     package let kind: LogSourceScanner.Kind
     /// The configured format; `.auto` picks per file.
-    package let format: AgentConfiguration.LogFormat
+    package let format: LogFormat
     /// `current_logfiles` of the data directory, when known.
     package let currentLogfilesPath: String?
 
     private static let compressedSuffixes = [".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4"]
 
-    package init(path: String, format: AgentConfiguration.LogFormat, dataDirectory: String? = nil) {
+    package init(path: String, format: LogFormat, dataDirectory: String? = nil) {
         if path.contains(where: { $0 == "*" || $0 == "?" || $0 == "[" }) {
             self.kind = .glob(path)
         } else if FileStatus(path: path)?.isDirectory == true {
@@ -141,7 +141,7 @@ package struct LogSourceScanner: Sendable {
     }
 
     /// Drops hidden and compressed files and `current_logfiles`, and keeps one kind per the format.
-    static func filter(_ paths: [String], format: AgentConfiguration.LogFormat) -> [String] {
+    static func filter(_ paths: [String], format: LogFormat) -> [String] {
         let visible = paths.filter { path in
             let name = (path as NSString).lastPathComponent
             return !name.hasPrefix(".") && name != "current_logfiles"

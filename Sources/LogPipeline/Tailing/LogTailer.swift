@@ -1,4 +1,4 @@
-package import AgentCore
+package import AgentSchema
 
 /// Follows a log source through rotations and turns its bytes into complete entries, with checkpoints
 /// that let a restart resume with nothing lost and nothing repeated.
@@ -24,7 +24,7 @@ package struct LogTailer {
     /// How to read.
     package struct Options: Sendable {
         /// The format; `.auto` detects it per file.
-        package var format: AgentConfiguration.LogFormat = .auto
+        package var format: LogFormat = .auto
         /// The `log_line_prefix` of stderr files; nil detects it from the file's first lines, falling
         /// back to PostgreSQL's default.
         package var prefix: LogLinePrefix?

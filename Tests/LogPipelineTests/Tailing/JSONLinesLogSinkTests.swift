@@ -1,4 +1,4 @@
-import AgentCore
+import AgentSchema
 import Foundation
 @testable import LogPipeline
 import Testing

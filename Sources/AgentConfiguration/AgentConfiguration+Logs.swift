@@ -1,0 +1,60 @@
+package import AgentSchema
+
+extension AgentConfiguration {
+    /// `[logs]`: which PostgreSQL server log to tail and how to parse it.
+    ///
+    /// Each key can be overridden by `POSTGRES_AGENT_LOGS_<KEY>`.
+    package struct Logs: Sendable, Equatable {
+        /// `path` (string, default empty): a log file, a directory or a glob; empty turns log tailing
+        /// off.
+        package var path = ""
+
+        /// `format` (`auto`, `stderr`, `csvlog` or `jsonlog`; default `auto`): the log format; `auto`
+        /// detects it from the file name and content.
+        package var format = LogFormat.auto
+
+        /// `prefix` (string, default `auto`): the server's `log_line_prefix`, needed to parse the
+        /// `stderr` format; `auto` asks the server (`SHOW log_line_prefix`). Quote it in the INI file
+        /// if it contains ` ;` or ` #`.
+        package var prefix = "auto"
+
+        /// The defaults.
+        package init() {}
+
+        /// Whether log tailing is on (``path`` is not empty).
+        package var isEnabled: Bool { !self.path.isEmpty }
+    }
+
+    /// The format of a PostgreSQL log (`log_destination`): the log pipeline's own type.
+    package typealias LogFormat = AgentSchema.LogFormat
+}
+
+extension AgentConfiguration.Logs {
+    /// The keys of `[logs]`.
+    static let keys = ["path", "format", "prefix"]
+
+    /// Applies the section's settings over the defaults.
+    init(reading section: ConfigurationSectionReader) throws(AgentConfigurationError) {
+        self.init()
+        if let value = section.value("path") {
+            self.path = value.raw
+        }
+        if let value = section.value("format") {
+            self.format = try value.choice()
+        }
+        if let value = section.value("prefix") {
+            self.prefix = value.raw
+        }
+    }
+}
+
+extension AgentConfiguration {
+    /// The log settings of `instance`: `[logs]` with the instance's `log_*` keys over it.
+    package func logs(for instance: PostgresInstance) -> Logs {
+        var logs = self.logs
+        if let path = instance.logOverrides["path"] { logs.path = path }
+        if let format = instance.logOverrides["format"].flatMap(LogFormat.init(rawValue:)) { logs.format = format }
+        if let prefix = instance.logOverrides["prefix"] { logs.prefix = prefix }
+        return logs
+    }
+}

@@ -1,0 +1,178 @@
+package import AgentConfiguration
+package import AgentSchema
+package import Collectors
+package import Delivery
+package import Foundation
+package import Logging
+package import ServiceLifecycle
+import UnixSignals
+
+/// `postgres-agent run` as a value: the composed daemon, built from a configuration and an environment.
+///
+/// One ServiceGroup holds, per monitored server, a snapshot scheduler and a log source; one spool; the
+/// transmitter; the metrics endpoint; the systemd notifier; and the SIGHUP reloader. Each part runs
+/// under a ``Supervisor`` that restarts it after a failure or when a reload changes its settings.
+///
+/// Shutdown (SIGTERM/SIGINT, or the task cancelled): the reloader and schedulers stop, the log sources
+/// commit their batch in hand, the transmitter sends for at most ``Options/shutdownDrain`` more.
+package struct Daemon: Sendable {
+    /// How the daemon runs, beyond its configuration.
+    package struct Options: Sendable {
+        /// The configuration file, read again at each reload; nil: defaults and the environment only.
+        package var configPath: String?
+        /// How long sending goes on at shutdown while the spool holds payloads.
+        package var shutdownDrain: Duration = .seconds(5)
+        /// Whether SIGHUP reloads and SIGTERM/SIGINT stop (off in tests, which call ``reload()``).
+        package var handlesSignals = true
+        /// The hard limit on a graceful shutdown.
+        package var maximumGracefulShutdown: Duration = .seconds(20)
+
+        package init(configPath: String? = nil) {
+            self.configPath = configPath
+        }
+    }
+
+    package let configuration: AgentConfiguration
+    package let environment: AgentEnvironment
+    package let options: Options
+    /// The spool every part writes to and the transmitter drains.
+    package let spool: Spool
+    /// The configuration in force; reloads publish here.
+    package let hub: ConfigurationHub
+    /// The self-metrics.
+    package let metrics: MetricsRegistry
+    /// The live loops' progress, for the watchdog.
+    package let heartbeats: Heartbeats
+    /// The running transmitter.
+    package let slot: TransmitterSlot
+    /// The log level in force.
+    package let levels: LogLevelControl
+    let logger: Logger
+
+    /// Checks the configuration and opens the state directory and the spool.
+    ///
+    /// - Throws: ``DaemonStartError``: `configuration` when the configuration does not build or names no
+    ///   listener; `stateDirectory` when the state directory or the spool cannot be used.
+    package init(configuration: AgentConfiguration, environment: AgentEnvironment, options: Options,
+                 levels: LogLevelControl, logger: Logger) throws(DaemonStartError) {
+        do {
+            try ConfigurationReloader.check(configuration, against: configuration, environment: environment)
+        } catch {
+            throw DaemonStartError(code: .configuration, message: "\(error)")
+        }
+        guard configuration.listener.isConfigured else {
+            throw DaemonStartError(code: .configuration, message: "listener.url: is empty; set the listener's ingest URL")
+        }
+        let stateDirectory = configuration.agent.stateDirectory
+        do {
+            try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o750])
+            spool = try Spool(path: SpoolLocation.path(stateDirectory: stateDirectory),
+                              limits: .init(maxBytes: configuration.spool.maxSizeBytes,
+                                            minFreeDiskBytes: configuration.spool.minFreeDiskBytes))
+        } catch {
+            throw DaemonStartError(code: .stateDirectory, message: "agent.state_dir \(stateDirectory): \(error)")
+        }
+        self.configuration = configuration
+        self.environment = environment
+        self.options = options
+        self.levels = levels
+        self.logger = logger
+        hub = ConfigurationHub(configuration)
+        metrics = AgentMetrics.registry(spool: spool)
+        heartbeats = Heartbeats()
+        slot = TransmitterSlot()
+        AgentMetrics.mirror(slot, into: metrics)
+    }
+
+    /// Reads the configuration again and puts it in force if it is sound (what SIGHUP does).
+    package func reload() {
+        reloader.reload()
+    }
+
+    private var reloader: ConfigurationReloader {
+        ConfigurationReloader(path: options.configPath, environment: environment, hub: hub, levels: levels,
+                              logger: logger)
+    }
+
+    /// Runs every part until graceful shutdown.
+    package func run() async throws {
+        logger.info("postgres-agent started", metadata: [
+            "version": "\(AgentVersion.current)", "servers": "\(configuration.postgres.map(\.name).joined(separator: ","))",
+            "interval_s": "\(configuration.agent.intervalSeconds)", "state_dir": "\(configuration.agent.stateDirectory)",
+        ])
+        var group = ServiceGroupConfiguration(services: services(),
+                                              gracefulShutdownSignals: options.handlesSignals ? [.sigterm, .sigint] : [],
+                                              logger: logger)
+        group.maximumGracefulShutdownDuration = options.maximumGracefulShutdown
+        try await ServiceGroup(configuration: group).run()
+        logger.info("postgres-agent stopped", metadata: ["spool_depth": "\((try? spool.status().depth) ?? -1)"])
+    }
+
+    /// The daemon's services, in start order (ServiceGroup stops them in reverse).
+    package func services() -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        let logger = self.logger
+        if let address = configuration.metrics.listenAddress {
+            services.append(.init(service: MetricsEndpoint(address: address, registry: metrics, heartbeats: heartbeats,
+                                                           logger: logger)))
+        }
+        let slot = self.slot
+        services.append(.init(service: SystemdWatchdog(
+            notifier: SystemdNotifier(environment: environment.variables), heartbeats: heartbeats, spool: spool,
+            transmitter: { slot.status }, instances: configuration.postgres.count, logger: logger)))
+        services.append(.init(service: transmitterSupervisor()))
+        for instance in configuration.postgres {
+            services.append(contentsOf: instanceSupervisors(name: instance.name).map { .init(service: $0) })
+        }
+        if options.handlesSignals {
+            services.append(.init(service: reloader))
+        }
+        return services
+    }
+
+    private func transmitterSupervisor() -> some Service {
+        let (spool, environment, hub, slot, drain, logger) = (spool, environment, hub, slot, options.shutdownDrain, logger)
+        return Supervisor(name: "transmitter", hub: hub, key: { $0.listener }, make: { configuration in
+            let transmitter = Transmitter(
+                spool: spool,
+                endpoint: .init(url: configuration.listener.url, caFile: configuration.listener.caFile,
+                                timeout: configuration.listener.timeout),
+                apiKey: { environment.apiKey(hub.current) }, clock: ContinuousClock(),
+                shutdownDrain: drain, logger: logger)
+            slot.set(transmitter)
+            return transmitter
+        }, logger: logger)
+    }
+
+    private func instanceSupervisors(name: String) -> [any Service] {
+        let (spool, environment, hub, metrics, heartbeats, logger) = (spool, environment, hub, metrics, heartbeats, logger)
+        let stateDirectory = configuration.agent.stateDirectory
+        let logs = Supervisor(name: "log tailing of \(name)", hub: hub,
+                              key: { DaemonPartSettings.logs(of: name, in: $0) }, make: { configuration in
+            guard let instance = configuration.postgres.first(where: { $0.name == name }) else { return nil }
+            let logs = configuration.logs(for: instance)
+            guard logs.isEnabled else { return nil }
+            let runtime = try InstanceRuntime(instance: instance, configuration: configuration,
+                                              environment: environment, stateDirectory: nil)
+            return LogSourceService(runtime: runtime, logs: logs, configuration: configuration, spool: spool,
+                                    hostname: environment.hostname, metrics: metrics, heartbeats: heartbeats,
+                                    logger: logger)
+        }, logger: logger)
+        let snapshots = Supervisor(name: "snapshots of \(name)", hub: hub,
+                                   key: { DaemonPartSettings.snapshots(of: name, in: $0) }, make: { configuration in
+            guard let instance = configuration.postgres.first(where: { $0.name == name }) else { return nil }
+            let runtime = try InstanceRuntime(instance: instance, configuration: configuration,
+                                              environment: environment, stateDirectory: stateDirectory)
+            return SnapshotScheduler(runtime: runtime, configuration: configuration, spool: spool,
+                                     hostname: environment.hostname, metrics: metrics, heartbeats: heartbeats,
+                                     logger: logger)
+        }, logger: logger)
+        return [logs, snapshots]
+    }
+}
+
+/// Printed by ServiceLifecycle and in errors: never the configuration, which may hold secrets.
+extension Daemon: CustomStringConvertible {
+    package var description: String { "daemon of \(configuration.postgres.count) server(s)" }
+}

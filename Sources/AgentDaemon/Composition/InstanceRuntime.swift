@@ -1,0 +1,86 @@
+package import AgentSchema
+package import AgentConfiguration
+package import Collectors
+package import Foundation
+package import Logging
+package import PostgresNIO
+
+/// Wires one monitored server: its connection settings, its client and its snapshot collector.
+package struct InstanceRuntime {
+    package let instance: AgentConfiguration.PostgresInstance
+    package let connection: ConnectionSettings
+    package let settings: CollectorSettings
+    package let options: PostgresClientFactory.Options
+
+    /// - Throws: ``AgentConfigurationError`` for bad connection settings or a bad correlation pattern.
+    package init(instance: AgentConfiguration.PostgresInstance, configuration: AgentConfiguration,
+         environment: AgentEnvironment, stateDirectory: String?) throws {
+        self.instance = instance
+        connection = try instance.connectionSettings(environment: environment.variables, osUser: environment.osUser,
+                                                     readFile: { try AgentConfiguration.readFileFromDisk($0) })
+        let correlation: CorrelationExtractor
+        do {
+            correlation = try CorrelationExtractor(pattern: configuration.correlation.pattern)
+        } catch {
+            throw AgentConfigurationError(code: .invalidValue, key: "correlation.pattern", line: nil, file: nil,
+                                          message: "must be a regular expression with one capture group")
+        }
+        var settings = CollectorSettings(correlation: correlation)
+        settings.instance = instance.name
+        settings.topStatements = configuration.collectors.topStatements
+        settings.queryTextMaxBytes = configuration.collectors.queryTextMaxBytes
+        settings.redactQueryLiterals = configuration.privacy.redactQueryLiterals
+        settings.collectorTimeout = configuration.collectors.timeout
+        settings.databaseSizeIntervalSeconds = Double(configuration.collectors.databaseSizeIntervalSeconds)
+        settings.applicationName = connection.applicationName ?? instance.applicationName
+        settings.stateDirectory = stateDirectory
+        settings.dataDirectory = instance.dataDirectory
+        self.settings = settings
+
+        var options = PostgresClientFactory.Options()
+        options.applicationName = instance.applicationName
+        options.statementTimeoutMs = instance.statementTimeoutMilliseconds
+        options.lockTimeoutMs = instance.lockTimeoutMilliseconds
+        options.maxConnections = instance.maxConnections
+        options.connectTimeout = instance.connectTimeout
+        self.options = options
+    }
+
+    /// The plain-connection probe that explains connection failures precisely.
+    package func makeProbe() throws -> ConnectionProbe {
+        try ConnectionProbe(connection, options: options)
+    }
+
+    /// A client for this server; run it (`run()`) while collecting.
+    package func makeClient(logger: Logger) throws -> PostgresClient {
+        PostgresClient(configuration: try PostgresClientFactory.configuration(connection, options: options),
+                       backgroundLogger: logger)
+    }
+
+    /// The snapshot collector of this server on `client`, its payloads sent as from `hostname`.
+    package func makeCollector(client: PostgresClient, project: String, hostname: String, logger: Logger) throws -> SnapshotCollector {
+        let agent = AgentInfo(version: AgentVersion.current, hostname: hostname, instance: instance.name)
+        return SnapshotCollector(settings: settings, client: client, probe: try makeProbe(), project: project,
+                                 agentInfo: agent, logger: logger)
+    }
+
+    /// Runs `body` with a client for this server, running while `body` does.
+    package func withClient<T>(logger: Logger, _ body: (PostgresClient) async throws -> T) async throws -> T {
+        let client = try makeClient(logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+
+    /// Asks the server for its log settings (`log_line_prefix`, directory, current file). The probe goes
+    /// first: one plain connection fails at once with the real reason (refused, password, TLS), where the
+    /// pool would retry quietly.
+    package func fetchLogSettings(logger: Logger) async throws -> ServerLogSettings {
+        try await makeProbe().run(logger: logger)
+        return try await withClient(logger: logger) { client in
+            try await ServerLogSettings.fetch(client: client, logger: logger)
+        }
+    }
+}

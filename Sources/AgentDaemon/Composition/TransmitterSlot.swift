@@ -1,0 +1,14 @@
+package import Delivery
+package import Synchronization
+
+/// The transmitter now running (a reload replaces it), so the metrics and the systemd status can read
+/// its counters.
+package final class TransmitterSlot: Sendable {
+    private let current = Mutex<Transmitter<ContinuousClock>?>(nil)
+
+    package func set(_ transmitter: Transmitter<ContinuousClock>?) {
+        current.withLock { $0 = transmitter }
+    }
+
+    package var status: TransmitterStatus? { current.withLock { $0?.status } }
+}

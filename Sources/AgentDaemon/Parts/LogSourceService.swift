@@ -1,0 +1,102 @@
+package import AgentSchema
+package import AgentConfiguration
+package import SQLRedaction
+package import Collectors
+package import Delivery
+package import Foundation
+package import Logging
+package import LogPipeline
+package import ServiceLifecycle
+
+/// The log pipeline of one monitored server in the daemon: works out what to tail (asking the server
+/// when `prefix` or `path` is `auto`, and asking again with backoff while it is down), then follows the
+/// log into the spool, each batch committed with its checkpoint.
+package struct LogSourceService: Service {
+    package let runtime: InstanceRuntime
+    package let logs: AgentConfiguration.Logs
+    package let configuration: AgentConfiguration
+    package let spool: Spool
+    package let hostname: String
+    package let metrics: MetricsRegistry
+    package let heartbeats: Heartbeats
+    package let logger: Logger
+
+    package func run() async throws {
+        let instance = runtime.instance.name
+        var options = LogTailer.Options()
+        options.format = logs.format
+        var path = logs.path
+        var dataDirectory = runtime.instance.dataDirectory
+        let needsServer = path == "auto" || (logs.prefix == "auto" && logs.format != .csvlog && logs.format != .jsonlog)
+        if logs.prefix != "auto" {
+            do { options.prefix = try LogLinePrefix(logs.prefix) } catch {
+                throw AgentConfigurationError(code: .invalidValue, key: "logs.prefix", message: "does not compile: \(error)")
+            }
+        }
+        if needsServer {
+            guard let server = try await askServer(instance: instance) else { return }
+            if logs.prefix == "auto" {
+                do { options.prefix = try LogLinePrefix(server.logLinePrefix) } catch {
+                    logger.error("the server's log_line_prefix does not compile; common prefixes are tried instead",
+                                 metadata: ["instance": "\(instance)", "error": "\(error)"])
+                }
+            }
+            dataDirectory = dataDirectory ?? server.dataDirectory
+            if path == "auto" {
+                guard let directory = server.logDirectory else {
+                    throw AgentConfigurationError(code: .invalidValue, key: "logs.path",
+                                                  message: "is auto, but the server names no log_directory: set the path")
+                }
+                path = directory
+            }
+        }
+        let scanner = LogSourceScanner(path: path, format: options.format, dataDirectory: dataDirectory)
+        let classifier = LogClassifier(redactor: SQLRedactor(redactLiterals: configuration.privacy.redactQueryLiterals),
+                                       correlation: try CorrelationExtractor(pattern: configuration.correlation.pattern))
+        let agent = AgentInfo(version: AgentVersion.current, hostname: hostname, instance: instance)
+        let sink = SpoolLogSink(spool: spool, source: "\(instance):\(logs.path)", project: configuration.agent.project, agent: agent)
+        let beatName = "logs:\(instance)"
+        let labels = [("instance", instance)]
+        let metrics = self.metrics
+        let heartbeats = self.heartbeats
+        defer { heartbeats.remove(beatName) }
+        logger.info("following the server log", metadata: ["instance": "\(instance)", "path": "\(path)",
+                                                            "format": "\(options.format)"])
+        let follower = LogFollower(scanner: scanner, options: options, classifier: classifier, sink: sink,
+                                   clock: ContinuousClock(), logger: logger) { statistics, lag in
+            heartbeats.beat(beatName, allowance: .seconds(120))
+            metrics.set("pgagent_log_lines_total", Double(statistics.parse.lines), labels: labels)
+            metrics.set("pgagent_log_entries_total", Double(statistics.parse.entries), labels: labels)
+            metrics.set("pgagent_log_unparsed_total", Double(statistics.parse.unparsed), labels: labels)
+            metrics.set("pgagent_log_rotations_total", Double(statistics.rotations), labels: labels)
+            metrics.set("pgagent_log_lag_bytes", Double(lag), labels: labels)
+        }
+        try await follower.run()
+    }
+
+    /// The server's log settings; retried with backoff (1 s … 60 s) while it cannot be asked. Nil at
+    /// shutdown.
+    private func askServer(instance: String) async throws -> ServerLogSettings? {
+        var attempt = 0
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do {
+                return try await runtime.fetchLogSettings(logger: logger)
+            } catch {
+                attempt += 1
+                let delay = Duration.seconds(min(60, 1 << min(attempt - 1, 6)))
+                if attempt == 1 || attempt % 10 == 0 {
+                    logger.warning("cannot ask the server for its log settings; log tailing waits for it", metadata: [
+                        "instance": "\(instance)", "error": "\(CollectorError.from(error))", "retry_in_s": "\(delay.components.seconds)",
+                    ])
+                }
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+            }
+        }
+        return nil
+    }
+}
+
+/// Printed by ServiceLifecycle: the name only, never settings that may hold secrets.
+extension LogSourceService: CustomStringConvertible {
+    package var description: String { "log source of \(runtime.instance.name)" }
+}

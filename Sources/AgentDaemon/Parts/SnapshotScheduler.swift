@@ -1,0 +1,105 @@
+package import AgentSchema
+package import AgentConfiguration
+package import Collectors
+package import Delivery
+package import Foundation
+package import Logging
+package import PostgresNIO
+package import ServiceLifecycle
+
+/// The snapshot cycle of one monitored server: every `interval_seconds` it collects a snapshot and
+/// appends it to the spool. Cycles never overlap; a cycle that overruns its slot is reported (a warning,
+/// `pgagent_snapshot_late_total`, and a `scheduler`/`cycle_late` entry in the next payload's `errors`)
+/// and the next one starts at once (``CycleSchedule``). A server that is down yields payloads whose
+/// `errors` say so; the client reconnects by itself when the server is back.
+package struct SnapshotScheduler: Service {
+    package let runtime: InstanceRuntime
+    package let configuration: AgentConfiguration
+    package let spool: Spool
+    package let hostname: String
+    package let metrics: MetricsRegistry
+    package let heartbeats: Heartbeats
+    package let logger: Logger
+
+    package func run() async throws {
+        let instance = runtime.instance.name
+        let interval = configuration.agent.interval
+        let beatName = "snapshots:\(instance)"
+        // Allowance: a cycle (whose collectors each have a deadline) plus the wait, twice over.
+        let allowance = interval * 3 + configuration.collectors.timeout * 4
+        defer { heartbeats.remove(beatName) }
+        try await runtime.withClient(logger: logger) { client in
+            let collector = try runtime.makeCollector(client: client, project: configuration.agent.project,
+                                                      hostname: hostname, logger: logger)
+            let clock = ContinuousClock()
+            let origin = clock.now
+            var schedule = CycleSchedule(interval: interval, start: .zero)
+            var late: CollectorErrorEntry?
+            logger.info("snapshot cycle started", metadata: ["instance": "\(instance)", "interval_s": "\(configuration.agent.intervalSeconds)"])
+            while !Task.isShuttingDownGracefully, !Task.isCancelled {
+                heartbeats.beat(beatName, allowance: allowance)
+                let due = origin + schedule.next
+                if clock.now < due {
+                    do {
+                        try await cancelWhenGracefulShutdown { try await clock.sleep(until: due) }
+                    } catch {
+                        break
+                    }
+                    if Task.isShuttingDownGracefully { break }
+                }
+                heartbeats.beat(beatName, allowance: allowance)
+                let started = clock.now
+                var payload = await collector.collect(now: started, wallClock: Date().timeIntervalSince1970)
+                if let entry = late {
+                    payload.errors.append(entry)
+                    late = nil
+                }
+                store(&payload, instance: instance)
+                let seconds = Self.seconds(started.duration(to: clock.now))
+                metrics.add("pgagent_snapshot_cycles_total", labels: [("instance", instance)])
+                metrics.set("pgagent_snapshot_duration_seconds", seconds, labels: [("instance", instance)])
+                for error in payload.errors {
+                    metrics.add("pgagent_collector_errors_total", labels: [("instance", instance), ("collector", error.collector)])
+                }
+                let outcome = schedule.finish(at: origin.duration(to: clock.now))
+                if outcome.missed > 0 {
+                    metrics.add("pgagent_snapshot_late_total", Double(outcome.missed), labels: [("instance", instance)])
+                    let message = "the cycle took \(String(format: "%.1f", seconds)) s, over its \(configuration.agent.intervalSeconds) s interval: \(outcome.missed) tick(s) skipped"
+                    logger.warning("snapshot cycle overran its interval", metadata: [
+                        "instance": "\(instance)", "duration_s": "\(seconds)", "ticks_skipped": "\(outcome.missed)",
+                    ])
+                    late = CollectorErrorEntry(collector: "scheduler", code: "cycle_late", message: message)
+                }
+            }
+            logger.info("snapshot cycle stopped", metadata: ["instance": "\(instance)"])
+        }
+    }
+
+    /// Adds the spool's state to the `agent` section and appends the payload.
+    private func store(_ payload: inout SnapshotPayload, instance: String) {
+        if let status = try? spool.status() {
+            payload.agent.spoolDepth = status.depth
+            payload.agent.spoolBytes = status.payloadBytes
+            payload.agent.evictedBatches = status.evictedBatches
+        }
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let json = try encoder.encode(payload)
+            try spool.append(kind: "snapshot", instance: instance, batchID: payload.batchID.uuidString.lowercased(),
+                             json: Array(json))
+        } catch {
+            metrics.add("pgagent_spool_errors_total")
+            logger.error("a snapshot could not be spooled", metadata: ["instance": "\(instance)", "error": "\(error)"])
+        }
+    }
+
+    package static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
+
+/// Printed by ServiceLifecycle: the name only, never settings that may hold secrets.
+extension SnapshotScheduler: CustomStringConvertible {
+    package var description: String { "snapshot scheduler of \(runtime.instance.name)" }
+}

@@ -1,0 +1,56 @@
+package import Delivery
+package import Logging
+package import ServiceLifecycle
+
+/// The agent's side of `Type=notify`: `READY=1` once the parts are started, `WATCHDOG=1` every half
+/// `WatchdogSec` while no live loop is stalled (``Heartbeats``), `STATUS=` with a one-line state, and
+/// `STOPPING=1` at shutdown. Without `NOTIFY_SOCKET` it only keeps the `pgagent_stalled_loops` gauge.
+package struct SystemdWatchdog: Service {
+    package let notifier: SystemdNotifier
+    package let heartbeats: Heartbeats
+    package let spool: Spool
+    package let transmitter: @Sendable () -> TransmitterStatus?
+    package let instances: Int
+    package let logger: Logger
+
+    package func run() async throws {
+        notifier.notify("READY=1\nSTATUS=\(statusLine(stalled: []))")
+        let period = notifier.watchdogInterval.map { $0 / 2 } ?? .seconds(10)
+        var reportedStall = false
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: min(period, .seconds(10))) }
+            if Task.isShuttingDownGracefully { break }
+            let stalled = heartbeats.stalled()
+            if stalled.isEmpty {
+                notifier.notify("WATCHDOG=1\nSTATUS=\(statusLine(stalled: []))")
+                reportedStall = false
+            } else {
+                // Not feeding the watchdog: systemd restarts the agent after WatchdogSec.
+                if !reportedStall {
+                    logger.critical("a live loop stopped making progress; the watchdog is no longer fed",
+                                    metadata: ["stalled": "\(stalled.joined(separator: ","))"])
+                    reportedStall = true
+                }
+                notifier.notify("STATUS=\(statusLine(stalled: stalled))")
+            }
+        }
+        notifier.notify("STOPPING=1\nSTATUS=stopping: finishing the log batch and draining the spool")
+    }
+
+    private func statusLine(stalled: [String]) -> String {
+        var parts = ["\(instances) server(s)"]
+        if let status = try? spool.status() { parts.append("spool \(status.depth) payload(s)") }
+        if let sender = transmitter() {
+            parts.append("sent \(sender.sent)")
+            if sender.authenticationRejected { parts.append("API KEY REJECTED") }
+            if sender.breaker != "closed" { parts.append("listener unreachable (breaker \(sender.breaker))") }
+        }
+        if !stalled.isEmpty { parts.append("STALLED: \(stalled.joined(separator: ","))") }
+        return parts.joined(separator: ", ")
+    }
+}
+
+/// Printed by ServiceLifecycle: the name only, never settings that may hold secrets.
+extension SystemdWatchdog: CustomStringConvertible {
+    package var description: String { "systemd notifier" }
+}
