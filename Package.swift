@@ -40,6 +40,12 @@ let package = Package(
         .target(name: "SQLRedaction", swiftSettings: strictSettings),
         /// The configuration: INI, environment overrides, conninfo and pgpass, secrets.
         .target(name: "AgentConfiguration", dependencies: ["AgentSchema"], swiftSettings: strictSettings),
+        /// How the agent opens its SQLite files (the spool, the listener's store), on GRDB.
+        .target(
+            name: "AgentStorage",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
         /// PostgreSQL collectors (SQL per major version), the /proc host collector, delta state.
         .target(
             name: "Collectors",
@@ -68,7 +74,7 @@ let package = Package(
         .target(
             name: "Delivery",
             dependencies: [
-                "AgentSchema", "AgentConfiguration", "LogPipeline",
+                "AgentSchema", "AgentConfiguration", "AgentStorage", "LogPipeline",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -80,7 +86,7 @@ let package = Package(
         .target(
             name: "Listener",
             dependencies: [
-                "AgentSchema", "AgentConfiguration",
+                "AgentSchema", "AgentConfiguration", "AgentStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -3,12 +3,16 @@
 put COUNT payloads of SIZE bytes, then get() each (which deletes it). Prints one JSON line with the rates.
 The payload is the same shape as SpoolBenchmark's, stored as the design research does: the JSON string.
 
-usage: persist-queue-bench.py DIR SIZE COUNT
+With PRODUCERS > 1, that many threads put COUNT payloads in all into the one queue (multithreading=True
+is what makes that safe), the group-commit comparison.
+
+usage: persist-queue-bench.py DIR SIZE COUNT [PRODUCERS]
 """
-import json, os, shutil, sys, time
+import json, os, shutil, sys, threading, time
 import persistqueue
 
 directory, size, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+producers = int(sys.argv[4]) if len(sys.argv) > 4 else 1
 shutil.rmtree(directory, ignore_errors=True)
 os.makedirs(directory)
 
@@ -30,9 +34,19 @@ def payload(size, seed):
 
 payloads = [payload(size, seed) for seed in range(64)]
 queue = persistqueue.FIFOSQLiteQueue(directory, auto_commit=True, multithreading=True)
+
+
+def produce(first):
+    for index in range(first, count, producers):
+        queue.put(payloads[index % len(payloads)])
+
+
 start = time.monotonic()
-for index in range(count):
-    queue.put(payloads[index % len(payloads)])
+threads = [threading.Thread(target=produce, args=(p,)) for p in range(producers)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
 put_seconds = time.monotonic() - start
 start = time.monotonic()
 taken = 0
@@ -40,7 +54,7 @@ while queue.qsize() > 0:
     queue.get(block=False)
     taken += 1
 get_seconds = time.monotonic() - start
-print(json.dumps({"mode": "persist-queue", "payload_bytes": size, "count": count,
+print(json.dumps({"mode": "persist-queue", "payload_bytes": size, "count": count, "producers": producers,
                   "append_per_s": count / put_seconds, "take_ack_per_s": taken / get_seconds,
                   "append_ack_per_s": count / (put_seconds + get_seconds),
                   "journal_mode": queue._getter.execute("PRAGMA journal_mode").fetchone()[0]

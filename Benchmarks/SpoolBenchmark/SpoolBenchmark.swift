@@ -7,14 +7,17 @@
 // With --fill-mb it only fills a spool with that many MiB of stored (compressed) schema-1 payloads, for
 // the drain benchmark (run-drain-benchmark.sh), and prints their count and bytes.
 //
-// usage: SpoolBenchmark --dir DIR --size BYTES --count N [--durability full|normal] [--cap-mb MB]
+// With --producers P (P > 1) it runs P concurrent producers that append COUNT payloads in all (each
+// waits for its append to commit, as a log source does), then drains: the group-commit measurement.
+//
+// usage: SpoolBenchmark --dir DIR --size BYTES --count N [--durability full|normal] [--producers P] [--cap-mb MB]
 //        SpoolBenchmark --dir DIR --size BYTES --fill-mb MB
 import Delivery
 import Foundation
 
 @main
 struct SpoolBenchmark {
-    static func main() throws {
+    static func main() async throws {
         var arguments = Array(CommandLine.arguments.dropFirst())
         func option(_ name: String) -> String? {
             guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
@@ -27,6 +30,7 @@ struct SpoolBenchmark {
         let durability = Spool.Durability(rawValue: option("--durability") ?? "full") ?? .full
         let capMB = option("--cap-mb").flatMap(Int.init)
         let fillMB = option("--fill-mb").flatMap(Int.init)
+        let producers = Int(option("--producers") ?? "1") ?? 1
         try? FileManager.default.removeItem(atPath: directory)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = directory + "/spool.sqlite"
@@ -38,15 +42,15 @@ struct SpoolBenchmark {
             var jsonBytes = 0
             let start = ContinuousClock.now
             // The status is a scan: look at it every 50 appends.
-            while try index % 50 != 0 || spool.status().payloadBytes < fillMB << 20 {
+            while try await index % 50 != 0 || spool.status().payloadBytes < fillMB << 20 {
                 let batchID = "drain-\(index)"
                 var json = Array(#"{"schema_version":1,"kind":"logs","batch_id":"\#(batchID)","project":"bench","agent":{"instance":"bench"},"#.utf8)
                 json += payloads[index % payloads.count].dropFirst() // the events document without its "{"
-                try spool.append(kind: "logs", instance: "bench", batchID: batchID, json: json)
+                try await spool.append(kind: .logs, instance: "bench", batchID: batchID, json: json)
                 jsonBytes += json.count
                 index += 1
             }
-            let status = try spool.status()
+            let status = try await spool.status()
             report(["mode": "fill", "payload_bytes": size, "payloads": status.depth, "stored_bytes": status.payloadBytes,
                     "json_bytes": jsonBytes, "fill_seconds": seconds(start.duration(to: .now)),
                     "evicted_batches": status.evictedBatches])
@@ -60,41 +64,49 @@ struct SpoolBenchmark {
             var index = 0
             // Fill to the cap, then go on until 20 appends have evicted.
             while evicting.count < 20 {
-                let before = try spool.evictedBatches()
+                let before = try await spool.evictedBatches()
                 let start = ContinuousClock.now
-                try spool.append(kind: "snapshot", instance: "bench", batchID: "b\(index)", json: payloads[index % payloads.count])
+                try await spool.append(kind: .snapshot, instance: "bench", batchID: "b\(index)", json: payloads[index % payloads.count])
                 let milliseconds = seconds(start.duration(to: .now)) * 1000
-                if try spool.evictedBatches() > before { evicting.append(milliseconds) } else { plain.append(milliseconds) }
+                if try await spool.evictedBatches() > before { evicting.append(milliseconds) } else { plain.append(milliseconds) }
                 index += 1
             }
-            let status = try spool.status()
+            let status = try await spool.status()
             let database = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
             report([
                 "mode": "cap", "cap_mb": capMB, "payload_bytes": size, "appends": index,
                 "evicting_append_ms_median": median(evicting), "evicting_append_ms_max": evicting.max() ?? 0,
                 "plain_append_ms_median": median(plain), "evicted_batches": status.evictedBatches,
                 "depth": status.depth, "database_bytes": database, "file_bytes": status.fileBytes,
-                "integrity": try spool.integrityCheck(),
+                "integrity": try await spool.integrityCheck(),
             ])
             return
         }
 
         let spool = try Spool(path: path, limits: .init(maxBytes: 1 << 30), durability: durability)
         let appendStart = ContinuousClock.now
-        for index in 0..<count {
-            try spool.append(kind: "snapshot", instance: "bench", batchID: "b\(index)", json: payloads[index % payloads.count])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for producer in 0..<producers {
+                group.addTask {
+                    for index in stride(from: producer, to: count, by: producers) {
+                        try await spool.append(kind: .snapshot, instance: "bench", batchID: "b\(index)",
+                                               json: payloads[index % payloads.count])
+                    }
+                }
+            }
+            try await group.waitForAll()
         }
         let appendSeconds = seconds(appendStart.duration(to: .now))
-        let compressed = try spool.status().payloadBytes
+        let compressed = try await spool.status().payloadBytes
         let ackStart = ContinuousClock.now
         var taken = 0
-        while let next = try spool.oldest() {
-            try spool.acknowledge(id: next.id)
+        while let next = try await spool.oldest() {
+            try await spool.acknowledge(id: next.id)
             taken += 1
         }
         let ackSeconds = seconds(ackStart.duration(to: .now))
         report([
-            "mode": "rate", "durability": durability.rawValue, "payload_bytes": size, "count": count,
+            "mode": "rate", "durability": durability.rawValue, "payload_bytes": size, "count": count, "producers": producers,
             "compressed_bytes_per_payload": compressed / count,
             "append_per_s": Double(count) / appendSeconds, "take_ack_per_s": Double(taken) / ackSeconds,
             "append_ack_per_s": Double(count) / (appendSeconds + ackSeconds),

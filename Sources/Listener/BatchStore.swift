@@ -1,4 +1,5 @@
 import AgentSchema
+import AgentStorage
 import Foundation
 import GRDB
 
@@ -49,16 +50,8 @@ package final class BatchStore: Sendable {
     ///   2xx survives a crash of the listener, not a power loss of its host).
     package init(path: String, powerSafe: Bool = true) throws(ListenerError) {
         self.path = path
-        var configuration = Configuration()
-        configuration.label = "listener-store"
-        configuration.busyMode = .timeout(5)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
-            try db.execute(sql: "PRAGMA synchronous = \(powerSafe ? "FULL" : "NORMAL")")
-            try db.execute(sql: "PRAGMA journal_size_limit = 4194304")
-        }
         do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
+            queue = try SQLiteFile.openQueue(path: path, label: "listener-store", synchronous: powerSafe ? .full : .normal)
             try queue.write { db in
                 try db.execute(sql: """
                     CREATE TABLE IF NOT EXISTS batches (
@@ -146,9 +139,5 @@ package final class BatchStore: Sendable {
         }
     }
 
-    /// An SQLite error's own message; never a statement's arguments.
-    private static func describe(_ error: any Error) -> String {
-        if let error = error as? DatabaseError { return "\(error.resultCode): \(error.message ?? "no message")" }
-        return "\(error)"
-    }
+    private static func describe(_ error: any Error) -> String { SQLiteFile.describe(error) }
 }

@@ -35,7 +35,7 @@ package struct IngestBatch: Sendable, Equatable {
     }
 
     /// The kinds of payload schema 1 knows.
-    package static let kinds: Set<String> = ["snapshot", "logs"]
+    package static let kinds = Set(PayloadKind.allCases.map(\.rawValue))
 
     /// The only keys read from the document; the decoder still checks that the whole body is JSON.
     private struct Envelope: Decodable {

@@ -66,7 +66,7 @@ private struct EmptySpoolWatch: Service {
 
     func run() async throws {
         while !Task.isShuttingDownGracefully {
-            if try spool.status().depth == 0 || transmitter.status.authenticationRejected { return }
+            if try await spool.status().depth == 0 || transmitter.status.authenticationRejected { return }
             try await Task.sleep(for: .milliseconds(100))
         }
     }

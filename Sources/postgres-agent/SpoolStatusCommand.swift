@@ -30,7 +30,7 @@ struct SpoolStatusCommand: AsyncParsableCommand {
         let status: SpoolStatus
         do {
             spool = try Spool(path: path, limits: .init(maxBytes: configuration.spool.maxSizeBytes))
-            status = try spool.status()
+            status = try await spool.status()
         } catch {
             FileHandle.standardError.write(Data("postgres-agent: \(error)\n".utf8))
             throw ExitCode(74)

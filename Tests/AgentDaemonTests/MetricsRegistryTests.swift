@@ -2,7 +2,7 @@ import AgentDaemon
 import Testing
 
 @Suite struct MetricsRegistryTests {
-    @Test func rendersThePrometheusTextFormatSorted() {
+    @Test func rendersThePrometheusTextFormatSorted() async {
         let registry = MetricsRegistry()
         registry.declare("pgagent_snapshot_cycles_total", .counter, help: "Snapshot cycles run.")
         registry.declare("pgagent_spool_depth", .gauge, help: "Payloads waiting.\nIn the spool.")
@@ -11,7 +11,7 @@ import Testing
         registry.add("pgagent_snapshot_cycles_total", labels: [("instance", "a")])
         registry.set("pgagent_spool_depth", 0.25)
         registry.add("pgagent_undeclared_total")
-        #expect(registry.render() == """
+        #expect(await registry.render() == """
             # HELP pgagent_snapshot_cycles_total Snapshot cycles run.
             # TYPE pgagent_snapshot_cycles_total counter
             pgagent_snapshot_cycles_total{instance="a"} 3
@@ -25,12 +25,12 @@ import Testing
         #expect(registry.value("pgagent_undeclared_total") == nil)
     }
 
-    @Test func escapesLabelValuesAndRefreshesBeforeRendering() {
+    @Test func escapesLabelValuesAndRefreshesBeforeRendering() async {
         let registry = MetricsRegistry()
         registry.declare("pgagent_log_lines_total", .counter, help: "Lines read.")
         registry.set("pgagent_log_lines_total", 1, labels: [("path", "C:\\x \"y\"\nz")])
         registry.onScrape { $0.set("pgagent_log_lines_total", 42, labels: [("path", "/var/log")]) }
-        let text = registry.render()
+        let text = await registry.render()
         #expect(text.contains(#"pgagent_log_lines_total{path="C:\\x \"y\"\nz"} 1"#))
         #expect(text.contains(#"pgagent_log_lines_total{path="/var/log"} 42"#))
     }

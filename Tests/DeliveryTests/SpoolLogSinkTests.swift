@@ -25,7 +25,7 @@ import Testing
         // Lines that made no event still move the checkpoint, without a payload.
         try await sink.commit([], checkpoint: Self.checkpoint(200))
         #expect(try await sink.lastCheckpoint() == Self.checkpoint(200))
-        let payloads = try spool.all()
+        let payloads = try await spool.all()
         #expect(payloads.count == 1)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(try Gzip.decompress(payloads[0].body))) as? [String: Any])
         #expect(object["kind"] as? String == "logs")

@@ -13,49 +13,49 @@ import Testing
         return Array("{\"n\":\(index),\"pad\":\"\(text)\"}".utf8)
     }
 
-    @Test func keepsOrderAcknowledgesAndStoresCompressed() throws {
+    @Test func keepsOrderAcknowledgesAndStoresCompressed() async throws {
         let scratch = try ScratchDirectory()
         let spool = try Spool(path: scratch.file("spool.sqlite"), limits: .init(maxBytes: 10 << 20), wallClock: { 1_000 })
         for index in 0..<5 {
-            try spool.append(kind: "snapshot", instance: "main", batchID: "b\(index)", json: Self.json(index))
+            try await spool.append(kind: .snapshot, instance: "main", batchID: "b\(index)", json: Self.json(index))
         }
-        #expect(try spool.batchIDs() == ["b0", "b1", "b2", "b3", "b4"])
-        let oldest = try #require(try spool.oldest())
+        #expect(try await spool.batchIDs() == ["b0", "b1", "b2", "b3", "b4"])
+        let oldest = try #require(try await spool.oldest())
         #expect(oldest.batchID == "b0")
         #expect(try Gzip.decompress(oldest.body) == Self.json(0))
-        try spool.acknowledge(id: oldest.id)
-        #expect(try spool.oldest()?.batchID == "b1")
-        let status = try spool.status()
+        try await spool.acknowledge(id: oldest.id)
+        #expect(try await spool.oldest()?.batchID == "b1")
+        let status = try await spool.status()
         #expect(status.depth == 4)
         #expect(status.oldestCreatedAt == 1_000)
-        #expect(try spool.integrityCheck() == "ok")
+        #expect(try await spool.integrityCheck() == "ok")
     }
 
-    @Test func survivesReopeningWithEverythingInIt() throws {
+    @Test func survivesReopeningWithEverythingInIt() async throws {
         let scratch = try ScratchDirectory()
         let path = scratch.file("spool.sqlite")
         do {
             let spool = try Spool(path: path, limits: .init(maxBytes: 10 << 20))
-            try spool.append(kind: "logs", instance: "main", batchID: "x", json: Self.json(1),
+            try await spool.append(kind: .logs, instance: "main", batchID: "x", json: Self.json(1),
                              checkpoint: ("main:/var/log", Array("cp-1".utf8)))
         }
         let reopened = try Spool(path: path, limits: .init(maxBytes: 10 << 20))
-        #expect(try reopened.batchIDs() == ["x"])
-        #expect(try reopened.checkpoint(source: "main:/var/log") == Array("cp-1".utf8))
+        #expect(try await reopened.batchIDs() == ["x"])
+        #expect(try await reopened.checkpoint(source: "main:/var/log") == Array("cp-1".utf8))
     }
 
-    @Test func fillingPastTheCapEvictsExactlyTheOldestAndTheFileStopsGrowing() throws {
+    @Test func fillingPastTheCapEvictsExactlyTheOldestAndTheFileStopsGrowing() async throws {
         let scratch = try ScratchDirectory()
         let path = scratch.file("spool.sqlite")
         let cap = 2 << 20
         let spool = try Spool(path: path, limits: .init(maxBytes: cap))
         var fileSizes: [Int] = []
         for index in 0..<600 {
-            try spool.append(kind: "snapshot", instance: "main", batchID: "b\(index)", json: Self.json(index, size: 20_000))
-            if index >= 300 { fileSizes.append(try spool.status().fileBytes) }
+            try await spool.append(kind: .snapshot, instance: "main", batchID: "b\(index)", json: Self.json(index, size: 20_000))
+            if index >= 300 { await fileSizes.append(try spool.status().fileBytes) }
         }
-        let status = try spool.status()
-        let ids = try spool.batchIDs()
+        let status = try await spool.status()
+        let ids = try await spool.batchIDs()
         // What is left is a contiguous run of the newest payloads, the last one included.
         #expect(ids.last == "b599")
         let first = try #require(Int(ids.first!.dropFirst()))
@@ -67,37 +67,37 @@ import Testing
         let database = try #require(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
         #expect(database <= cap + cap / 5, "database file \(database) bytes for a cap of \(cap)")
         #expect(fileSizes.max()! <= cap + cap / 5 + (4 << 20) + 65_536)
-        #expect(try spool.integrityCheck() == "ok")
+        #expect(try await spool.integrityCheck() == "ok")
     }
 
-    @Test func aPayloadLargerThanTheCapIsRefusedAndTheQueueKept() throws {
+    @Test func aPayloadLargerThanTheCapIsRefusedAndTheQueueKept() async throws {
         let scratch = try ScratchDirectory()
         let spool = try Spool(path: scratch.file("spool.sqlite"), limits: .init(maxBytes: 64 << 10))
-        try spool.append(kind: "snapshot", instance: "main", batchID: "small", json: Self.json(1))
-        #expect(throws: SpoolError.self) {
-            try spool.append(kind: "snapshot", instance: "main", batchID: "huge", json: Self.json(2, size: 200_000))
+        try await spool.append(kind: .snapshot, instance: "main", batchID: "small", json: Self.json(1))
+        await #expect(throws: SpoolError.self) {
+            try await spool.append(kind: .snapshot, instance: "main", batchID: "huge", json: Self.json(2, size: 200_000))
         }
-        #expect(try spool.batchIDs() == ["small"])
+        #expect(try await spool.batchIDs() == ["small"])
     }
 
-    @Test func deadLettersLeaveTheQueueAndAreCounted() throws {
+    @Test func deadLettersLeaveTheQueueAndAreCounted() async throws {
         let scratch = try ScratchDirectory()
         let spool = try Spool(path: scratch.file("spool.sqlite"), limits: .init(maxBytes: 10 << 20))
-        try spool.append(kind: "logs", instance: "main", batchID: "bad", json: Self.json(1))
-        try spool.append(kind: "logs", instance: "main", batchID: "good", json: Self.json(2))
-        let bad = try #require(try spool.oldest())
-        try spool.recordAttempt(id: bad.id)
-        try spool.moveToDeadLetters(id: bad.id, status: 413, reason: "payload too large")
-        #expect(try spool.oldest()?.batchID == "good")
-        #expect(try spool.status().deadLetters == 1)
+        try await spool.append(kind: .logs, instance: "main", batchID: "bad", json: Self.json(1))
+        try await spool.append(kind: .logs, instance: "main", batchID: "good", json: Self.json(2))
+        let bad = try #require(try await spool.oldest())
+        try await spool.recordAttempt(id: bad.id)
+        try await spool.moveToDeadLetters(id: bad.id, status: 413, reason: "payload too large")
+        #expect(try await spool.oldest()?.batchID == "good")
+        #expect(try await spool.status().deadLetters == 1)
     }
 
-    @Test func aDuplicateBatchIDIsAnErrorNotASecondCopy() throws {
+    @Test func aDuplicateBatchIDIsAnErrorNotASecondCopy() async throws {
         let scratch = try ScratchDirectory()
         let spool = try Spool(path: scratch.file("spool.sqlite"), limits: .init(maxBytes: 10 << 20))
-        try spool.append(kind: "logs", instance: "main", batchID: "same", json: Self.json(1))
-        #expect(throws: SpoolError.self) { try spool.append(kind: "logs", instance: "main", batchID: "same", json: Self.json(2)) }
-        #expect(try spool.status().depth == 1)
+        try await spool.append(kind: .logs, instance: "main", batchID: "same", json: Self.json(1))
+        await #expect(throws: SpoolError.self) { try await spool.append(kind: .logs, instance: "main", batchID: "same", json: Self.json(2)) }
+        #expect(try await spool.status().depth == 1)
     }
 
     @Test func anUnopenableSpoolIsAClearError() {

@@ -123,14 +123,14 @@ import Testing
         #expect(listener.stop() == 0)
         let spoolPath = scratch.path + "/state/spool.sqlite"
         try await Harness.eventually("payloads spooled while the listener is away", attempts: 1_000) {
-            try Spool(path: spoolPath, limits: .init(maxBytes: 100 << 20)).status().depth >= 3
+            try await Spool(path: spoolPath, limits: .init(maxBytes: 100 << 20)).status().depth >= 3
         }
         // SIGTERM: a clean exit, well inside systemd's stop timeout.
         let stopped = try await daemon.terminate()
         #expect(stopped.status == 0)
         #expect(stopped.took < .seconds(15), "took \(stopped.took)")
         #expect(daemon.notifications().contains { $0.hasPrefix("STOPPING=1") })
-        let waiting = try Spool(path: spoolPath, limits: .init(maxBytes: 100 << 20)).batchIDs()
+        let waiting = try await Spool(path: spoolPath, limits: .init(maxBytes: 100 << 20)).batchIDs()
         #expect(waiting.count >= 3)
 
         // Listener and agent back: what waited arrives, once each.

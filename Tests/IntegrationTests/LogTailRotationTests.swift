@@ -40,15 +40,15 @@ import Testing
         // checkpoint a tailer starts at the current file, and the writer rotates within 0.1 s.
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         var first: ChildProcess.Running? = try ChildProcess.start(tail, stderr: directory + "/tail.err")
-        let checkpointed: () -> Bool = {
+        let checkpointed: () async -> Bool = {
             if sink == .spool {
-                let spool = try? Spool(path: spoolPath, limits: .init(maxBytes: 100 << 20))
-                return ((try? spool?.checkpoint(source: "default:\(log)")) ?? nil) != nil
+                guard let spool = try? Spool(path: spoolPath, limits: .init(maxBytes: 100 << 20)) else { return false }
+                return ((try? await spool.checkpoint(source: "default:\(log)")) ?? nil) != nil
             }
             return FileManager.default.fileExists(atPath: directory + "/state/logs-tail-checkpoint.json")
         }
-        for _ in 0..<500 where !checkpointed() { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(checkpointed(), "the first tailer saved a checkpoint")
+        for _ in 0..<500 { if await checkpointed() { break }; try await Task.sleep(for: .milliseconds(10)) }
+        #expect(await checkpointed(), "the first tailer saved a checkpoint")
         let writer = try ChildProcess.start(["python3", Self.writer, log, "\(total)", "4500", "\(rotateEvery)"],
                                             stdout: directory + "/writer.out", stderr: directory + "/writer.err")
         var kills = 0
@@ -68,7 +68,7 @@ import Testing
         // A last tailer catches up; the quiet period completes the entries still waiting.
         let last = try ChildProcess.start(tail, stderr: directory + "/tail.err")
         let deadline = ContinuousClock.now + .seconds(60)
-        while (sink == .spool ? try Self.spooledEventCount(spoolPath) : Self.lineCount(output)) < total,
+        while await (sink == .spool ? try Self.spooledEventCount(spoolPath) : Self.lineCount(output)) < total,
               ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -82,8 +82,8 @@ import Testing
         let events: [[String: Any]]
         if sink == .spool {
             let spool = try Spool(path: spoolPath, limits: .init(maxBytes: 100 << 20))
-            #expect(try spool.integrityCheck() == "ok")
-            events = try Self.spooledEvents(spool)
+            #expect(try await spool.integrityCheck() == "ok")
+            events = try await Self.spooledEvents(spool)
         } else {
             let text = try String(contentsOfFile: output, encoding: .utf8)
             events = try text.split(separator: "\n").map {
@@ -112,10 +112,10 @@ import Testing
     }
 
     /// The events of every `logs` payload in the spool, in spool order.
-    static func spooledEvents(_ spool: Spool) throws -> [[String: Any]] {
+    static func spooledEvents(_ spool: Spool) async throws -> [[String: Any]] {
         var events: [[String: Any]] = []
         var seenBatches = Set<String>()
-        for payload in try spool.all() {
+        for payload in try await spool.all() {
             #expect(seenBatches.insert(payload.batchID).inserted)
             let json = try Gzip.decompress(payload.body)
             let object = try #require(try JSONSerialization.jsonObject(with: Data(json)) as? [String: Any])
@@ -125,9 +125,9 @@ import Testing
         return events
     }
 
-    static func spooledEventCount(_ path: String) throws -> Int {
+    static func spooledEventCount(_ path: String) async throws -> Int {
         guard FileManager.default.fileExists(atPath: path) else { return 0 }
-        return try spooledEvents(try Spool(path: path, limits: .init(maxBytes: 100 << 20))).count
+        return try await spooledEvents(try Spool(path: path, limits: .init(maxBytes: 100 << 20))).count
     }
 
     static func lineCount(_ path: String) -> Int {

@@ -38,7 +38,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(40))
             if FileManager.default.fileExists(atPath: spoolPath) {
                 let spool = try Spool(path: spoolPath, limits: .init(maxBytes: 100 << 20))
-                found = try spool.all().contains { payload in
+                found = try await spool.all().contains { payload in
                     String(decoding: (try? Gzip.decompress(payload.body)) ?? [], as: UTF8.self).contains("tail-marker \(marker)")
                 }
             }

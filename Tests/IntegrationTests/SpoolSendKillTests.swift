@@ -36,7 +36,7 @@ import Testing
         defer { tail.kill(SIGKILL); _ = tail.wait() }
         for _ in 0..<500 {
             let spool = try? Spool(path: spoolPath, limits: .init(maxBytes: 100 << 20))
-            if ((try? spool?.checkpoint(source: "default:\(log)")) ?? nil) != nil { break }
+            if await ((try? spool?.checkpoint(source: "default:\(log)")) ?? nil) != nil { break }
             try await Task.sleep(for: .milliseconds(10))
         }
         let writer = try ChildProcess.start(["python3", Self.tools + "/rotating-log-writer.py", log, "\(total)", "4000", "2000"],
@@ -81,8 +81,8 @@ import Testing
         let resends = try store.counts().duplicates
         #expect(resends <= kills, "\(resends) resends for \(kills) kills")
         let spool = try Spool(path: spoolPath, limits: .init(maxBytes: 100 << 20))
-        #expect(try spool.integrityCheck() == "ok")
-        #expect(try spool.status().depth == 0)
+        #expect(try await spool.integrityCheck() == "ok")
+        #expect(try await spool.status().depth == 0)
         #expect(kills == 100)
         // `spool status` agrees: empty, nothing evicted, nothing dead.
         let status = try ChildProcess.run([try binary, "spool", "status", "--json"], environment: environment)

@@ -92,13 +92,15 @@ import Testing
                 idlePoll: .milliseconds(20), authenticationRetry: authRetry, logger: logger)
         }
 
-        func spoolPayloads(_ count: Int) throws -> [String] {
-            try (0..<count).map { index in
+        func spoolPayloads(_ count: Int) async throws -> [String] {
+            var ids: [String] = []
+            for index in 0..<count {
                 let id = UUID().uuidString.lowercased()
                 let json = #"{"schema_version":1,"kind":"snapshot","batch_id":"\#(id)","n":\#(index)}"#
-                try spool.append(kind: "snapshot", instance: "main", batchID: id, json: Array(json.utf8))
-                return id
+                try await spool.append(kind: .snapshot, instance: "main", batchID: id, json: Array(json.utf8))
+                ids.append(id)
             }
+            return ids
         }
 
         func records() throws -> [[String: Any]] {
@@ -110,7 +112,7 @@ import Testing
 
         func waitUntilEmpty(_ what: String) async throws {
             for _ in 0..<1_000 {
-                if try spool.status().depth == 0 { return }
+                if try await spool.status().depth == 0 { return }
                 try await Task.sleep(for: .milliseconds(20))
             }
             Issue.record("the spool never emptied: \(what)")
@@ -120,7 +122,7 @@ import Testing
     @Test func listenerDownFirstThenUpEveryPayloadArrivesInOrderOnce() async throws {
         let setup = try Setup()
         defer { try? FileManager.default.removeItem(atPath: setup.directory) }
-        let ids = try setup.spoolPayloads(30)
+        let ids = try await setup.spoolPayloads(30)
         // A refused connection is retried by the HTTP client until the request's deadline: keep it short.
         let transmitter = setup.transmitter(timeout: .milliseconds(300))
         let task = Task { try await transmitter.run() }
@@ -128,7 +130,7 @@ import Testing
         for _ in 0..<1_000 where transmitter.status.retries < 3 { try await Task.sleep(for: .milliseconds(10)) }
         #expect(transmitter.status.retries >= 3)
         #expect(transmitter.status.breaker != "closed")
-        #expect(try setup.spool.status().depth == 30)
+        #expect(try await setup.spool.status().depth == 30)
         // The reference listener comes up on that port; it checks the key, gzip and Idempotency-Key itself.
         let listener = try await ReferenceListener(directory: setup.directory + "/listener", port: setup.port, token: setup.token)
         defer { listener.stop() }
@@ -150,7 +152,7 @@ import Testing
         let stub = try setup.startStub(["s413", "s503r1", "s401"])
         defer { stub.kill(SIGTERM); _ = stub.wait() }
         try await setup.waitForStub()
-        let ids = try setup.spoolPayloads(3)
+        let ids = try await setup.spoolPayloads(3)
         let transmitter = setup.transmitter()
         let task = Task { try await transmitter.run() }
         try await setup.waitUntilEmpty("after 413, 503 and 401")
@@ -162,7 +164,7 @@ import Testing
         // Retry-After: 1 was honoured: the retry came at least a second later.
         let at = records.compactMap { $0["at"] as? Double }
         #expect(at[2] - at[1] >= 0.95, "retried after \(at[2] - at[1]) s")
-        let status = try setup.spool.status()
+        let status = try await setup.spool.status()
         #expect(status.deadLetters == 1)
         #expect(status.depth == 0)
         #expect(transmitter.status.deadLettered == 1)
@@ -178,7 +180,7 @@ import Testing
         let stub = try setup.startStub(["garbage", "slow"])
         defer { stub.kill(SIGTERM); _ = stub.wait() }
         try await setup.waitForStub()
-        let ids = try setup.spoolPayloads(2)
+        let ids = try await setup.spoolPayloads(2)
         let transmitter = setup.transmitter(timeout: .seconds(1))
         let task = Task { try await transmitter.run() }
         try await setup.waitUntilEmpty("after garbage and a slow answer")
@@ -191,7 +193,7 @@ import Testing
         #expect(accepted.compactMap { $0["batch_id"] as? String }.sorted() == ids.sorted())
         #expect(records.first?["action"] as? String == "garbage")
         #expect(transmitter.status.retries >= 2)
-        #expect(try setup.spool.status().depth == 0)
+        #expect(try await setup.spool.status().depth == 0)
     }
 
     @Test func aSelfSignedListenerIsRefusedWithoutCAFileAndAcceptedWithIt() async throws {
@@ -207,7 +209,7 @@ import Testing
         defer { listener.stop() }
         #expect(listener.url.hasPrefix("https://127.0.0.1:"))
         let port = try #require(Int(listener.url.split(separator: ":")[2].prefix { $0.isNumber }))
-        _ = try setup.spoolPayloads(1)
+        _ = try await setup.spoolPayloads(1)
 
         // Without ca_file: the certificate fails verification, the payload stays, nothing reaches the store.
         let refusing = setup.transmitter(timeout: .milliseconds(500), scheme: "https", port: port)
@@ -217,7 +219,7 @@ import Testing
         _ = try? await first.value
         #expect(refusing.status.retries >= 2)
         #expect(refusing.status.sent == 0)
-        #expect(try setup.spool.status().depth == 1)
+        #expect(try await setup.spool.status().depth == 1)
         #expect(try listener.store().counts().batches == 0, "no request got through an unverified handshake")
 
         // With ca_file: delivered.

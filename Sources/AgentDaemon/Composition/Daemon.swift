@@ -106,7 +106,8 @@ package struct Daemon: Sendable {
                                               logger: logger)
         group.maximumGracefulShutdownDuration = options.maximumGracefulShutdown
         try await ServiceGroup(configuration: group).run()
-        logger.info("postgres-agent stopped", metadata: ["spool_depth": "\((try? spool.status().depth) ?? -1)"])
+        let depth = (try? await spool.status().depth) ?? -1
+        logger.info("postgres-agent stopped", metadata: ["spool_depth": "\(depth)"])
     }
 
     /// The daemon's services, in start order (ServiceGroup stops them in reverse).

@@ -35,7 +35,7 @@ package enum AgentMetrics {
         let registry = MetricsRegistry()
         for (name, kind, help) in families { registry.declare(name, kind, help: help) }
         registry.onScrape { registry in
-            guard let status = try? spool.status() else { return }
+            guard let status = try? await spool.status() else { return }
             registry.set("pgagent_spool_depth", Double(status.depth))
             registry.set("pgagent_spool_bytes", Double(status.payloadBytes))
             registry.set("pgagent_spool_file_bytes", Double(status.fileBytes))

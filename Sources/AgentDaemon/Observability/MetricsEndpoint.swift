@@ -19,7 +19,7 @@ package struct MetricsEndpoint: Service {
         let registry = self.registry
         let heartbeats = self.heartbeats
         router.get("metrics") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .connection: "close"],
+            await Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .connection: "close"],
                      body: .init(byteBuffer: ByteBuffer(string: registry.render())))
         }
         router.get("healthz") { _, _ -> Response in

@@ -21,7 +21,7 @@ package final class MetricsRegistry: Sendable {
     }
 
     private let families = Mutex<[String: Family]>([:])
-    private let refreshers = Mutex<[@Sendable (MetricsRegistry) -> Void]>([])
+    private let refreshers = Mutex<[@Sendable (MetricsRegistry) async -> Void]>([])
 
     package init() {}
 
@@ -55,13 +55,13 @@ package final class MetricsRegistry: Sendable {
     }
 
     /// Runs `refresh` before every rendering.
-    package func onScrape(_ refresh: @escaping @Sendable (MetricsRegistry) -> Void) {
+    package func onScrape(_ refresh: @escaping @Sendable (MetricsRegistry) async -> Void) {
         refreshers.withLock { $0.append(refresh) }
     }
 
     /// The exposition text: families sorted by name, samples by labels.
-    package func render() -> String {
-        for refresh in refreshers.withLock({ $0 }) { refresh(self) }
+    package func render() async -> String {
+        for refresh in refreshers.withLock({ $0 }) { await refresh(self) }
         let snapshot = families.withLock { $0 }
         var text = ""
         for name in snapshot.keys.sorted() {

@@ -54,7 +54,7 @@ package struct SnapshotScheduler: Service {
                     payload.errors.append(entry)
                     late = nil
                 }
-                store(&payload, instance: instance)
+                await store(&payload, instance: instance)
                 let seconds = Self.seconds(started.duration(to: clock.now))
                 metrics.add("pgagent_snapshot_cycles_total", labels: [("instance", instance)])
                 metrics.set("pgagent_snapshot_duration_seconds", seconds, labels: [("instance", instance)])
@@ -76,8 +76,8 @@ package struct SnapshotScheduler: Service {
     }
 
     /// Adds the spool's state to the `agent` section and appends the payload.
-    private func store(_ payload: inout SnapshotPayload, instance: String) {
-        if let status = try? spool.status() {
+    private func store(_ payload: inout SnapshotPayload, instance: String) async {
+        if let status = try? await spool.status() {
             payload.agent.spoolDepth = status.depth
             payload.agent.spoolBytes = status.payloadBytes
             payload.agent.evictedBatches = status.evictedBatches
@@ -86,7 +86,7 @@ package struct SnapshotScheduler: Service {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let json = try encoder.encode(payload)
-            try spool.append(kind: "snapshot", instance: instance, batchID: payload.batchID.uuidString.lowercased(),
+            try await spool.append(kind: .snapshot, instance: instance, batchID: payload.batchID.uuidString.lowercased(),
                              json: Array(json))
         } catch {
             metrics.add("pgagent_spool_errors_total")

@@ -14,7 +14,7 @@ package struct SystemdWatchdog: Service {
     package let logger: Logger
 
     package func run() async throws {
-        notifier.notify("READY=1\nSTATUS=\(statusLine(stalled: []))")
+        notifier.notify("READY=1\nSTATUS=\(await statusLine(stalled: []))")
         let period = notifier.watchdogInterval.map { $0 / 2 } ?? .seconds(10)
         var reportedStall = false
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
@@ -22,7 +22,7 @@ package struct SystemdWatchdog: Service {
             if Task.isShuttingDownGracefully { break }
             let stalled = heartbeats.stalled()
             if stalled.isEmpty {
-                notifier.notify("WATCHDOG=1\nSTATUS=\(statusLine(stalled: []))")
+                notifier.notify("WATCHDOG=1\nSTATUS=\(await statusLine(stalled: []))")
                 reportedStall = false
             } else {
                 // Not feeding the watchdog: systemd restarts the agent after WatchdogSec.
@@ -31,15 +31,15 @@ package struct SystemdWatchdog: Service {
                                     metadata: ["stalled": "\(stalled.joined(separator: ","))"])
                     reportedStall = true
                 }
-                notifier.notify("STATUS=\(statusLine(stalled: stalled))")
+                notifier.notify("STATUS=\(await statusLine(stalled: stalled))")
             }
         }
         notifier.notify("STOPPING=1\nSTATUS=stopping: finishing the log batch and draining the spool")
     }
 
-    private func statusLine(stalled: [String]) -> String {
+    private func statusLine(stalled: [String]) async -> String {
         var parts = ["\(instances) server(s)"]
-        if let status = try? spool.status() { parts.append("spool \(status.depth) payload(s)") }
+        if let status = try? await spool.status() { parts.append("spool \(status.depth) payload(s)") }
         if let sender = transmitter() {
             parts.append("sent \(sender.sent)")
             if sender.authenticationRejected { parts.append("API KEY REJECTED") }

@@ -5,7 +5,7 @@ package struct LogsPayload: Codable, Sendable {
     /// Always 1 for this layout.
     package var schemaVersion: Int = 1
     /// Always `logs`.
-    package var kind: String = "logs"
+    package var kind: PayloadKind = .logs
     /// Unique per payload and stable across retries: the listener dedupes by it.
     package var batchID: UUID
     /// When the batch was made, epoch seconds.
@@ -48,7 +48,7 @@ extension LogsPayload {
         json.beginArray()
         for event in events { event.write(to: &json) }
         json.endArray()
-        json.key("kind"); json.string(kind)
+        json.key("kind"); json.string(kind.rawValue)
         json.key("project"); json.string(project)
         json.key("schema_version"); json.integer(schemaVersion)
         json.key("timestamp"); json.number(timestamp)

@@ -8,7 +8,7 @@ package struct SnapshotPayload: Codable, Sendable {
     /// Always `1` for this layout.
     package var schemaVersion: Int = 1
     /// Always `"snapshot"`.
-    package var kind: String = "snapshot"
+    package var kind: PayloadKind = .snapshot
     /// Unique per payload and stable across retries; the listener dedupes on it.
     package var batchID: UUID
     /// Epoch seconds at collection (the agent's wall clock).

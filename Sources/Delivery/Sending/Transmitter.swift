@@ -105,7 +105,7 @@ package final class Transmitter<C: Clock>: Service where C.Duration == Duration 
         let deadline = clock.now.advanced(by: shutdownDrain)
         while clock.now < deadline {
             let status = self.status
-            if try spool.isEmpty() || status.breaker == "open" || status.authenticationRejected { return }
+            if try await spool.isEmpty() || status.breaker == "open" || status.authenticationRejected { return }
             try await clock.sleep(for: .milliseconds(20))
         }
         logger.notice("stopped sending at shutdown with payloads left in the spool; they go after the restart")
@@ -115,7 +115,7 @@ package final class Transmitter<C: Clock>: Service where C.Duration == Duration 
         let origin = clock.now
         var attempt = 0
         while !Task.isCancelled {
-            guard let payload = try spool.oldest() else {
+            guard let payload = try await spool.oldest() else {
                 try await clock.sleep(for: idlePoll)
                 continue
             }
@@ -135,7 +135,7 @@ package final class Transmitter<C: Clock>: Service where C.Duration == Duration 
             }
             switch outcome {
             case .acknowledged:
-                try spool.acknowledge(id: payload.id)
+                try await spool.acknowledge(id: payload.id)
                 attempt = 0
                 state.withLock { state in
                     state.breaker.recordSuccess()
@@ -147,7 +147,7 @@ package final class Transmitter<C: Clock>: Service where C.Duration == Duration 
                     state.status.breaker = state.breaker.stateName
                 }
             case let .retry(notBefore):
-                try spool.recordAttempt(id: payload.id)
+                try await spool.recordAttempt(id: payload.id)
                 attempt += 1
                 state.withLock { state in
                     state.breaker.recordFailure(at: after)
@@ -168,7 +168,7 @@ package final class Transmitter<C: Clock>: Service where C.Duration == Duration 
                 }
                 try await clock.sleep(for: authenticationRetry)
             case let .rejected(status):
-                try spool.moveToDeadLetters(id: payload.id, status: status, reason: "HTTP \(status)")
+                try await spool.moveToDeadLetters(id: payload.id, status: status, reason: "HTTP \(status)")
                 attempt = 0
                 state.withLock { state in
                     state.breaker.recordSuccess()

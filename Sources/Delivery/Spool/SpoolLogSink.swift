@@ -4,7 +4,7 @@ package import LogPipeline
 
 /// The log pipeline's ``LogBatchSink`` on the spool: each batch becomes one `logs` payload, appended in
 /// the same SQLite transaction as the tailer's checkpoint, so a restart resumes exactly where the spool
-/// ends (DESIGN.md, "Log offsets move with the spool").
+/// ends (docs/architecture.md, "Log offsets move with the spool").
 package struct SpoolLogSink: LogBatchSink {
     private let spool: Spool
     private let source: String
@@ -26,20 +26,20 @@ package struct SpoolLogSink: LogBatchSink {
         self.wallClock = wallClock
     }
 
-    package func lastCheckpoint() throws -> LogCheckpoint? {
-        guard let data = try spool.checkpoint(source: source) else { return nil }
+    package func lastCheckpoint() async throws -> LogCheckpoint? {
+        guard let data = try await spool.checkpoint(source: source) else { return nil }
         // A checkpoint that no longer decodes (an older layout) is dropped: reading starts afresh.
         return try? JSONDecoder().decode(LogCheckpoint.self, from: Data(data))
     }
 
-    package func commit(_ events: [LogEvent], checkpoint: LogCheckpoint) throws {
+    package func commit(_ events: [LogEvent], checkpoint: LogCheckpoint) async throws {
         let value = [UInt8](try JSONEncoder().encode(checkpoint))
         guard !events.isEmpty else {
-            try spool.storeCheckpoint(source: source, value: value)
+            try await spool.storeCheckpoint(source: source, value: value)
             return
         }
         let payload = LogsPayload(timestamp: wallClock(), project: project, agent: agent, events: events)
-        try spool.append(kind: "logs", instance: agent.instance, batchID: payload.batchID.uuidString.lowercased(),
+        try await spool.append(kind: .logs, instance: agent.instance, batchID: payload.batchID.uuidString.lowercased(),
                          json: try payload.jsonBytes(), checkpoint: (source, value))
     }
 }
