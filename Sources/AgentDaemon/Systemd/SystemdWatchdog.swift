@@ -4,7 +4,8 @@ package import ServiceLifecycle
 
 /// The agent's side of `Type=notify`: `READY=1` once the parts are started, `WATCHDOG=1` every half
 /// `WatchdogSec` while no live loop is stalled (``Heartbeats``), `STATUS=` with a one-line state, and
-/// `STOPPING=1` at shutdown. Without `NOTIFY_SOCKET` it only keeps the `pgagent_stalled_loops` gauge.
+/// `STOPPING=1` at shutdown. Without `NOTIFY_SOCKET` it only logs
+/// the stalled loops.
 package struct SystemdWatchdog: Service {
     package let notifier: SystemdNotifier
     package let heartbeats: Heartbeats

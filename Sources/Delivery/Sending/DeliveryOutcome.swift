@@ -2,7 +2,7 @@ import AgentSchema
 import Foundation
 
 /// What the transmitter does with a payload after one send, decided from the listener's answer alone
-/// (DESIGN.md, "Transmitter"). Pure, so every status code's handling is a unit test.
+/// (docs/architecture.md, "Delivery"). Pure, so every status code's handling is a unit test.
 package enum DeliveryOutcome: Sendable, Equatable {
     /// 2xx: the listener has it; delete it from the spool.
     case acknowledged

@@ -9,7 +9,7 @@ import ServiceLifecycle
 import Synchronization
 
 /// Sends the spool's payloads to the listener, oldest first, one at a time, and deletes each only when
-/// the listener acknowledged it (DESIGN.md, "Transmitter").
+/// the listener acknowledged it (docs/architecture.md, "Delivery").
 ///
 /// Every payload goes as stored (gzip) with `Content-Encoding: gzip`, `Authorization: Bearer`, and its
 /// `batch_id` as `Idempotency-Key`. What happens next is ``DeliveryOutcome``: 2xx deletes; 408, 429, 5xx
