@@ -11,6 +11,16 @@ scripts/test-clusters.sh up
 trap 'scripts/test-clusters.sh down >/dev/null 2>&1 || true' EXIT
 # shellcheck disable=SC1091
 source "$PGAGENT_TEST_ROOT/env"
+# Every per-major test runs over these; a missing one must fail the run, not shrink it.
+export PGAGENT_TEST_REQUIRED_MAJORS="14 15 16 17 18"
+python3 - "$PGAGENT_TEST_CLUSTERS_FILE" $PGAGENT_TEST_REQUIRED_MAJORS <<'PY'
+import json, sys
+clusters = json.load(open(sys.argv[1]))["clusters"]
+present = {c["major"] for c in clusters if c.get("preload")}
+missing = [m for m in sys.argv[2:] if int(m) not in present]
+if missing:
+    sys.exit("test.sh: %s has no running PostgreSQL %s: the suite needs every major" % (sys.argv[1], ", ".join(missing)))
+PY
 
 swift build --build-tests
 PGAGENT_BINARY="$(swift build --show-bin-path)/postgres-agent"

@@ -30,22 +30,60 @@ package struct TestClusters: Decodable, Sendable {
     package var superuser: String
     package var clusters: [Cluster]
 
+    package init(monitorUser: String, monitorPassword: String, nomonitorUser: String, superuser: String,
+                 clusters: [Cluster]) {
+        self.monitorUser = monitorUser
+        self.monitorPassword = monitorPassword
+        self.nomonitorUser = nomonitorUser
+        self.superuser = superuser
+        self.clusters = clusters
+    }
+
     enum CodingKeys: String, CodingKey {
         case monitorUser = "monitor_user", monitorPassword = "monitor_password"
         case nomonitorUser = "nomonitor_user", superuser, clusters
     }
 
-    /// Loads the file the harness wrote; nil when the variable is not set.
-    package static func load(environment: [String: String] = ProcessInfo.processInfo.environment) -> TestClusters? {
-        guard let path = environment["PGAGENT_TEST_CLUSTERS_FILE"],
-              let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try? JSONDecoder().decode(TestClusters.self, from: data)
+    /// The majors every per-major test must run over: `PGAGENT_TEST_REQUIRED_MAJORS` (the test command sets
+    /// it), else 14 through 18.
+    package static func requiredMajors(environment: [String: String] = ProcessInfo.processInfo.environment) -> [Int] {
+        let listed = environment["PGAGENT_TEST_REQUIRED_MAJORS"]?.split(separator: " ").compactMap { Int($0) } ?? []
+        return listed.isEmpty ? Array(14...18) : listed
     }
 
-    /// The clusters with pg_stat_statements preloaded: the ones every collector test runs against.
-    package static var preloaded: [Cluster] {
-        (load()?.clusters ?? []).filter(\.preload).sorted { $0.major < $1.major }
+    /// Loads the file the harness wrote and checks that it holds a preloaded cluster of every required
+    /// major.
+    ///
+    /// - Throws: ``TestClustersError`` naming what is missing: the variable, the file, its layout, or the
+    ///   majors.
+    package static func load(environment: [String: String] = ProcessInfo.processInfo.environment) throws(TestClustersError)
+        -> TestClusters {
+        guard let path = environment["PGAGENT_TEST_CLUSTERS_FILE"], !path.isEmpty else {
+            throw TestClustersError("PGAGENT_TEST_CLUSTERS_FILE is not set: run the suite through scripts/test.sh, "
+                                    + "which starts PostgreSQL 14–18 and sets it")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TestClustersError("cannot read \(path) (PGAGENT_TEST_CLUSTERS_FILE): run scripts/test-clusters.sh up")
+        }
+        let clusters: TestClusters
+        do {
+            clusters = try JSONDecoder().decode(TestClusters.self, from: data)
+        } catch {
+            throw TestClustersError("\(path) does not decode as the harness's clusters file: \(error)")
+        }
+        let present = Set(clusters.clusters.filter(\.preload).map(\.major))
+        let missing = requiredMajors(environment: environment).filter { !present.contains($0) }
+        guard missing.isEmpty else {
+            throw TestClustersError("\(path) has no running cluster with pg_stat_statements for PostgreSQL "
+                                    + missing.map(String.init).joined(separator: ", ")
+                                    + ": every per-major test must run over 14–18")
+        }
+        return clusters
     }
+
+    /// An empty set, for test discovery when ``load(environment:)`` failed (the harness test reports why).
+    package static let none = TestClusters(monitorUser: "", monitorPassword: "", nomonitorUser: "", superuser: "",
+                                           clusters: [])
 
     /// Runs a command as the `postgres` OS user when we are root (initdb and postgres refuse root), and
     /// returns its exit status.

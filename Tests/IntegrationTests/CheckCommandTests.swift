@@ -33,7 +33,7 @@ import Testing
         let scratch = try ScratchDirectory()
         let listener = try await ReferenceListener(directory: scratch.file("listener"), token: Self.key)
         defer { listener.stop() }
-        let cluster = Harness.cluster(named: "pg16")
+        let cluster = try Harness.cluster(named: "pg16")
         let result = try run(Self.config(scratch, port: cluster.port, user: Harness.clusters.monitorUser,
                                          logs: "path = auto", listener: listener.url), in: scratch)
         #expect(result.status == 0, "\(result.stdout)")
@@ -52,7 +52,7 @@ import Testing
         // No pg_stat_statements preloaded, a stderr log whose prefix is not the configured one, a wrong key.
         let log = scratch.file("postgresql.log")
         try "2026-11-27 10:00:00.123 UTC [42] LOG:  checkpoint starting: time\n".write(toFile: log, atomically: true, encoding: .utf8)
-        let broken = try run(Self.config(scratch, port: Harness.cluster(named: "pg15nopreload").port,
+        let broken = try run(Self.config(scratch, port: try Harness.cluster(named: "pg15nopreload").port,
                                          user: Harness.clusters.monitorUser,
                                          logs: "path = \(log)\nformat = stderr\nprefix = \"%t %u@%d [%p] \"",
                                          listener: listener.url), in: scratch, key: "not-the-key")
@@ -65,7 +65,7 @@ import Testing
         #expect(!broken.stdout.contains("not-the-key"))
 
         // A role without pg_monitor.
-        let unprivileged = try run(Self.config(scratch, port: Harness.cluster(named: "pg16").port,
+        let unprivileged = try run(Self.config(scratch, port: try Harness.cluster(named: "pg16").port,
                                                user: Harness.clusters.nomonitorUser, logs: "", listener: listener.url),
                                    in: scratch)
         #expect(unprivileged.status == 1)

@@ -4,7 +4,7 @@ import Testing
 
 /// `postgres-agent collect --once` as an operator runs it: the real binary, a real server.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct CollectCommandTests {
-    static let cluster = Harness.cluster(named: "pg17")
+    static var cluster: TestClusters.Cluster { get throws { try Harness.cluster(named: "pg17") } }
 
     var binary: String {
         get throws {
@@ -20,7 +20,7 @@ import Testing
     }
 
     var dsn: String {
-        "host=127.0.0.1 port=\(Self.cluster.port) user=\(Harness.clusters.monitorUser) dbname=app sslmode=disable"
+        get throws { "host=127.0.0.1 port=\(try Self.cluster.port) user=\(Harness.clusters.monitorUser) dbname=app sslmode=disable" }
     }
 
     @Test func printsOneSnapshotAndKeepsDeltaState() throws {

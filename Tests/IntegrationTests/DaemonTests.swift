@@ -125,10 +125,11 @@ import Testing
         try await Harness.eventually("payloads spooled while the listener is away", attempts: 1_000) {
             try await Spool(path: spoolPath, limits: .init(maxBytes: 100 << 20)).status().depth >= 3
         }
-        // SIGTERM: a clean exit, well inside systemd's stop timeout.
+        // SIGTERM: a clean exit by itself, inside the unit's TimeoutStopSec=30 (past it systemd kills the
+        // agent). That is the contract; how fast the parts stop in order is AgentDaemonTests' business.
         let stopped = try await daemon.terminate()
         #expect(stopped.status == 0)
-        #expect(stopped.took < .seconds(15), "took \(stopped.took)")
+        #expect(stopped.took < .seconds(30), "took \(stopped.took), past the unit's TimeoutStopSec")
         #expect(daemon.notifications().contains { $0.hasPrefix("STOPPING=1") })
         let waiting = try await Spool(path: spoolPath, limits: .init(maxBytes: 100 << 20)).batchIDs()
         #expect(waiting.count >= 3)
@@ -157,14 +158,14 @@ import Testing
         let scratch = try ScratchDirectory()
         let listener = try await ReferenceListener(directory: scratch.file("listener"), token: Self.apiKey)
         defer { listener.stop() }
-        let cluster = Harness.cluster(named: "pg15")
+        let cluster = try Harness.cluster(named: "pg15")
         let metricsPort = try TransmitterTests.freePort()
         // Two servers on one host: one spool, payloads tagged with each instance's name.
         let servers = """
             [postgres:first]
             conninfo = host=127.0.0.1 port=\(cluster.port) dbname=app user=\(Harness.clusters.monitorUser)
             [postgres:second]
-            conninfo = host=127.0.0.1 port=\(Harness.cluster(named: "pg16").port) dbname=app user=\(Harness.clusters.monitorUser)
+            conninfo = host=127.0.0.1 port=\(try Harness.cluster(named: "pg16").port) dbname=app user=\(Harness.clusters.monitorUser)
             """
         let environment = ["POSTGRES_AGENT_LISTENER_API_KEY": Self.apiKey,
                            "POSTGRES_AGENT_POSTGRES_FIRST_PASSWORD": Harness.clusters.monitorPassword,

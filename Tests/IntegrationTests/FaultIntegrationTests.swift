@@ -7,7 +7,7 @@ import Testing
 
 /// What the collectors do when the server, the role or the extension is not what they hope for.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct FaultIntegrationTests {
-    static let cluster15 = Harness.cluster(named: "pg15")
+    static var cluster15: TestClusters.Cluster { get throws { try Harness.cluster(named: "pg15") } }
 
     @Test func serverDownStillShipsHostMetrics() async throws {
         // A port nothing listens on: the cluster's port + 1000 is outside the harness's range.
@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func extensionNotPreloadedIsReported() async throws {
-        let cluster = Harness.cluster(named: "pg15nopreload")
+        let cluster = try Harness.cluster(named: "pg15nopreload")
         let payload = try await Harness.withAgentClient(try Harness.agentSettings(cluster, database: "postgres")) { agent in
             await Harness.collect(Harness.snapshotCollector(agent, settings: try Harness.collectorSettings()))
         }

@@ -11,19 +11,23 @@ import Testing
 
 /// Shared plumbing for the integration tests: clients for the harness's clusters, workload sessions.
 enum Harness {
-    static let clusters: TestClusters = {
-        guard let clusters = TestClusters.load() else {
-            fatalError("PGAGENT_TEST_CLUSTERS_FILE is not set: run the suite through scripts/test.sh")
-        }
-        return clusters
-    }()
+    /// The harness's clusters, or why they cannot be used. Loading never traps: a trap here would end the
+    /// whole test process, unit tests included. ``HarnessTests`` fails with the reason instead, and the
+    /// per-major tests then run over nothing.
+    static let loaded: Result<TestClusters, TestClustersError> = Result { () throws(TestClustersError) in
+        try TestClusters.load()
+    }
+
+    static var clusters: TestClusters { (try? loaded.get()) ?? .none }
 
     /// The clusters every collector test runs against: PG 14 through 18, pg_stat_statements preloaded.
     static let preloaded: [TestClusters.Cluster] = clusters.clusters.filter(\.preload).sorted { $0.major < $1.major }
 
-    static func cluster(named name: String) -> TestClusters.Cluster {
+    /// The cluster called `name`. Fails the test, naming what is missing, when there is none.
+    static func cluster(named name: String) throws -> TestClusters.Cluster {
+        let clusters = try loaded.get()
         guard let cluster = clusters.clusters.first(where: { $0.name == name }) else {
-            fatalError("the harness started no cluster named \(name)")
+            throw TestClustersError("the harness started no cluster named \(name)")
         }
         return cluster
     }

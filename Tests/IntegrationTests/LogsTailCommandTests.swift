@@ -7,7 +7,7 @@ import Testing
 /// `postgres-agent logs tail --dsn …` with no PATH: the monitoring role asks the server for its prefix
 /// and log directory, and the server's own entries arrive in the spool.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct LogsTailCommandTests {
-    static let cluster = Harness.cluster(named: "pg17")
+    static var cluster: TestClusters.Cluster { get throws { try Harness.cluster(named: "pg17") } }
 
     var binary: String {
         get throws {
@@ -17,7 +17,7 @@ import Testing
     }
 
     var dsn: String {
-        "host=127.0.0.1 port=\(Self.cluster.port) user=\(Harness.clusters.monitorUser) dbname=app sslmode=disable"
+        get throws { "host=127.0.0.1 port=\(try Self.cluster.port) user=\(Harness.clusters.monitorUser) dbname=app sslmode=disable" }
     }
 
     @Test func followsTheServersOwnLogIntoTheSpool() async throws {
