@@ -12,6 +12,7 @@
 //
 // usage: SpoolBenchmark --dir DIR --size BYTES --count N [--durability full|normal] [--producers P] [--cap-mb MB]
 //        SpoolBenchmark --dir DIR --size BYTES --fill-mb MB
+import AgentSchema
 import Delivery
 import Foundation
 
@@ -42,7 +43,8 @@ struct SpoolBenchmark {
             var jsonBytes = 0
             let start = ContinuousClock.now
             // The status is a scan: look at it every 50 appends.
-            while try await index % 50 != 0 || spool.status().payloadBytes < fillMB << 20 {
+            while true {
+                if index % 50 == 0, try await spool.status().payloadBytes >= fillMB << 20 { break }
                 let batchID = "drain-\(index)"
                 var json = Array(#"{"schema_version":1,"kind":"logs","batch_id":"\#(batchID)","project":"bench","agent":{"instance":"bench"},"#.utf8)
                 json += payloads[index % payloads.count].dropFirst() // the events document without its "{"

@@ -3,7 +3,7 @@ import Foundation
 
 /// One accepted payload: what the store keeps about it. Built from a request's body and headers by
 /// ``init(body:contentEncoding:contentType:idempotencyKey:limits:)``, which checks the whole contract of
-/// DESIGN.md ("Payload"): gzip or plain JSON, a JSON object, `schema_version` 1, a known `kind`, a
+/// docs/payloads.md ("Envelope"): gzip or plain JSON, a JSON object, `schema_version` 1, a known `kind`, a
 /// `batch_id`, and an `Idempotency-Key` equal to it when one is sent.
 package struct IngestBatch: Sendable, Equatable {
     /// The payload's `batch_id`: the deduplication key.

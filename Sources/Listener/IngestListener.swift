@@ -10,7 +10,7 @@ import NIOCore
 import NIOSSL
 import ServiceLifecycle
 
-/// The reference listener (DESIGN.md, "Listener"): `POST /ingest/postgres` checks the Bearer key in
+/// The reference listener (docs/payloads.md, "Delivery"): `POST /ingest/postgres` checks the Bearer key in
 /// constant time, accepts gzip or plain JSON, validates the payload's envelope (``IngestBatch``),
 /// stores each `batch_id` once (``BatchStore``) and answers 200 only after the commit; a duplicate gets
 /// 200 without being stored again. `GET /healthz` answers 200 while the store is readable.

@@ -13,7 +13,7 @@ import NIOSSL
 import PostgresNIO
 
 /// `postgres-agent check --config FILE`: one ✓/✗ line per aspect, each ✗ with its exact fix
-/// (DESIGN.md): the configuration, the state directory, and per server the connection, the privileges,
+/// (docs/cli.md): the configuration, the state directory, and per server the connection, the privileges,
 /// pg_stat_statements, the log (readable, format and prefix recognised on its real lines) and the
 /// correlation; then the listener (reachable, key accepted). Exit 0 only if all pass, 1 otherwise, 78 if
 /// the configuration does not load.

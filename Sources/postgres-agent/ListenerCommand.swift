@@ -7,7 +7,7 @@ import ServiceLifecycle
 import UnixSignals
 
 /// `postgres-agent listener --listen HOST:PORT --token-file F --store FILE`: the reference listener
-/// (DESIGN.md). Prints one line, `listening on URL`, on stdout once the socket is bound; stops cleanly
+/// (docs/cli.md). Prints one line, `listening on URL`, on stdout once the socket is bound; stops cleanly
 /// on SIGTERM/SIGINT, finishing the requests in flight.
 struct ListenerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

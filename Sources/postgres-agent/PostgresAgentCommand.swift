@@ -1,7 +1,7 @@
 import AgentSchema
 import ArgumentParser
 
-/// `postgres-agent`: the PostgreSQL monitoring agent's command line (DESIGN.md, "Command line").
+/// `postgres-agent`: the PostgreSQL monitoring agent's command line (docs/cli.md).
 @main
 struct PostgresAgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

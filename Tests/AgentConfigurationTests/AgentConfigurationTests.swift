@@ -7,7 +7,7 @@ import Testing
     private static let configPath = "/etc/bitville/postgres-agent.ini"
     private static let leak = "s3cr3t-XYZ"
 
-    /// The example from DESIGN.md, verbatim.
+    /// The example from the first design (shared/DESIGN.md), verbatim.
     private static let designExample = """
         [agent]
         project = bitville               ; goes into every payload

@@ -6,7 +6,7 @@ import Foundation
 /// the first capture group of the first match. We check the pattern's literal prefix before running the
 /// regular expression, because most application names on a busy server carry no id at all.
 package struct CorrelationExtractor: Sendable {
-    /// Default pattern, as in DESIGN.md.
+    /// Default pattern, as in docs/configuration.md.
     package static let defaultPattern = "bitville-([a-f0-9-]+)"
 
     private let regex: NSRegularExpression

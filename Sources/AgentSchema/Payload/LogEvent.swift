@@ -1,5 +1,5 @@
 /// One complete PostgreSQL log entry as a structured event: the `events` of a `logs` payload and the
-/// output of `postgres-agent logs parse` (DESIGN.md, "Log event", contract). Absent values are omitted.
+/// output of `postgres-agent logs parse` (docs/payloads.md, "Log event", contract). Absent values are omitted.
 package struct LogEvent: Codable, Sendable, Equatable {
     /// Where an entry came from: the file and the byte offset of its first line.
     package struct Source: Codable, Sendable, Equatable {

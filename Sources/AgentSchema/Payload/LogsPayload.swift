@@ -1,6 +1,6 @@
 package import Foundation
 
-/// A batch of log events: the `logs` kind of payload (DESIGN.md, "Payload", contract, schema 1).
+/// A batch of log events: the `logs` kind of payload (docs/payloads.md, "Payload", contract, schema 1).
 package struct LogsPayload: Codable, Sendable {
     /// Always 1 for this layout.
     package var schemaVersion: Int = 1

@@ -1,6 +1,6 @@
 package import Foundation
 
-/// One snapshot of a PostgreSQL server and its host: the payload of kind `snapshot` (DESIGN.md, schema 1).
+/// One snapshot of a PostgreSQL server and its host: the payload of kind `snapshot` (docs/payloads.md, schema 1).
 ///
 /// Keys the listener already knows from the design research (`pg_activity`, `pg_statements`, `locks`,
 /// `system_metrics`) keep their names; everything else is additive. Absent values are omitted.

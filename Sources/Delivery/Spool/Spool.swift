@@ -25,7 +25,7 @@ import GRDB
 ///
 /// **The cap.** Before an append, the space really used (the database's used pages plus the incoming
 /// payload) is checked against `maxBytes`; past it, the oldest payloads are deleted in one statement, down
-/// to 90 % of the cap, and their count and bytes are added to persistent counters. Freed pages are reused
+/// to 98 % of the cap (`evictionHeadroom`), and their count and bytes are added to persistent counters. Freed pages are reused
 /// by later appends, so the file stops growing; the write-ahead log is truncated back to 4 MiB after each
 /// checkpoint. A payload larger than the whole cap is refused, never allowed to empty the queue. When the
 /// filesystem's free space is under `minFreeDiskBytes`, an append must fit into the file's free pages:
@@ -132,25 +132,21 @@ package final class Spool: Sendable {
             throw SpoolError(code: .payloadTooLarge,
                              message: "a \(kind.rawValue) payload of \(body.count) bytes compressed exceeds the spool cap")
         }
-        let item = PendingAppend(kind: kind, instance: instance, batchID: batchID, body: body, checkpoint: checkpoint,
-                                 createdAt: wallClock())
-        appends.enqueue(item)
-        do {
-            try await pool.writeWithoutTransaction { db in try self.storePending(db) }
-        } catch {
-            if appends.withdraw(item) || item.result == nil {
-                throw SpoolError(code: .io, message: "spool \(path): \(SQLiteFile.describe(error))")
+        let createdAt = wallClock()
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Int64, SpoolError>, Never>) in
+            let item = PendingAppend(kind: kind, instance: instance, batchID: batchID, body: body, checkpoint: checkpoint,
+                                     createdAt: createdAt, continuation: continuation)
+            if appends.enqueue(item) {
+                pool.asyncWriteWithoutTransaction { db in self.storePending(db) }
             }
-        }
-        guard let result = item.result else {
-            throw SpoolError(code: .io, message: "spool \(path): an append was not stored")
         }
         return try result.get()
     }
 
     /// One writer turn: stores every queued append in one transaction, each in a savepoint of its own so
-    /// that one failure (a repeated batch_id) fails that append alone; sets each outcome after the commit.
-    private func storePending(_ db: Database) throws {
+    /// that one failure (a repeated batch_id) fails that append alone; resumes each producer after the
+    /// commit, or with the transaction's failure.
+    private func storePending(_ db: Database) {
         let batch = appends.takeAll()
         guard !batch.isEmpty else { return }
         let freeDisk = limits.minFreeDiskBytes > 0 ? Self.freeDiskBytes(near: path) : nil
@@ -158,11 +154,20 @@ package final class Spool: Sendable {
         outcomes.reserveCapacity(batch.count)
         do {
             try db.inTransaction {
+                // Room for the whole group at once: one look at the page counts, at most one eviction.
+                try self.makeRoom(db, incoming: batch.reduce(0) { $0 + $1.body.count + Self.rowOverhead }, freeDisk: freeDisk)
                 for item in batch {
                     do {
                         var id: Int64 = 0
                         try db.inSavepoint {
-                            id = try self.insert(db, item, freeDisk: freeDisk)
+                            // A statement of its own per append: a cached one that failed (a repeated
+                            // batch_id) would report that failure again at its next reset.
+                            try db.execute(sql: Self.insertPayload, arguments: [item.batchID, item.kind.rawValue, item.instance, item.createdAt,
+                                                           item.body.count, Data(item.body)])
+                            id = db.lastInsertedRowID
+                            if let checkpoint = item.checkpoint {
+                                try Self.storeCheckpoint(db, source: checkpoint.source, value: checkpoint.value)
+                            }
                             return .commit
                         }
                         outcomes.append(.success(id))
@@ -174,23 +179,14 @@ package final class Spool: Sendable {
             }
         } catch {
             let failure = SpoolError(code: .io, message: "spool \(path): \(SQLiteFile.describe(error))")
-            for item in batch { item.result = .failure(failure) }
+            for item in batch { item.continuation.resume(returning: .failure(failure)) }
             return
         }
-        for (item, outcome) in zip(batch, outcomes) { item.result = outcome }
+        for (item, outcome) in zip(batch, outcomes) { item.continuation.resume(returning: outcome) }
     }
 
-    private func insert(_ db: Database, _ item: PendingAppend, freeDisk: Int?) throws -> Int64 {
-        try makeRoom(db, incoming: item.body.count + Self.rowOverhead, freeDisk: freeDisk)
-        try db.execute(sql: """
-            INSERT INTO payloads (batch_id, kind, instance, created_at, size, body) VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [item.batchID, item.kind.rawValue, item.instance, item.createdAt, item.body.count, Data(item.body)])
-        let id = db.lastInsertedRowID
-        if let checkpoint = item.checkpoint {
-            try Self.storeCheckpoint(db, source: checkpoint.source, value: checkpoint.value)
-        }
-        return id
-    }
+    private static let insertPayload =
+        "INSERT INTO payloads (batch_id, kind, instance, created_at, size, body) VALUES (?, ?, ?, ?, ?, ?)"
 
     /// Stores a log source's checkpoint on its own (the tailer moved past lines that made no event).
     package func storeCheckpoint(source: String, value: [UInt8]) async throws(SpoolError) {
