@@ -1,4 +1,4 @@
-package import AgentSchema
+import AgentSchema
 package import AgentConfiguration
 import Foundation
 import Hummingbird

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// The throwaway PostgreSQL clusters `scripts/test-clusters.sh up` started, read from the JSON file named
 /// by `PGAGENT_TEST_CLUSTERS_FILE`. Integration tests run against every one of them; a missing file is a

@@ -23,13 +23,4 @@ import Testing
         #expect(schedule.finish(at: .milliseconds(55_001)).missed == 1)
         #expect(schedule.missedTicks == 3)
     }
-
-    @Test func aShorterIntervalOnReloadBringsTheNextCycleCloser() {
-        var schedule = CycleSchedule(interval: .seconds(60), start: .zero)
-        _ = schedule.finish(at: .seconds(1))
-        schedule.change(interval: .seconds(5), now: .seconds(2))
-        #expect(schedule.next == .seconds(7))
-        schedule.change(interval: .seconds(120), now: .seconds(3))
-        #expect(schedule.next == .seconds(7), "a longer interval does not postpone the cycle already due")
-    }
 }

@@ -14,15 +14,15 @@ import Testing
             #expect(Self.allows(&breaker, at: .seconds(second)))
             breaker.recordFailure(at: .seconds(second))
         }
-        #expect(breaker.stateName == "closed")
+        #expect(breaker.phase == .closed)
         #expect(Self.allows(&breaker, at: .seconds(2)))
         breaker.recordFailure(at: .seconds(2))
-        #expect(breaker.stateName == "open")
+        #expect(breaker.phase == .open)
         #expect(!Self.allows(&breaker, at: .seconds(11)))
         #expect(breaker.retryAt == .seconds(12))
         // The cool-down passed: one probe, and no second one while it is out.
         #expect(Self.allows(&breaker, at: .seconds(12)))
-        #expect(breaker.stateName == "half_open")
+        #expect(breaker.phase == .halfOpen)
         #expect(!Self.allows(&breaker, at: .seconds(12)))
         // The probe fails: open again for twice as long.
         breaker.recordFailure(at: .seconds(13))
@@ -32,7 +32,7 @@ import Testing
         #expect(breaker.retryAt == .seconds(73), "capped at 40 s")
         #expect(Self.allows(&breaker, at: .seconds(73)))
         breaker.recordSuccess()
-        #expect(breaker.stateName == "closed")
+        #expect(breaker.phase == .closed)
         #expect(Self.allows(&breaker, at: .seconds(74)))
     }
 
@@ -41,7 +41,7 @@ import Testing
         breaker.recordFailure(at: .zero)
         breaker.recordSuccess()
         breaker.recordFailure(at: .zero)
-        #expect(breaker.stateName == "closed")
+        #expect(breaker.phase == .closed)
     }
 
     @Test func backoffDoublesUpToTheMaximumWithFullJitter() {

@@ -103,7 +103,7 @@ enum Harness {
     static func exec(_ cluster: TestClusters.Cluster, _ sql: String, database: String = "app") async throws {
         let connection = try await session(cluster, database: database)
         defer { Task { try? await connection.close() } }
-        try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
+        _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).collect()
         try await connection.close()
     }
 

@@ -138,7 +138,7 @@ import Testing
         #expect(result.status == 78)
         #expect(result.stderr.contains(missing))
         let empty = scratch.file("empty.tokens")
-        FileManager.default.createFile(atPath: empty, contents: Data("# nothing\n\n".utf8))
+        _ = FileManager.default.createFile(atPath: empty, contents: Data("# nothing\n\n".utf8))
         let none = try ChildProcess.run([try ReferenceListener.binary, "listener", "--listen", "127.0.0.1:0",
                                          "--token-file", empty, "--store", scratch.file("s.sqlite")])
         #expect(none.status == 78)

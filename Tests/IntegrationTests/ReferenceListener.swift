@@ -23,7 +23,7 @@ final class ReferenceListener {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let tokenFile = directory + "/listener.tokens"
         if !FileManager.default.fileExists(atPath: tokenFile) {
-            FileManager.default.createFile(atPath: tokenFile, contents: Data("# keys\n\(token)\n".utf8),
+            _ = FileManager.default.createFile(atPath: tokenFile, contents: Data("# keys\n\(token)\n".utf8),
                                            attributes: [.posixPermissions: 0o600])
         }
         let stdout = directory + "/listener.out"

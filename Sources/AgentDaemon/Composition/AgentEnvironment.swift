@@ -1,5 +1,5 @@
 package import AgentConfiguration
-package import Foundation
+import Foundation
 
 /// What the process knows about where it runs: the environment, the OS user, the host name. The
 /// executable reads them once; the daemon's parts get this value passed in, so tests hand them their own.

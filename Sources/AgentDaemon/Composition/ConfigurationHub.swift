@@ -1,6 +1,6 @@
 package import AgentConfiguration
-package import Foundation
-package import Synchronization
+import Foundation
+import Synchronization
 
 /// The configuration in force, and the reloads (SIGHUP) that replace it: every supervised part
 /// subscribes and restarts itself when the settings it depends on changed.

@@ -1,7 +1,7 @@
 package import AgentConfiguration
-package import Foundation
+import Foundation
 package import Logging
-package import ServiceLifecycle
+import ServiceLifecycle
 import UnixSignals
 
 /// SIGHUP: reads the configuration again and, if it is sound, puts it in force (``ConfigurationHub``);

@@ -1,8 +1,8 @@
 package import AgentConfiguration
-package import AgentSchema
-package import Collectors
+import AgentSchema
+import Collectors
 package import Delivery
-package import Foundation
+import Foundation
 package import Logging
 package import ServiceLifecycle
 import UnixSignals

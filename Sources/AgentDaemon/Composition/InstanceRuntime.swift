@@ -1,7 +1,7 @@
-package import AgentSchema
+import AgentSchema
 package import AgentConfiguration
 package import Collectors
-package import Foundation
+import Foundation
 package import Logging
 package import PostgresNIO
 

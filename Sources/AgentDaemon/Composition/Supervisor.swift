@@ -1,6 +1,7 @@
 package import AgentConfiguration
 package import Logging
 package import ServiceLifecycle
+import Delivery
 
 /// Runs one part of the daemon (a scheduler, a log follower, the transmitter) and restarts it when a
 /// reload changes the settings it is built from (`key`), or after it failed (with backoff), so that one
@@ -69,7 +70,7 @@ package struct Supervisor<Key: Equatable & Sendable>: Service {
                 continue
             }
             // Backoff before a restart: 1 s, 2 s, 4 s … 60 s; shutdown interrupts it.
-            let delay = Duration.seconds(min(60, 1 << min(failures - 1, 6)))
+            let delay = Backoff.restarts.ceiling(attempt: failures)
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
             configuration = hub.current
         }

@@ -1,5 +1,5 @@
 package import Delivery
-package import Synchronization
+import Synchronization
 
 /// The transmitter now running (a reload replaces it), so the metrics and the systemd status can read
 /// its counters.

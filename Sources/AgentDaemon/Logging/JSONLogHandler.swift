@@ -1,5 +1,5 @@
-package import AgentSchema
-package import Foundation
+import AgentSchema
+import Foundation
 package import Logging
 
 /// A swift-log handler writing one JSON object per line, in the shape Graylog (and most log shippers)

@@ -1,5 +1,5 @@
 package import Logging
-package import Synchronization
+import Synchronization
 
 /// The agent's log level, shared by every logger and changed by a configuration reload (SIGHUP).
 package final class LogLevelControl: Sendable {

@@ -1,5 +1,5 @@
 package import Delivery
-package import Foundation
+import Foundation
 
 /// The self-metrics the daemon exposes (ISSUE 5, "Operators' view"), declared in one place.
 package enum AgentMetrics {
@@ -58,7 +58,7 @@ package enum AgentMetrics {
             registry.set("pgagent_send_retries_total", Double(status.retries))
             registry.set("pgagent_send_dead_lettered_total", Double(status.deadLettered))
             registry.set("pgagent_send_api_key_rejected", status.authenticationRejected ? 1 : 0)
-            registry.set("pgagent_send_breaker_state", status.breaker == "closed" ? 0 : status.breaker == "open" ? 2 : 1)
+            registry.set("pgagent_send_breaker_state", status.breaker.gaugeValue)
         }
     }
 }

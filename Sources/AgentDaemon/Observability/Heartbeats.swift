@@ -1,4 +1,4 @@
-package import Synchronization
+import Synchronization
 
 /// When each live loop last made progress, for the systemd watchdog: a loop that stops beating for
 /// longer than its allowance stops the watchdog from being fed, and systemd restarts the agent.

@@ -1,9 +1,9 @@
 package import AgentConfiguration
-package import Foundation
+import Foundation
 import Hummingbird
 package import Logging
 import NIOCore
-package import ServiceLifecycle
+import ServiceLifecycle
 
 /// `[metrics] listen`: `GET /metrics` (Prometheus text format) and `GET /healthz` (200 while no live
 /// loop is stalled, 503 with the stalled ones otherwise). Each answer closes its connection: a scraper's

@@ -1,5 +1,5 @@
-package import Foundation
-package import Synchronization
+import Foundation
+import Synchronization
 
 /// The agent's self-metrics: counters and gauges with labels, rendered in the Prometheus text format
 /// (version 0.0.4) for `[metrics] listen`.

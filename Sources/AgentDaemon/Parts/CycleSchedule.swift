@@ -4,9 +4,12 @@
 /// at once (not once per missed tick, which would only pile up work on a struggling server), and the
 /// ticks missed are counted so the scheduler can report them (a log line, a metric, an entry in the next
 /// payload's `errors`) rather than skip them silently.
+///
+/// A reload that changes the interval restarts the scheduler (its Supervisor key includes the interval),
+/// so a schedule never changes its cadence in place.
 package struct CycleSchedule: Sendable, Equatable {
     /// The cadence.
-    package var interval: Duration
+    package let interval: Duration
     /// The start time of the next cycle.
     package private(set) var next: Duration
     /// Ticks skipped so far because a cycle ran long.
@@ -44,12 +47,5 @@ package struct CycleSchedule: Sendable, Equatable {
         // Start the next cycle now; the cadence continues from there.
         next = end
         return Outcome(missed: missed, overrun: end - slotEnd)
-    }
-
-    /// Changes the cadence (a reload); the next cycle keeps its start unless that is further away than
-    /// the new interval from now.
-    package mutating func change(interval: Duration, now: Duration) {
-        self.interval = interval
-        if next > now + interval { next = now + interval }
     }
 }

@@ -1,12 +1,12 @@
-package import AgentSchema
+import AgentSchema
 package import AgentConfiguration
-package import SQLRedaction
-package import Collectors
+import SQLRedaction
+import Collectors
 package import Delivery
-package import Foundation
+import Foundation
 package import Logging
-package import LogPipeline
-package import ServiceLifecycle
+import LogPipeline
+import ServiceLifecycle
 
 /// The log pipeline of one monitored server in the daemon: works out what to tail (asking the server
 /// when `prefix` or `path` is `auto`, and asking again with backoff while it is down), then follows the
@@ -83,7 +83,7 @@ package struct LogSourceService: Service {
                 return try await runtime.fetchLogSettings(logger: logger)
             } catch {
                 attempt += 1
-                let delay = Duration.seconds(min(60, 1 << min(attempt - 1, 6)))
+                let delay = Backoff.restarts.ceiling(attempt: attempt)
                 if attempt == 1 || attempt % 10 == 0 {
                     logger.warning("cannot ask the server for its log settings; log tailing waits for it", metadata: [
                         "instance": "\(instance)", "error": "\(CollectorError.from(error))", "retry_in_s": "\(delay.components.seconds)",

@@ -1,11 +1,11 @@
-package import AgentSchema
+import AgentSchema
 package import AgentConfiguration
-package import Collectors
+import Collectors
 package import Delivery
-package import Foundation
+import Foundation
 package import Logging
-package import PostgresNIO
-package import ServiceLifecycle
+import PostgresNIO
+import ServiceLifecycle
 
 /// The snapshot cycle of one monitored server: every `interval_seconds` it collects a snapshot and
 /// appends it to the spool. Cycles never overlap; a cycle that overruns its slot is reported (a warning,

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// Talks to systemd's notification socket (`sd_notify(3)`) without libsystemd: one datagram per
 /// message to the `AF_UNIX` socket named by `NOTIFY_SOCKET` (a path, or `@name` for the abstract

@@ -1,6 +1,6 @@
 package import Delivery
 package import Logging
-package import ServiceLifecycle
+import ServiceLifecycle
 
 /// The agent's side of `Type=notify`: `READY=1` once the parts are started, `WATCHDOG=1` every half
 /// `WatchdogSec` while no live loop is stalled (``Heartbeats``), `STATUS=` with a one-line state, and
@@ -44,7 +44,7 @@ package struct SystemdWatchdog: Service {
         if let sender = transmitter() {
             parts.append("sent \(sender.sent)")
             if sender.authenticationRejected { parts.append("API KEY REJECTED") }
-            if sender.breaker != "closed" { parts.append("listener unreachable (breaker \(sender.breaker))") }
+            if sender.breaker != .closed { parts.append("listener unreachable (breaker \(sender.breaker.rawValue))") }
         }
         if !stalled.isEmpty { parts.append("STALLED: \(stalled.joined(separator: ","))") }
         return parts.joined(separator: ", ")

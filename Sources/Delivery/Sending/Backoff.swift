@@ -17,6 +17,11 @@ package struct Backoff: Sendable {
         self.maximumRetryAfter = maximumRetryAfter
     }
 
+    /// The daemon's restarts of a local part (a supervised part that failed, a server that cannot be
+    /// asked for its log settings): 1 s, 2 s, 4 s … 60 s, used without jitter through ``ceiling(attempt:)``
+    /// since nothing else competes for what they retry.
+    package static let restarts = Backoff(base: .seconds(1), maximum: .seconds(60))
+
     /// The upper bound of the wait before retry `attempt`.
     package func ceiling(attempt: Int) -> Duration {
         let exponent = min(max(attempt - 1, 0), 30)

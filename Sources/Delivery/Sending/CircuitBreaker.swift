@@ -71,12 +71,28 @@ package struct CircuitBreaker: Sendable, Equatable {
         }
     }
 
-    /// The state's name, for metrics and logs.
-    package var stateName: String {
+    /// Where the breaker stands, without its counters: what metrics, logs and the shutdown drain look at.
+    package enum Phase: String, Sendable, Equatable {
+        case closed
+        case open
+        case halfOpen = "half_open"
+
+        /// The value of `pgagent_send_breaker_state`: 0 closed, 1 half-open, 2 open.
+        package var gaugeValue: Double {
+            switch self {
+            case .closed: 0
+            case .halfOpen: 1
+            case .open: 2
+            }
+        }
+    }
+
+    /// The current phase.
+    package var phase: Phase {
         switch state {
-        case .closed: "closed"
-        case .open: "open"
-        case .halfOpen: "half_open"
+        case .closed: .closed
+        case .open: .open
+        case .halfOpen: .halfOpen
         }
     }
 }

@@ -12,8 +12,8 @@ package struct TransmitterStatus: Sendable, Equatable {
     package var requests = 0
     /// Their total duration, seconds (with ``requests``: the mean send latency).
     package var requestSeconds = 0.0
-    /// `closed`, `open` or `half_open`.
-    package var breaker = "closed"
+    /// The circuit breaker's phase.
+    package var breaker: CircuitBreaker.Phase = .closed
 
     package init() {}
 }

@@ -220,7 +220,7 @@ import Testing
 
     @Test func checkpointsNameTheirFileByItsFirstBytes() throws {
         let logs = try LogDirectory()
-        FileManager.default.createFile(atPath: logs.file("postgresql.log"), contents: nil)
+        _ = FileManager.default.createFile(atPath: logs.file("postgresql.log"), contents: nil)
         var tailer = Self.tailer(logs)
         #expect(tailer.poll(now: .zero).checkpoint?.identity.headLength == 0)
         logs.append(LogDirectory.line(1) + LogDirectory.line(2))
@@ -237,7 +237,7 @@ import Testing
         // Rename rotation: the tailer moves to the new, still empty file and checkpoints.
         logs.rename("postgresql.log", to: "postgresql.log.1")
         logs.touch("postgresql.log.1", modified: 1_000)
-        FileManager.default.createFile(atPath: logs.file("postgresql.log"), contents: nil)
+        _ = FileManager.default.createFile(atPath: logs.file("postgresql.log"), contents: nil)
         let checkpoint = try #require(Self.drain(&first, at: &now).checkpoint)
         // While the agent is down, the new file fills up and is copytruncated, then gets new content.
         logs.append(LogDirectory.line(2))
@@ -256,7 +256,7 @@ import Testing
         _ = Self.drain(&tailer, at: &now)
         logs.rename("postgresql.log", to: "postgresql.log.1")
         logs.touch("postgresql.log.1", modified: 1_000)
-        FileManager.default.createFile(atPath: logs.file("postgresql.log"), contents: nil)
+        _ = FileManager.default.createFile(atPath: logs.file("postgresql.log"), contents: nil)
         _ = Self.drain(&tailer, at: &now) // now on the new, empty file
         // Between two polls: filled, copytruncated, written again.
         logs.append(LogDirectory.line(2))
