@@ -39,6 +39,9 @@ package final class ManualClock: Clock, Sendable {
     /// How many tasks are asleep on this clock.
     package var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
+    /// The deadlines of the sleeping tasks, earliest first.
+    package var deadlines: [Instant] { state.withLock { $0.sleepers.map(\.deadline).sorted() } }
+
     /// The earliest deadline of a sleeping task.
     package var nextDeadline: Instant? { state.withLock { $0.sleepers.map(\.deadline).min() } }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A temporary directory removed when the test ends.
-package final class ScratchDirectory {
+package final class ScratchDirectory: Sendable {
     /// The directory's absolute path.
     package let path: String
 

@@ -5,6 +5,7 @@ package import Delivery
 import Foundation
 package import Logging
 package import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// `postgres-agent run` as a value: the composed daemon, built from a configuration and an environment.
@@ -26,6 +27,11 @@ package struct Daemon: Sendable {
         package var handlesSignals = true
         /// The hard limit on a graceful shutdown.
         package var maximumGracefulShutdown: Duration = .seconds(20)
+        /// The clock every part waits on (the schedulers' cadence, backoffs, the transmitter, the watchdog
+        /// pings, the heartbeats). Tests run the daemon on a manual clock.
+        package var clock: DaemonClock = .continuous
+        /// How payloads reach the listener; nil: HTTPS (``HTTPPayloadTransport``). Tests script the answers.
+        package var transport: (@Sendable (ListenerEndpoint) -> any PayloadTransport)?
 
         package init(configPath: String? = nil) {
             self.configPath = configPath
@@ -48,6 +54,7 @@ package struct Daemon: Sendable {
     /// The log level in force.
     package let levels: LogLevelControl
     let logger: Logger
+    private let group = GroupHandle()
 
     /// Checks the configuration and opens the state directory and the spool.
     ///
@@ -80,7 +87,7 @@ package struct Daemon: Sendable {
         self.logger = logger
         hub = ConfigurationHub(configuration)
         metrics = AgentMetrics.registry(spool: spool)
-        heartbeats = Heartbeats()
+        heartbeats = Heartbeats(clock: options.clock)
         slot = TransmitterSlot()
         AgentMetrics.mirror(slot, into: metrics)
     }
@@ -105,9 +112,18 @@ package struct Daemon: Sendable {
                                               gracefulShutdownSignals: options.handlesSignals ? [.sigterm, .sigint] : [],
                                               logger: logger)
         group.maximumGracefulShutdownDuration = options.maximumGracefulShutdown
-        try await ServiceGroup(configuration: group).run()
+        let serviceGroup = ServiceGroup(configuration: group)
+        self.group.set(serviceGroup)
+        defer { self.group.set(nil) }
+        try await serviceGroup.run()
         let depth = (try? await spool.status().depth) ?? -1
         logger.info("postgres-agent stopped", metadata: ["spool_depth": "\(depth)"])
+    }
+
+    /// Starts the graceful shutdown of a running daemon, as SIGTERM does: the schedulers stop, the log
+    /// sources commit their batch, the transmitter drains for at most ``Options/shutdownDrain``.
+    package func shutDown() async {
+        await group.current?.triggerGracefulShutdown()
     }
 
     /// The daemon's services, in start order (ServiceGroup stops them in reverse).
@@ -121,7 +137,7 @@ package struct Daemon: Sendable {
         let slot = self.slot
         services.append(.init(service: SystemdWatchdog(
             notifier: SystemdNotifier(environment: environment.variables), heartbeats: heartbeats, spool: spool,
-            transmitter: { slot.status }, instances: configuration.postgres.count, logger: logger)))
+            transmitter: { slot.status }, instances: configuration.postgres.count, clock: options.clock, logger: logger)))
         services.append(.init(service: transmitterSupervisor()))
         for instance in configuration.postgres {
             services.append(contentsOf: instanceSupervisors(name: instance.name).map { .init(service: $0) })
@@ -134,20 +150,23 @@ package struct Daemon: Sendable {
 
     private func transmitterSupervisor() -> some Service {
         let (spool, environment, hub, slot, drain, logger) = (spool, environment, hub, slot, options.shutdownDrain, logger)
+        let (clock, transport) = (options.clock, options.transport)
         return Supervisor(name: "transmitter", hub: hub, key: { $0.listener }, make: { configuration in
+            let endpoint = ListenerEndpoint(url: configuration.listener.url, caFile: configuration.listener.caFile,
+                                            timeout: configuration.listener.timeout)
             let transmitter = Transmitter(
-                spool: spool,
-                endpoint: .init(url: configuration.listener.url, caFile: configuration.listener.caFile,
-                                timeout: configuration.listener.timeout),
-                apiKey: { environment.apiKey(hub.current) }, clock: ContinuousClock(),
+                spool: spool, name: endpoint.url,
+                transport: { transport?(endpoint) ?? HTTPPayloadTransport(endpoint: endpoint, logger: logger) },
+                apiKey: { environment.apiKey(hub.current) }, clock: clock, policy: TransmitterPolicy(),
                 shutdownDrain: drain, logger: logger)
             slot.set(transmitter)
             return transmitter
-        }, logger: logger)
+        }, clock: clock, logger: logger)
     }
 
     private func instanceSupervisors(name: String) -> [any Service] {
         let (spool, environment, hub, metrics, heartbeats, logger) = (spool, environment, hub, metrics, heartbeats, logger)
+        let clock = options.clock
         let stateDirectory = configuration.agent.stateDirectory
         let logs = Supervisor(name: "log tailing of \(name)", hub: hub,
                               key: { DaemonPartSettings.logs(of: name, in: $0) }, make: { configuration in
@@ -158,8 +177,8 @@ package struct Daemon: Sendable {
                                               environment: environment, stateDirectory: nil)
             return LogSourceService(runtime: runtime, logs: logs, configuration: configuration, spool: spool,
                                     hostname: environment.hostname, metrics: metrics, heartbeats: heartbeats,
-                                    logger: logger)
-        }, logger: logger)
+                                    clock: clock, logger: logger)
+        }, clock: clock, logger: logger)
         let snapshots = Supervisor(name: "snapshots of \(name)", hub: hub,
                                    key: { DaemonPartSettings.snapshots(of: name, in: $0) }, make: { configuration in
             guard let instance = configuration.postgres.first(where: { $0.name == name }) else { return nil }
@@ -167,10 +186,18 @@ package struct Daemon: Sendable {
                                               environment: environment, stateDirectory: stateDirectory)
             return SnapshotScheduler(runtime: runtime, configuration: configuration, spool: spool,
                                      hostname: environment.hostname, metrics: metrics, heartbeats: heartbeats,
-                                     logger: logger)
-        }, logger: logger)
+                                     clock: clock, logger: logger)
+        }, clock: clock, logger: logger)
         return [logs, snapshots]
     }
+}
+
+/// The service group of a running daemon, so that ``Daemon/shutDown()`` can reach it.
+private final class GroupHandle: Sendable {
+    private let group = Mutex<ServiceGroup?>(nil)
+
+    func set(_ group: ServiceGroup?) { self.group.withLock { $0 = group } }
+    var current: ServiceGroup? { group.withLock { $0 } }
 }
 
 /// Printed by ServiceLifecycle and in errors: never the configuration, which may hold secrets.

@@ -32,9 +32,11 @@ package enum DaemonPartSettings {
 
     /// The snapshot scheduler settings of server `name` in `configuration`.
     package static func snapshots(of name: String, in configuration: AgentConfiguration) -> Snapshots {
-        Snapshots(server: configuration.postgres.first { $0.name == name },
-                  intervalSeconds: configuration.agent.intervalSeconds, project: configuration.agent.project,
-                  collectors: configuration.collectors, privacy: configuration.privacy,
-                  correlation: configuration.correlation)
+        // The server's log keys are the log source's business: changing them restarts no snapshots.
+        var server = configuration.postgres.first { $0.name == name }
+        server?.logOverrides = [:]
+        return Snapshots(server: server, intervalSeconds: configuration.agent.intervalSeconds,
+                         project: configuration.agent.project, collectors: configuration.collectors,
+                         privacy: configuration.privacy, correlation: configuration.correlation)
     }
 }

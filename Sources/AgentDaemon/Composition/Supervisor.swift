@@ -20,13 +20,30 @@ package struct Supervisor<Key: Equatable & Sendable>: Service {
     package let key: @Sendable (AgentConfiguration) -> Key
     /// Builds the part for a configuration; nil when it is switched off there.
     package let make: @Sendable (AgentConfiguration) async throws -> (any Service)?
+    /// The clock of the restart backoff.
+    package let clock: DaemonClock
     package let logger: Logger
 
+    package init(name: String, hub: ConfigurationHub, key: @escaping @Sendable (AgentConfiguration) -> Key,
+                 make: @escaping @Sendable (AgentConfiguration) async throws -> (any Service)?,
+                 clock: DaemonClock = .continuous, logger: Logger) {
+        self.name = name
+        self.hub = hub
+        self.key = key
+        self.make = make
+        self.clock = clock
+        self.logger = logger
+    }
+
     package func run() async throws {
-        var configuration = hub.current
-        let updates = hub.subscribe()
         var failures = 0
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            // A subscription per run of the part: the child task that waits on it is cancelled when the
+            // part ends, and cancelling the iteration of an AsyncStream ends the stream for good. (One
+            // subscription for the supervisor's life made every run after a failure end at once.)
+            // Subscribing before reading the configuration misses no reload in between.
+            let updates = hub.subscribe()
+            let configuration = hub.current
             let currentKey = key(configuration)
             let make = self.make
             let key = self.key
@@ -63,16 +80,14 @@ package struct Supervisor<Key: Equatable & Sendable>: Service {
             case .failed(let reason):
                 failures += 1
                 logger.error("\(name) failed; restarting", metadata: ["error": "\(reason)", "attempt": "\(failures)"])
-            case .reload(let next):
+            case .reload:
                 logger.notice("\(name) restarts with the new configuration")
-                configuration = next
                 failures = 0
                 continue
             }
             // Backoff before a restart: 1 s, 2 s, 4 s … 60 s; shutdown interrupts it.
             let delay = Backoff.restarts.ceiling(attempt: failures)
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
-            configuration = hub.current
+            try? await cancelWhenGracefulShutdown { [clock] in try await clock.sleep(for: delay) }
         }
     }
 }

@@ -4,9 +4,9 @@ import Synchronization
 /// The transmitter now running (a reload replaces it), so the metrics and the systemd status can read
 /// its counters.
 package final class TransmitterSlot: Sendable {
-    private let current = Mutex<Transmitter<ContinuousClock>?>(nil)
+    private let current = Mutex<Transmitter<DaemonClock>?>(nil)
 
-    package func set(_ transmitter: Transmitter<ContinuousClock>?) {
+    package func set(_ transmitter: Transmitter<DaemonClock>?) {
         current.withLock { $0 = transmitter }
     }
 

@@ -4,14 +4,21 @@ import Synchronization
 /// longer than its allowance stops the watchdog from being fed, and systemd restarts the agent.
 package final class Heartbeats: Sendable {
     private struct Beat {
-        var at: ContinuousClock.Instant
+        var at: DaemonClock.Instant
         var allowance: Duration
     }
 
     private let beats = Mutex<[String: Beat]>([:])
+    private let clock: DaemonClock
+
+    /// Heartbeats timed by the daemon's `clock`.
+    package init(clock: DaemonClock = .continuous) {
+        self.clock = clock
+    }
 
     /// Records progress of `name`, which must beat again within `allowance`.
-    package func beat(_ name: String, allowance: Duration, now: ContinuousClock.Instant = .now) {
+    package func beat(_ name: String, allowance: Duration) {
+        let now = clock.now
         beats.withLock { $0[name] = Beat(at: now, allowance: allowance) }
     }
 
@@ -20,10 +27,11 @@ package final class Heartbeats: Sendable {
         _ = beats.withLock { $0.removeValue(forKey: name) }
     }
 
-    /// The loops overdue at `now`, sorted.
-    package func stalled(now: ContinuousClock.Instant = .now) -> [String] {
-        beats.withLock { beats in
-            beats.filter { now - $0.value.at > $0.value.allowance }.map(\.key).sorted()
+    /// The loops overdue now, sorted.
+    package func stalled() -> [String] {
+        let now = clock.now
+        return beats.withLock { beats in
+            beats.filter { $0.value.at.duration(to: now) > $0.value.allowance }.map(\.key).sorted()
         }
     }
 }

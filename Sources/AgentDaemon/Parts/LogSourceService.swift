@@ -19,6 +19,8 @@ package struct LogSourceService: Service {
     package let hostname: String
     package let metrics: MetricsRegistry
     package let heartbeats: Heartbeats
+    /// The clock of the follower's polling and of the backoff while the server cannot be asked.
+    package let clock: DaemonClock
     package let logger: Logger
 
     package func run() async throws {
@@ -63,7 +65,7 @@ package struct LogSourceService: Service {
         logger.info("following the server log", metadata: ["instance": "\(instance)", "path": "\(path)",
                                                             "format": "\(options.format)"])
         let follower = LogFollower(scanner: scanner, options: options, classifier: classifier, sink: sink,
-                                   clock: ContinuousClock(), logger: logger) { statistics, lag in
+                                   clock: clock, logger: logger) { statistics, lag in
             heartbeats.beat(beatName, allowance: .seconds(120))
             metrics.set("pgagent_log_lines_total", Double(statistics.parse.lines), labels: labels)
             metrics.set("pgagent_log_entries_total", Double(statistics.parse.entries), labels: labels)
@@ -89,7 +91,7 @@ package struct LogSourceService: Service {
                         "instance": "\(instance)", "error": "\(CollectorError.from(error))", "retry_in_s": "\(delay.components.seconds)",
                     ])
                 }
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
+                try? await cancelWhenGracefulShutdown { [clock] in try await clock.sleep(for: delay) }
             }
         }
         return nil

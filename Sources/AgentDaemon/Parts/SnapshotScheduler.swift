@@ -19,6 +19,8 @@ package struct SnapshotScheduler: Service {
     package let hostname: String
     package let metrics: MetricsRegistry
     package let heartbeats: Heartbeats
+    /// The cadence's clock.
+    package let clock: DaemonClock
     package let logger: Logger
 
     package func run() async throws {
@@ -31,14 +33,14 @@ package struct SnapshotScheduler: Service {
         try await runtime.withClient(logger: logger) { client in
             let collector = try runtime.makeCollector(client: client, project: configuration.agent.project,
                                                       hostname: hostname, logger: logger)
-            let clock = ContinuousClock()
+            let clock = self.clock
             let origin = clock.now
             var schedule = CycleSchedule(interval: interval, start: .zero)
             var late: CollectorErrorEntry?
             logger.info("snapshot cycle started", metadata: ["instance": "\(instance)", "interval_s": "\(configuration.agent.intervalSeconds)"])
             while !Task.isShuttingDownGracefully, !Task.isCancelled {
                 heartbeats.beat(beatName, allowance: allowance)
-                let due = origin + schedule.next
+                let due = origin.advanced(by: schedule.next)
                 if clock.now < due {
                     do {
                         try await cancelWhenGracefulShutdown { try await clock.sleep(until: due) }
@@ -49,7 +51,8 @@ package struct SnapshotScheduler: Service {
                 }
                 heartbeats.beat(beatName, allowance: allowance)
                 let started = clock.now
-                var payload = await collector.collect(now: started, wallClock: Date().timeIntervalSince1970)
+                // Host rates divide /proc counters by real elapsed time, whatever clock paces the cycles.
+                var payload = await collector.collect(now: ContinuousClock.now, wallClock: Date().timeIntervalSince1970)
                 if let entry = late {
                     payload.errors.append(entry)
                     late = nil

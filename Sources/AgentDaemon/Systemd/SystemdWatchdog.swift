@@ -12,6 +12,8 @@ package struct SystemdWatchdog: Service {
     package let spool: Spool
     package let transmitter: @Sendable () -> TransmitterStatus?
     package let instances: Int
+    /// The clock of the pings.
+    package let clock: DaemonClock
     package let logger: Logger
 
     package func run() async throws {
@@ -19,7 +21,7 @@ package struct SystemdWatchdog: Service {
         let period = notifier.watchdogInterval.map { $0 / 2 } ?? .seconds(10)
         var reportedStall = false
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: min(period, .seconds(10))) }
+            try? await cancelWhenGracefulShutdown { [clock] in try await clock.sleep(for: min(period, .seconds(10))) }
             if Task.isShuttingDownGracefully { break }
             let stalled = heartbeats.stalled()
             if stalled.isEmpty {
