@@ -21,6 +21,16 @@ package struct FileStatus: Sendable, Equatable {
     /// Whether it is a directory.
     package var isDirectory: Bool
 
+    /// A status from its fields (a file system in memory, in tests).
+    package init(device: UInt64, inode: UInt64, size: Int64, modified: Int64, isRegularFile: Bool, isDirectory: Bool) {
+        self.device = device
+        self.inode = inode
+        self.size = size
+        self.modified = modified
+        self.isRegularFile = isRegularFile
+        self.isDirectory = isDirectory
+    }
+
     /// Reads the status of `path` (following symbolic links); nil when it does not exist or cannot be read.
     package init?(path: String) {
         var info = stat()

@@ -34,7 +34,7 @@ package struct LogCheckpoint: Codable, Sendable, Equatable {
     }
 
     /// Whether `file` still holds, just before ``offset``, the bytes it held when this was taken.
-    package func precedingBytesMatch(_ file: LogFileHandle) -> Bool {
+    package func precedingBytesMatch(_ file: any LogFile) -> Bool {
         guard precedingLength > 0 else { return true }
         let bytes = file.bytes(at: offset - Int64(precedingLength), count: precedingLength)
         return bytes.count == precedingLength && LogFileIdentity.hash(bytes) == precedingHash

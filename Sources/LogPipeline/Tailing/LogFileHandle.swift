@@ -6,9 +6,9 @@ import Musl
 import Darwin
 #endif
 
-/// An open log file, read with `pread` at explicit offsets. Holding the descriptor is what lets the
+/// An open log file on the host, read with `pread` at explicit offsets (``PosixLogFileSystem``). Holding the descriptor is what lets the
 /// tailer read a file to its end after it was renamed or deleted by a rotation.
-package final class LogFileHandle {
+package final class LogFileHandle: LogFile {
     /// The name the file had when it was opened.
     package let path: String
     private let descriptor: Int32
@@ -36,22 +36,5 @@ package final class LogFileHandle {
             if count >= 0 { return count }
             if errno != EINTR { return nil }
         }
-    }
-
-    /// Reads exactly `count` bytes at `offset`, or fewer when the file ends first.
-    package func bytes(at offset: Int64, count: Int) -> [UInt8] {
-        guard count > 0 else { return [] }
-        var result = [UInt8](repeating: 0, count: count)
-        var filled = 0
-        result.withUnsafeMutableBytes { buffer in
-            while filled < count,
-                  let got = read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]),
-                                 at: offset + Int64(filled)),
-                  got > 0 {
-                filled += got
-            }
-        }
-        result.removeLast(count - filled)
-        return result
     }
 }

@@ -24,7 +24,7 @@ package struct LogFileIdentity: Codable, Sendable, Hashable {
     }
 
     /// Reads the identity of an open file.
-    package init?(of file: LogFileHandle) {
+    package init?(of file: any LogFile) {
         guard let status = file.status() else { return nil }
         let head = file.bytes(at: 0, count: Self.headCapacity)
         self.init(device: status.device, inode: status.inode, headLength: head.count,
@@ -33,7 +33,7 @@ package struct LogFileIdentity: Codable, Sendable, Hashable {
 
     /// Whether `file` starts with the same bytes this identity hashed (an empty head matches nothing, so
     /// two empty files are never taken for one another by content).
-    package func headMatches(_ file: LogFileHandle) -> Bool {
+    package func headMatches(_ file: any LogFile) -> Bool {
         guard headLength > 0 else { return false }
         let head = file.bytes(at: 0, count: headLength)
         return head.count == headLength && Self.hash(head) == headHash
@@ -41,7 +41,7 @@ package struct LogFileIdentity: Codable, Sendable, Hashable {
 
     /// Whether `file` is this file: the same inode with the same head, or (for a young file whose head
     /// was shorter) the same inode whose first bytes still hash the same.
-    package func matches(_ file: LogFileHandle, status: FileStatus) -> Bool {
+    package func matches(_ file: any LogFile, status: FileStatus) -> Bool {
         guard status.device == device, status.inode == inode else { return false }
         return headLength == 0 || headMatches(file)
     }

@@ -33,13 +33,17 @@ package struct LogSourceScanner: Sendable {
     package let format: LogFormat
     /// `current_logfiles` of the data directory, when known.
     package let currentLogfilesPath: String?
+    /// Where the files are listed, examined and opened (the host's, or one in memory in tests).
+    package let fileSystem: any LogFileSystem
 
     private static let compressedSuffixes = [".gz", ".bz2", ".xz", ".zst", ".zip", ".lz4"]
 
-    package init(path: String, format: LogFormat, dataDirectory: String? = nil) {
+    package init(path: String, format: LogFormat, dataDirectory: String? = nil,
+                 fileSystem: any LogFileSystem = PosixLogFileSystem()) {
+        self.fileSystem = fileSystem
         if path.contains(where: { $0 == "*" || $0 == "?" || $0 == "[" }) {
             self.kind = .glob(path)
-        } else if FileStatus(path: path)?.isDirectory == true {
+        } else if fileSystem.status(of: path)?.isDirectory == true {
             self.kind = .directory(path)
         } else {
             self.kind = .file(path)
@@ -69,7 +73,7 @@ package struct LogSourceScanner: Sendable {
     private func status(of paths: [String]) -> [Candidate] {
         var result: [Candidate] = []
         for path in paths {
-            guard let status = FileStatus(path: path), status.isRegularFile else { continue }
+            guard let status = fileSystem.status(of: path), status.isRegularFile else { continue }
             result.append(Candidate(path: path, status: status))
         }
         let configured = configuredFile
@@ -83,12 +87,12 @@ package struct LogSourceScanner: Sendable {
         switch kind {
         case let .file(path):
             paths = [path]
-            if includeRotated { paths += Self.rotatedSiblings(of: path) }
+            if includeRotated { paths += rotatedSiblings(of: path) }
         case let .directory(directory):
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            let names = fileSystem.names(in: directory)
             paths = Self.filter(names.map { (directory as NSString).appendingPathComponent($0) }, format: format)
         case let .glob(pattern):
-            paths = Self.filter(Self.expand(pattern), format: format)
+            paths = Self.filter(fileSystem.glob(pattern), format: format)
         }
         return paths.sorted()
     }
@@ -111,7 +115,7 @@ package struct LogSourceScanner: Sendable {
     /// The entry of `current_logfiles` for this source's format, as a path.
     private func currentLogfile() -> String? {
         guard let listPath = currentLogfilesPath,
-              let text = try? String(contentsOfFile: listPath, encoding: .utf8) else { return nil }
+              let text = fileSystem.text(of: listPath) else { return nil }
         let wanted: Set<String> = switch format {
         case .auto: ["jsonlog", "csvlog", "stderr"]
         case .stderr: ["stderr"]
@@ -124,19 +128,19 @@ package struct LogSourceScanner: Sendable {
             guard parts.count == 2, wanted.contains(String(parts[0])) else { continue }
             let file = String(parts[1])
             let path = file.hasPrefix("/") ? file : (dataDirectory as NSString).appendingPathComponent(file)
-            if FileStatus(path: path) != nil { return (path as NSString).standardizingPath }
+            if fileSystem.status(of: path) != nil { return (path as NSString).standardizingPath }
         }
         return nil
     }
 
     /// `name.1`, `name-20261127`, `name.2026-11-27`: what logrotate and friends rename a file to.
-    static func rotatedSiblings(of path: String) -> [String] {
+    func rotatedSiblings(of path: String) -> [String] {
         let directory = (path as NSString).deletingLastPathComponent
         let base = (path as NSString).lastPathComponent
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
+        let names = fileSystem.names(in: directory.isEmpty ? "." : directory)
         return names.filter { name in
             name != base && (name.hasPrefix(base + ".") || name.hasPrefix(base + "-"))
-                && !compressedSuffixes.contains { name.hasSuffix($0) }
+                && !Self.compressedSuffixes.contains { name.hasSuffix($0) }
         }.map { (directory as NSString).appendingPathComponent($0) }
     }
 
@@ -155,16 +159,6 @@ package struct LogSourceScanner: Sendable {
         case .csvlog: return csv
         case .stderr: return other
         case .auto: return !json.isEmpty ? json : (!csv.isEmpty ? csv : other)
-        }
-    }
-
-    /// The paths `pattern` matches (glob(3)).
-    static func expand(_ pattern: String) -> [String] {
-        var result = glob_t()
-        defer { globfree(&result) }
-        guard glob(pattern, 0, nil, &result) == 0 else { return [] }
-        return (0..<Int(result.gl_pathc)).compactMap { index in
-            result.gl_pathv[index].flatMap { String(validatingCString: $0) }
         }
     }
 }

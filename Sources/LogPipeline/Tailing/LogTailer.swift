@@ -77,7 +77,7 @@ package struct LogTailer {
     }
 
     private struct Current {
-        var handle: LogFileHandle
+        var handle: any LogFile
         var identity: LogFileIdentity
         var parser: LogEntryParser
         var readOffset: Int64
@@ -172,7 +172,7 @@ package struct LogTailer {
 
     /// Reads one chunk of `file` at `offset` into the current parser: the byte count, 0 at the end of the
     /// file, -1 on an error. `file` is the current file, or the copytruncate copy of its unread rest.
-    private mutating func parseChunk(from file: LogFileHandle, at offset: Int64, into events: inout [LogEvent]) -> Int {
+    private mutating func parseChunk(from file: any LogFile, at offset: Int64, into events: inout [LogEvent]) -> Int {
         guard let count = buffer.withUnsafeMutableBytes({ file.read(into: $0, at: offset) }) else {
             statistics.readErrors += 1
             return -1
@@ -256,12 +256,12 @@ package struct LogTailer {
             }
             statistics.lostCheckpoints += 1
             lastStart = "checkpointed file \(saved.path) (inode \(saved.identity.inode)) not found: reading the current file from its start"
-            if let start = scanner.current(among: scanner.candidates()), let handle = LogFileHandle(path: start.path) {
+            if let start = scanner.current(among: scanner.candidates()), let handle = scanner.fileSystem.open(start.path) {
                 open(handle, at: 0, emitted: [], now: now)
             }
             return
         }
-        guard let start = scanner.current(among: candidates), let handle = LogFileHandle(path: start.path) else { return }
+        guard let start = scanner.current(among: candidates), let handle = scanner.fileSystem.open(start.path) else { return }
         let offset = options.startAtEnd ? Self.lastLineEnd(of: handle) : 0
         open(handle, at: offset, emitted: [], now: now)
         lastStart = "no checkpoint: reading \(handle.path) from \(offset)"
@@ -269,11 +269,11 @@ package struct LogTailer {
 
     /// The checkpointed file and where to resume in it: the same inode with the same first bytes, else a
     /// copy with the same first bytes that is long enough (copytruncate while the agent was down).
-    private func locate(_ saved: LogCheckpoint, among candidates: [LogSourceScanner.Candidate]) -> (LogFileHandle, Int64)? {
+    private func locate(_ saved: LogCheckpoint, among candidates: [LogSourceScanner.Candidate]) -> ((any LogFile), Int64)? {
         let identity = saved.identity
         for candidate in candidates
         where candidate.status.device == identity.device && candidate.status.inode == identity.inode {
-            guard let handle = LogFileHandle(path: candidate.path), identity.matches(handle, status: candidate.status) else { continue }
+            guard let handle = scanner.fileSystem.open(candidate.path), identity.matches(handle, status: candidate.status) else { continue }
             let intact = candidate.status.size >= saved.offset && saved.precedingBytesMatch(handle)
             // Without head bytes the inode alone proves little: a truncated file with a copy beside it
             // is the copytruncate case, read from the copy below.
@@ -282,14 +282,14 @@ package struct LogTailer {
         }
         for candidate in candidates.reversed()
         where candidate.status.size >= saved.offset && (saved.offset > 0 || identity.headLength > 0) {
-            guard let handle = LogFileHandle(path: candidate.path), identity.headLength == 0 || identity.headMatches(handle),
+            guard let handle = scanner.fileSystem.open(candidate.path), identity.headLength == 0 || identity.headMatches(handle),
                   saved.precedingBytesMatch(handle) else { continue }
             return (handle, saved.offset)
         }
         return nil
     }
 
-    private mutating func open(_ handle: LogFileHandle, at offset: Int64, emitted: Set<Int64>, now: Duration) {
+    private mutating func open(_ handle: any LogFile, at offset: Int64, emitted: Set<Int64>, now: Duration) {
         let identity = LogFileIdentity(of: handle)
             ?? LogFileIdentity(device: 0, inode: 0, headLength: 0, headHash: LogFileIdentity.hash([]))
         current = Current(handle: handle, identity: identity, parser: makeParser(for: handle), readOffset: offset,
@@ -297,7 +297,7 @@ package struct LogTailer {
         statistics.filesOpened += 1
     }
 
-    private func makeParser(for handle: LogFileHandle) -> LogEntryParser {
+    private func makeParser(for handle: any LogFile) -> LogEntryParser {
         let name = handle.path
         var format = options.format
         var prefix = options.prefix
@@ -310,7 +310,7 @@ package struct LogTailer {
     }
 
     /// The end of the last complete line (where a tailer that skips the history starts).
-    private static func lastLineEnd(of handle: LogFileHandle) -> Int64 {
+    private static func lastLineEnd(of handle: any LogFile) -> Int64 {
         guard let size = handle.status()?.size, size > 0 else { return 0 }
         var end = size
         while end > 0 {
@@ -363,11 +363,11 @@ package struct LogTailer {
     }
 
     /// A sibling with the same first bytes, at least `offset` long: the copy copytruncate made.
-    private func findCopy(of identity: LogFileIdentity, readUpTo offset: Int64, excluding status: FileStatus) -> LogFileHandle? {
+    private func findCopy(of identity: LogFileIdentity, readUpTo offset: Int64, excluding status: FileStatus) -> (any LogFile)? {
         guard identity.headLength > 0 else { return nil }
         for candidate in scanner.candidates(includeRotated: true).reversed()
         where !candidate.status.isSameFile(as: status) && candidate.status.size >= offset {
-            if let handle = LogFileHandle(path: candidate.path), identity.headMatches(handle) { return handle }
+            if let handle = scanner.fileSystem.open(candidate.path), identity.headMatches(handle) { return handle }
         }
         return nil
     }
@@ -379,7 +379,7 @@ package struct LogTailer {
         guard let status = handle.status() else { return false }
         if let configured = scanner.configuredFile {
             // The cheap check first: a single file is rotated only when its name leads to another file.
-            guard let named = FileStatus(path: configured), !named.isSameFile(as: status) else { return false }
+            guard let named = scanner.fileSystem.status(of: configured), !named.isSameFile(as: status) else { return false }
         }
         let candidates = scanner.candidates(includeRotated: scanner.configuredFile != nil)
         let target: LogSourceScanner.Candidate?
@@ -401,9 +401,9 @@ package struct LogTailer {
             }
         }
         var next = oldestNewer(in: candidates) ?? target
-        var nextHandle: LogFileHandle?
+        var nextHandle: (any LogFile)?
         for _ in 0..<4 {
-            guard let handle = LogFileHandle(path: next.path) else { return false }
+            guard let handle = scanner.fileSystem.open(next.path) else { return false }
             nextHandle = handle
             // A rotation between the listing above and this open would skip what was listed: after a
             // copytruncate it sits in a new copy, after a rename under another name. So list again now
@@ -428,13 +428,13 @@ package struct LogTailer {
 
     /// For a single configured file: a sibling written since `modified` that is not finished. While the
     /// configured name still leads to the same file, a new sibling can only be a copy of it.
-    private func unseenCopy(since modified: Int64, of status: FileStatus) -> LogFileHandle? {
+    private func unseenCopy(since modified: Int64, of status: FileStatus) -> (any LogFile)? {
         guard scanner.configuredFile != nil else { return nil }
         let copies = scanner.candidates(includeRotated: true).filter { candidate in
             !candidate.status.isSameFile(as: status) && candidate.status.modified >= modified && candidate.status.size > 0
                 && !isFinished(candidate)
         }
-        return copies.first.flatMap { LogFileHandle(path: $0.path) }
+        return copies.first.flatMap { scanner.fileSystem.open($0.path) }
     }
 
     private mutating func remember(_ identity: LogFileIdentity) {
@@ -446,7 +446,7 @@ package struct LogTailer {
 
     private func isFinished(_ candidate: LogSourceScanner.Candidate) -> Bool {
         let matching = finished.filter { $0.device == candidate.status.device && $0.inode == candidate.status.inode }
-        guard !matching.isEmpty, let handle = LogFileHandle(path: candidate.path) else { return false }
+        guard !matching.isEmpty, let handle = scanner.fileSystem.open(candidate.path) else { return false }
         return matching.contains { $0.matches(handle, status: candidate.status) }
     }
 }

@@ -1,0 +1,153 @@
+@testable import LogPipeline
+import Foundation
+import Synchronization
+
+/// A file system in memory, for the tailer's races: names lead to inodes, an open file keeps its inode
+/// across renames and removals, and a hook runs just before each open or status call, so a test can
+/// rotate the log exactly between the tailer's listing and its open.
+final class MemoryLogFileSystem: LogFileSystem, Sendable {
+    /// A file system call, as the hook sees it.
+    enum Call: Sendable, Equatable {
+        case open(String), status(String), list(String)
+    }
+
+    private struct Inode {
+        var bytes: [UInt8] = []
+        var modified: Int64 = 0
+    }
+
+    private struct State {
+        var inodes: [UInt64: Inode] = [:]
+        var names: [String: UInt64] = [:]
+        var nextInode: UInt64 = 1
+        var time: Int64 = 1_000_000_000
+        var hook: (@Sendable (Call) -> Void)?
+    }
+
+    private let state = Mutex(State())
+
+    /// Runs before every open, status and listing (nil: none). It may change the file system.
+    func onCall(_ hook: (@Sendable (Call) -> Void)?) { state.withLock { $0.hook = hook } }
+
+    private func called(_ call: Call) {
+        let hook = state.withLock { $0.hook }
+        hook?(call)
+    }
+
+    // MARK: - What the test does
+
+    /// Appends `text` to `path`, creating it (a new inode) when the name leads nowhere.
+    func append(_ text: String, to path: String) {
+        state.withLock { state in
+            state.time += 1_000_000
+            let inode = state.names[path] ?? {
+                let inode = state.nextInode
+                state.nextInode += 1
+                state.names[path] = inode
+                state.inodes[inode] = Inode()
+                return inode
+            }()
+            state.inodes[inode]!.bytes += Array(text.utf8)
+            state.inodes[inode]!.modified = state.time
+        }
+    }
+
+    /// `mv from to`: the inode keeps its content and open files keep reading it.
+    func rename(_ from: String, to: String) {
+        state.withLock { state in
+            guard let inode = state.names.removeValue(forKey: from) else { return }
+            state.names[to] = inode
+        }
+    }
+
+    /// `cp from to` then `truncate -s 0 from`: what logrotate's copytruncate does.
+    func copyTruncate(_ from: String, to: String) {
+        state.withLock { state in
+            guard let inode = state.names[from] else { return }
+            state.time += 1_000_000
+            let copy = state.nextInode
+            state.nextInode += 1
+            state.inodes[copy] = Inode(bytes: state.inodes[inode]!.bytes, modified: state.time)
+            state.names[to] = copy
+            state.inodes[inode]!.bytes = []
+            state.inodes[inode]!.modified = state.time
+        }
+    }
+
+    // MARK: - LogFileSystem
+
+    func status(of path: String) -> FileStatus? {
+        called(.status(path))
+        return state.withLock { state in
+            if path.hasSuffix("/"), state.names.keys.contains(where: { $0.hasPrefix(path) }) {
+                return FileStatus(device: 1, inode: 0, size: 0, modified: 0, isRegularFile: false, isDirectory: true)
+            }
+            guard let inode = state.names[path] else {
+                let isDirectory = state.names.keys.contains { $0.hasPrefix(path + "/") }
+                return isDirectory ? FileStatus(device: 1, inode: 0, size: 0, modified: 0, isRegularFile: false,
+                                                isDirectory: true) : nil
+            }
+            return Self.status(inode, state.inodes[inode]!)
+        }
+    }
+
+    func names(in directory: String) -> [String] {
+        called(.list(directory))
+        return state.withLock { state in
+            state.names.keys.filter { ($0 as NSString).deletingLastPathComponent == directory }
+                .map { ($0 as NSString).lastPathComponent }
+        }
+    }
+
+    func glob(_ pattern: String) -> [String] { [] }
+
+    func text(of path: String) -> String? {
+        state.withLock { state in state.names[path].map { String(decoding: state.inodes[$0]!.bytes, as: UTF8.self) } }
+    }
+
+    func open(_ path: String) -> (any LogFile)? {
+        called(.open(path))
+        guard let inode = state.withLock({ $0.names[path] }) else { return nil }
+        return File(path: path, inode: inode, fileSystem: self)
+    }
+
+    private static func status(_ number: UInt64, _ inode: Inode) -> FileStatus {
+        FileStatus(device: 1, inode: number, size: Int64(inode.bytes.count), modified: inode.modified,
+                   isRegularFile: true, isDirectory: false)
+    }
+
+    fileprivate func status(ofInode number: UInt64) -> FileStatus? {
+        state.withLock { state in state.inodes[number].map { Self.status(number, $0) } }
+    }
+
+    fileprivate func read(inode number: UInt64, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) -> Int? {
+        state.withLock { state in
+            guard let bytes = state.inodes[number]?.bytes else { return nil }
+            guard offset < bytes.count else { return 0 }
+            let count = min(buffer.count, bytes.count - Int(offset))
+            bytes.withUnsafeBytes { source in
+                buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[Int(offset)..<Int(offset) + count]))
+            }
+            return count
+        }
+    }
+
+    /// An open file: its inode, whatever its name becomes.
+    private final class File: LogFile {
+        let path: String
+        let inode: UInt64
+        let fileSystem: MemoryLogFileSystem
+
+        init(path: String, inode: UInt64, fileSystem: MemoryLogFileSystem) {
+            self.path = path
+            self.inode = inode
+            self.fileSystem = fileSystem
+        }
+
+        func status() -> FileStatus? { fileSystem.status(ofInode: inode) }
+
+        func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) -> Int? {
+            fileSystem.read(inode: inode, into: buffer, at: offset)
+        }
+    }
+}
