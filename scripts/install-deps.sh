@@ -16,4 +16,6 @@ if [ ${#need[@]} -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq "${need[@]}"
 fi
+# The payload contract tests validate against docs/schema with Python's jsonschema (PyPI).
+python3 -c "import jsonschema" 2>/dev/null || python3 -m pip install -q "jsonschema>=4.18"
 command -v swift >/dev/null || { echo "swift is not on PATH (expected /opt/swift on this kind of machine)" >&2; exit 1; }

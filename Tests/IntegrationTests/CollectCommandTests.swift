@@ -50,6 +50,7 @@ import Testing
             #expect(payload["pg_activity"] is [Any])
             #expect(payload["system_metrics"] is [String: Any])
             #expect((payload["errors"] as? [Any])?.isEmpty == true, "\(payload["errors"] ?? "")")
+            try PayloadSchema.expectValid([result.stdout], "collect --once, run \(run)")
         }
         #expect(FileManager.default.fileExists(atPath: stateDir + "/statements-default.json"))
     }
@@ -100,5 +101,6 @@ import Testing
         let errors = try #require(payload["errors"] as? [[String: Any]])
         #expect(errors.contains { $0["collector"] as? String == "server" && $0["code"] as? String == "connection_failed" })
         #expect(payload["system_metrics"] != nil)
+        try PayloadSchema.expectValid([result.stdout], "collect --once of a server that is down")
     }
 }

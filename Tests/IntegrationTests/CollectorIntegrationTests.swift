@@ -79,6 +79,7 @@ import Testing
             #expect(summary.byWaitEvent["Lock:relation"] == 2)
             #expect(summary.correlatedBackends >= 3)
             #expect(payload.errors.isEmpty, "\(payload.errors)")
+            try PayloadSchema.expectValid([try PayloadSchema.json(payload)], "PG \(cluster.major) snapshot with a lock chain")
 
             _ = try await holder.query("ROLLBACK", logger: Harness.logger).collect()
             try await group.waitForAll()
@@ -126,6 +127,8 @@ import Testing
             #expect(limitedRows.last?.isOther == true)
             #expect((limitedRows.last?.otherEntries ?? 0) >= 1)
             #expect(limitedRows.reduce(0) { $0 + $1.calls } == limitedInfo.totalCalls)
+            try PayloadSchema.expectValid([baseline, second, limited].map(PayloadSchema.json),
+                                          "PG \(cluster.major) snapshots: baseline, deltas, top N with other")
             #expect(abs(limitedRows.reduce(0) { $0 + $1.totalExecTime } - limitedInfo.totalExecTime) < 1e-6)
 
             // Nothing ran: the probe's entry did not move, so it is not even fetched.

@@ -142,6 +142,11 @@ import Testing
             Set(try Self.stored(listener).map(\.batchID)).isSuperset(of: waiting)
         }
         #expect(try listener.store().counts().duplicates <= 1, "at most the batch in flight at SIGTERM is resent")
+        // Everything the listener received is what docs/schema says: snapshots of a server down, up and
+        // restarting, and the logs payloads.
+        let received = try Self.stored(listener)
+        #expect(Set(received.map(\.kind)) == ["snapshot", "logs"])
+        try PayloadSchema.expectValid(received.map { String(decoding: $0.json, as: UTF8.self) }, "payloads the listener received")
         let second = try await daemon.terminate()
         #expect(second.status == 0)
 
