@@ -2,11 +2,12 @@
 # run-spool-benchmark.sh — issue 4's spool benchmark: append + acknowledge rates of our SQLite spool
 # (GRDB, WAL, synchronous FULL and NORMAL) for 20 KB and 110 KB payloads, against persist-queue's
 # FIFOSQLiteQueue (PyPI, auto_commit=True as the design research uses it), on the same disk in one run;
-# and the time an append takes when it must enforce the 100 MB cap. Works from a fresh machine.
+# the same with PRODUCERS concurrent producers (ours commits their appends together: group commit); and
+# the time an append takes when it must enforce the 100 MB cap. Works from a fresh machine.
 #
 # Usage: Benchmarks/run-spool-benchmark.sh
 #
-# Environment: RESULTS (default /tmp/pgagent-bench-spool), COUNT_20K (2000), COUNT_110K (500),
+# Environment: RESULTS (default /tmp/pgagent-bench-spool), COUNT_20K (2000), COUNT_110K (500), PRODUCERS (4),
 # SCRATCH (swift build scratch path, default <repo>/.build-bench).
 set -euo pipefail
 HERE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
@@ -14,6 +15,7 @@ REPO=$(cd -- "${HERE}/.." && pwd)
 RESULTS=${RESULTS:-/tmp/pgagent-bench-spool}
 COUNT_20K=${COUNT_20K:-2000}
 COUNT_110K=${COUNT_110K:-500}
+PRODUCERS=${PRODUCERS:-4}
 SCRATCH=${SCRATCH:-${REPO}/.build-bench}
 say() { printf 'run-spool-benchmark: %s\n' "$*" >&2; }
 
@@ -37,25 +39,29 @@ for spec in "20000 ${COUNT_20K}" "110000 ${COUNT_110K}"; do
   "${BIN}/SpoolBenchmark" --dir "${RESULTS}/ours" --size "${size}" --count "${count}" --durability full >>"${out}"
   "${BIN}/SpoolBenchmark" --dir "${RESULTS}/ours" --size "${size}" --count "${count}" --durability normal >>"${out}"
 done
+say "concurrent producers: ${PRODUCERS} of them, ${COUNT_20K} payloads of 20000 bytes in all"
+"${RESULTS}/venv/bin/python" "${HERE}/persist-queue-bench.py" "${RESULTS}/pq" 20000 "${COUNT_20K}" "${PRODUCERS}" >>"${out}"
+"${BIN}/SpoolBenchmark" --dir "${RESULTS}/ours" --size 20000 --count "${COUNT_20K}" --durability full --producers "${PRODUCERS}" >>"${out}"
 say "cap enforcement: a 100 MB spool of 20 KB payloads, 20 evicting appends"
 "${BIN}/SpoolBenchmark" --dir "${RESULTS}/cap" --size 20000 --cap-mb 100 --durability full >>"${out}"
 
 python3 - "${out}" <<'PY'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-print("| store | payload | appends/s | take+ack/s | append+ack/s | vs persist-queue |")
-print("|---|---|---|---|---|---|")
+print("| store | payload | producers | appends/s | take+ack/s | append+ack/s | vs persist-queue |")
+print("|---|---|---|---|---|---|---|")
 base = {}
 for r in rows:
     if r["mode"] == "persist-queue":
-        base[r["payload_bytes"]] = r["append_ack_per_s"]
+        base[(r["payload_bytes"], r.get("producers", 1))] = r["append_ack_per_s"]
 for r in rows:
     if r["mode"] == "cap":
         continue
     name = "persist-queue %s (journal %s)" % (r.get("persistqueue", ""), r.get("journal_mode", "")) if r["mode"] == "persist-queue" \
         else "ours, synchronous=%s (%d B gzip)" % (r["durability"].upper(), r["compressed_bytes_per_payload"])
-    ratio = r["append_ack_per_s"] / base[r["payload_bytes"]]
-    print(f"| {name} | {r['payload_bytes']//1000} KB | {r['append_per_s']:.0f} | {r['take_ack_per_s']:.0f} | {r['append_ack_per_s']:.0f} | {ratio:.1f}x |")
+    producers = r.get("producers", 1)
+    ratio = r["append_ack_per_s"] / base[(r["payload_bytes"], producers)]
+    print(f"| {name} | {r['payload_bytes']//1000} KB | {producers} | {r['append_per_s']:.0f} | {r['take_ack_per_s']:.0f} | {r['append_ack_per_s']:.0f} | {ratio:.1f}x |")
 cap = [r for r in rows if r["mode"] == "cap"][0]
 print()
 print(f"cap {cap['cap_mb']} MB: evicting append median {cap['evicting_append_ms_median']:.1f} ms, max {cap['evicting_append_ms_max']:.1f} ms "

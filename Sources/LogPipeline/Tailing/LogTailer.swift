@@ -273,8 +273,8 @@ package struct LogTailer {
         let identity = saved.identity
         for candidate in candidates
         where candidate.status.device == identity.device && candidate.status.inode == identity.inode {
-            guard let handle = scanner.fileSystem.open(candidate.path), identity.matches(handle, status: candidate.status) else { continue }
-            let intact = candidate.status.size >= saved.offset && saved.precedingBytesMatch(handle)
+            guard let handle = open(candidate), let status = handle.status(), identity.matches(handle, status: status) else { continue }
+            let intact = status.size >= saved.offset && saved.precedingBytesMatch(handle)
             // Without head bytes the inode alone proves little: a truncated file with a copy beside it
             // is the copytruncate case, read from the copy below.
             if identity.headLength == 0, !intact, saved.offset > 0 { continue }
@@ -282,11 +282,19 @@ package struct LogTailer {
         }
         for candidate in candidates.reversed()
         where candidate.status.size >= saved.offset && (saved.offset > 0 || identity.headLength > 0) {
-            guard let handle = scanner.fileSystem.open(candidate.path), identity.headLength == 0 || identity.headMatches(handle),
+            guard let handle = open(candidate), identity.headLength == 0 || identity.headMatches(handle),
                   saved.precedingBytesMatch(handle) else { continue }
             return (handle, saved.offset)
         }
         return nil
+    }
+
+    /// Opens a listed file, provided its name still leads to it: a rename after the listing would give
+    /// another file under the listed name.
+    private func open(_ candidate: LogSourceScanner.Candidate) -> (any LogFile)? {
+        guard let handle = scanner.fileSystem.open(candidate.path), handle.status()?.isSameFile(as: candidate.status) == true
+        else { return nil }
+        return handle
     }
 
     private mutating func open(_ handle: any LogFile, at offset: Int64, emitted: Set<Int64>, now: Duration) {
@@ -333,14 +341,23 @@ package struct LogTailer {
         let shrunk = status.size < current!.readOffset
         let rewritten = !shrunk && identity.headLength > 0 && !identity.headMatches(handle)
         guard shrunk || rewritten else {
-            if identity.headLength == 0, current!.readOffset == 0, status.size > 0,
-               let copy = unseenCopy(since: current!.openedModified, of: status) {
-                // The file was empty when opened; since then it was filled and copytruncated before we
-                // looked (a copy of it appeared beside it). Read the copy first, then this file.
-                statistics.truncations += 1
-                finishCurrent(into: &events)
-                open(copy, at: 0, emitted: [], now: now)
-                return true
+            if identity.headLength == 0, current!.readOffset == 0, status.size > 0 {
+                switch unseenCopy(since: current!.openedModified, of: handle) {
+                case let .copy(copy):
+                    // The file was empty when opened; since then it was filled and copytruncated before
+                    // we looked (a copy of it appeared beside it). Read the copy first, then this file.
+                    statistics.truncations += 1
+                    finishCurrent(into: &events)
+                    open(copy, at: 0, emitted: [], now: now)
+                    return true
+                case let .stillHere(head):
+                    // Copied but not truncated yet: the file is read itself, known by the head it shares
+                    // with the copy, so that the truncation to come is noticed and the copy found.
+                    current!.identity = head
+                    return false
+                case .none:
+                    break
+                }
             }
             if identity.headLength < LogFileIdentity.headCapacity, status.size > Int64(identity.headLength),
                let grown = LogFileIdentity(of: handle) {
@@ -367,7 +384,7 @@ package struct LogTailer {
         guard identity.headLength > 0 else { return nil }
         for candidate in scanner.candidates(includeRotated: true).reversed()
         where !candidate.status.isSameFile(as: status) && candidate.status.size >= offset {
-            if let handle = scanner.fileSystem.open(candidate.path), identity.headMatches(handle) { return handle }
+            if let handle = open(candidate), identity.headMatches(handle) { return handle }
         }
         return nil
     }
@@ -426,15 +443,43 @@ package struct LogTailer {
         remember(current!.identity)
     }
 
-    /// For a single configured file: a sibling written since `modified` that is not finished. While the
-    /// configured name still leads to the same file, a new sibling can only be a copy of it.
-    private func unseenCopy(since modified: Int64, of status: FileStatus) -> (any LogFile)? {
-        guard scanner.configuredFile != nil else { return nil }
+    /// What ``unseenCopy(since:of:)`` found.
+    private enum UnseenCopy {
+        /// No sibling that could be a copy.
+        case none
+        /// A copy of what the file held before it was truncated.
+        case copy(any LogFile)
+        /// A copy (perhaps still being made) of what the file still holds; the file's identity by the
+        /// head it shares with it.
+        case stillHere(LogFileIdentity)
+    }
+
+    /// For a single configured file opened while empty: a sibling written since `modified` that is not
+    /// finished. While the configured name still leads to the same file, a new sibling can only be a copy
+    /// of it; whether the file was truncated since tells its content.
+    private func unseenCopy(since modified: Int64, of file: any LogFile) -> UnseenCopy {
+        guard let configured = scanner.configuredFile, let status = file.status() else { return .none }
         let copies = scanner.candidates(includeRotated: true).filter { candidate in
             !candidate.status.isSameFile(as: status) && candidate.status.modified >= modified && candidate.status.size > 0
                 && !isFinished(candidate)
         }
-        return copies.first.flatMap { scanner.fileSystem.open($0.path) }
+        // The name is looked at after the listing: renamed away before it or during it, the open file
+        // keeps its content and the new file under the name (no copy) comes after it. Names never lead
+        // back to an older file, so a name that still leads here was here for the whole listing.
+        guard let candidate = copies.first, scanner.fileSystem.status(of: configured)?.isSameFile(as: status) == true,
+              let copy = open(candidate), let copyStatus = copy.status(), copyStatus.size > 0 else { return .none }
+        // copytruncate truncates only once the copy is complete, and until then the file only grows: if
+        // the file still begins and continues as the copy does, it is the copy's original, untruncated.
+        if let now = file.status(), now.size >= copyStatus.size {
+            let window = Int(min(copyStatus.size, Int64(LogFileIdentity.headCapacity)))
+            let offsets = Set([0, copyStatus.size - Int64(window)])
+            if offsets.allSatisfy({ file.bytes(at: $0, count: window) == copy.bytes(at: $0, count: window) }),
+               let head = LogFileIdentity(of: copy) {
+                return .stillHere(LogFileIdentity(device: status.device, inode: status.inode,
+                                                  headLength: head.headLength, headHash: head.headHash))
+            }
+        }
+        return .copy(copy)
     }
 
     private mutating func remember(_ identity: LogFileIdentity) {
@@ -446,7 +491,7 @@ package struct LogTailer {
 
     private func isFinished(_ candidate: LogSourceScanner.Candidate) -> Bool {
         let matching = finished.filter { $0.device == candidate.status.device && $0.inode == candidate.status.inode }
-        guard !matching.isEmpty, let handle = scanner.fileSystem.open(candidate.path) else { return false }
+        guard !matching.isEmpty, let handle = open(candidate) else { return false }
         return matching.contains { $0.matches(handle, status: candidate.status) }
     }
 }

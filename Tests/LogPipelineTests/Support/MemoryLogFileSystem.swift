@@ -21,10 +21,27 @@ final class MemoryLogFileSystem: LogFileSystem, Sendable {
         var names: [String: UInt64] = [:]
         var nextInode: UInt64 = 1
         var time: Int64 = 1_000_000_000
+        /// Modification times are rounded down to this many nanoseconds, as a kernel's coarse clock does.
+        var granularity: Int64 = 1
         var hook: (@Sendable (Call) -> Void)?
+
+        /// The clock after one more change, as a modification time.
+        mutating func tick() -> Int64 {
+            time += 1_000_000
+            return time - time % granularity
+        }
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+
+    /// - Parameter granularity: modification times are multiples of this (ext4 takes them from a clock
+    ///   that moves once per timer tick, 4 ms at HZ=250); every change advances the clock by 1 ms.
+    init(granularity: Duration = .nanoseconds(1)) {
+        var state = State()
+        state.granularity = max(1, Int64(granularity.components.seconds) * 1_000_000_000
+            + granularity.components.attoseconds / 1_000_000_000)
+        self.state = Mutex(state)
+    }
 
     /// Runs before every open, status and listing (nil: none). It may change the file system.
     func onCall(_ hook: (@Sendable (Call) -> Void)?) { state.withLock { $0.hook = hook } }
@@ -39,7 +56,7 @@ final class MemoryLogFileSystem: LogFileSystem, Sendable {
     /// Appends `text` to `path`, creating it (a new inode) when the name leads nowhere.
     func append(_ text: String, to path: String) {
         state.withLock { state in
-            state.time += 1_000_000
+            let modified = state.tick()
             let inode = state.names[path] ?? {
                 let inode = state.nextInode
                 state.nextInode += 1
@@ -48,7 +65,37 @@ final class MemoryLogFileSystem: LogFileSystem, Sendable {
                 return inode
             }()
             state.inodes[inode]!.bytes += Array(text.utf8)
-            state.inodes[inode]!.modified = state.time
+            state.inodes[inode]!.modified = modified
+        }
+    }
+
+    /// One step of `cp from to`: `to` (created when new) holds the first `count` bytes of `from`.
+    func copy(_ from: String, to: String, upTo count: Int) {
+        state.withLock { state in
+            guard let source = state.names[from] else { return }
+            let modified = state.tick()
+            let inode = state.names[to] ?? {
+                let inode = state.nextInode
+                state.nextInode += 1
+                state.names[to] = inode
+                return inode
+            }()
+            state.inodes[inode] = Inode(bytes: Array(state.inodes[source]!.bytes.prefix(count)), modified: modified)
+        }
+    }
+
+    /// The size of the file `path` names (0 when none), without running the hook.
+    func size(of path: String) -> Int {
+        state.withLock { state in state.names[path].map { state.inodes[$0]!.bytes.count } ?? 0 }
+    }
+
+    /// `truncate -s 0 path`.
+    func truncate(_ path: String) {
+        state.withLock { state in
+            guard let inode = state.names[path] else { return }
+            let modified = state.tick()
+            state.inodes[inode]!.bytes = []
+            state.inodes[inode]!.modified = modified
         }
     }
 
@@ -64,13 +111,13 @@ final class MemoryLogFileSystem: LogFileSystem, Sendable {
     func copyTruncate(_ from: String, to: String) {
         state.withLock { state in
             guard let inode = state.names[from] else { return }
-            state.time += 1_000_000
+            let modified = state.tick()
             let copy = state.nextInode
             state.nextInode += 1
-            state.inodes[copy] = Inode(bytes: state.inodes[inode]!.bytes, modified: state.time)
+            state.inodes[copy] = Inode(bytes: state.inodes[inode]!.bytes, modified: modified)
             state.names[to] = copy
             state.inodes[inode]!.bytes = []
-            state.inodes[inode]!.modified = state.time
+            state.inodes[inode]!.modified = modified
         }
     }
 
