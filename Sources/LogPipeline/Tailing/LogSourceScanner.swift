@@ -97,6 +97,14 @@ package struct LogSourceScanner: Sendable {
         return paths.sorted()
     }
 
+    /// Opens a listed file, provided its name still leads to it: renamed after the listing, the name
+    /// would give another file.
+    package func open(_ candidate: Candidate) -> (any LogFile)? {
+        guard let handle = fileSystem.open(candidate.path), handle.status()?.isSameFile(as: candidate.status) == true
+        else { return nil }
+        return handle
+    }
+
     /// The file the server is writing now, if the source has any file.
     package func current(among candidates: [Candidate]) -> Candidate? {
         if case .file = kind { return candidates.first { $0.path == configuredFile } }

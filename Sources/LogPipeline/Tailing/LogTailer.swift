@@ -273,7 +273,7 @@ package struct LogTailer {
         let identity = saved.identity
         for candidate in candidates
         where candidate.status.device == identity.device && candidate.status.inode == identity.inode {
-            guard let handle = open(candidate), let status = handle.status(), identity.matches(handle, status: status) else { continue }
+            guard let handle = scanner.open(candidate), let status = handle.status(), identity.matches(handle, status: status) else { continue }
             let intact = status.size >= saved.offset && saved.precedingBytesMatch(handle)
             // Without head bytes the inode alone proves little: a truncated file with a copy beside it
             // is the copytruncate case, read from the copy below.
@@ -282,19 +282,11 @@ package struct LogTailer {
         }
         for candidate in candidates.reversed()
         where candidate.status.size >= saved.offset && (saved.offset > 0 || identity.headLength > 0) {
-            guard let handle = open(candidate), identity.headLength == 0 || identity.headMatches(handle),
+            guard let handle = scanner.open(candidate), identity.headLength == 0 || identity.headMatches(handle),
                   saved.precedingBytesMatch(handle) else { continue }
             return (handle, saved.offset)
         }
         return nil
-    }
-
-    /// Opens a listed file, provided its name still leads to it: a rename after the listing would give
-    /// another file under the listed name.
-    private func open(_ candidate: LogSourceScanner.Candidate) -> (any LogFile)? {
-        guard let handle = scanner.fileSystem.open(candidate.path), handle.status()?.isSameFile(as: candidate.status) == true
-        else { return nil }
-        return handle
     }
 
     private mutating func open(_ handle: any LogFile, at offset: Int64, emitted: Set<Int64>, now: Duration) {
@@ -384,7 +376,7 @@ package struct LogTailer {
         guard identity.headLength > 0 else { return nil }
         for candidate in scanner.candidates(includeRotated: true).reversed()
         where !candidate.status.isSameFile(as: status) && candidate.status.size >= offset {
-            if let handle = open(candidate), identity.headMatches(handle) { return handle }
+            if let handle = scanner.open(candidate), identity.headMatches(handle) { return handle }
         }
         return nil
     }
@@ -467,16 +459,17 @@ package struct LogTailer {
         // keeps its content and the new file under the name (no copy) comes after it. Names never lead
         // back to an older file, so a name that still leads here was here for the whole listing.
         guard let candidate = copies.first, scanner.fileSystem.status(of: configured)?.isSameFile(as: status) == true,
-              let copy = open(candidate), let copyStatus = copy.status(), copyStatus.size > 0 else { return .none }
+              let copy = scanner.open(candidate), let copyStatus = copy.status(), copyStatus.size > 0 else { return .none }
         // copytruncate truncates only once the copy is complete, and until then the file only grows: if
         // the file still begins and continues as the copy does, it is the copy's original, untruncated.
         if let now = file.status(), now.size >= copyStatus.size {
             let window = Int(min(copyStatus.size, Int64(LogFileIdentity.headCapacity)))
-            let offsets = Set([0, copyStatus.size - Int64(window)])
-            if offsets.allSatisfy({ file.bytes(at: $0, count: window) == copy.bytes(at: $0, count: window) }),
-               let head = LogFileIdentity(of: copy) {
+            let head = file.bytes(at: 0, count: window)
+            let tail = copyStatus.size - Int64(window)
+            if head == copy.bytes(at: 0, count: window),
+               tail == 0 || file.bytes(at: tail, count: window) == copy.bytes(at: tail, count: window) {
                 return .stillHere(LogFileIdentity(device: status.device, inode: status.inode,
-                                                  headLength: head.headLength, headHash: head.headHash))
+                                                  headLength: head.count, headHash: LogFileIdentity.hash(head)))
             }
         }
         return .copy(copy)
@@ -491,7 +484,7 @@ package struct LogTailer {
 
     private func isFinished(_ candidate: LogSourceScanner.Candidate) -> Bool {
         let matching = finished.filter { $0.device == candidate.status.device && $0.inode == candidate.status.inode }
-        guard !matching.isEmpty, let handle = open(candidate) else { return false }
+        guard !matching.isEmpty, let handle = scanner.open(candidate) else { return false }
         return matching.contains { $0.matches(handle, status: candidate.status) }
     }
 }

@@ -109,16 +109,8 @@ final class MemoryLogFileSystem: LogFileSystem, Sendable {
 
     /// `cp from to` then `truncate -s 0 from`: what logrotate's copytruncate does.
     func copyTruncate(_ from: String, to: String) {
-        state.withLock { state in
-            guard let inode = state.names[from] else { return }
-            let modified = state.tick()
-            let copy = state.nextInode
-            state.nextInode += 1
-            state.inodes[copy] = Inode(bytes: state.inodes[inode]!.bytes, modified: modified)
-            state.names[to] = copy
-            state.inodes[inode]!.bytes = []
-            state.inodes[inode]!.modified = modified
-        }
+        copy(from, to: to, upTo: .max)
+        truncate(from)
     }
 
     // MARK: - LogFileSystem

@@ -79,4 +79,34 @@ import Testing
         fileSystem.append(LogDirectory.line(3), to: Self.log)
         #expect(Self.drain(&tailer, at: &now) == ["line 1", "line 2", "line 3"])
     }
+
+    @Test func aListedFileRenamedBeforeItsOpenIsNotOpenedUnderItsName() throws {
+        let fileSystem = MemoryLogFileSystem()
+        fileSystem.append(LogDirectory.line(1), to: Self.log + ".1")
+        let scanner = LogSourceScanner(path: Self.log, format: .stderr, fileSystem: fileSystem)
+        fileSystem.append(LogDirectory.line(2), to: Self.log)
+        let listed = scanner.candidates(includeRotated: true)
+        let rotated = try #require(listed.first { $0.path == Self.log + ".1" })
+        // Between the listing and the open, `.1` is rotated on to `.2` and `.log` to `.1`.
+        fileSystem.rename(Self.log + ".1", to: Self.log + ".2")
+        fileSystem.rename(Self.log, to: Self.log + ".1")
+        #expect(scanner.open(rotated) == nil, "the name now leads to another file")
+        #expect(try scanner.open(#require(scanner.candidates(includeRotated: true).first { $0.path == Self.log + ".2" })) != nil)
+    }
+
+    @Test func aCopyOfAFileNotYetTruncatedIsNotReadBeforeTheFile() {
+        let fileSystem = MemoryLogFileSystem()
+        fileSystem.append("", to: Self.log)
+        var tailer = Self.tailer(fileSystem)
+        var now = Duration.zero
+        #expect(Self.drain(&tailer, at: &now).isEmpty)
+        // Between two polls the file is filled and copied, but not truncated yet.
+        fileSystem.append(LogDirectory.line(1) + LogDirectory.line(2), to: Self.log)
+        fileSystem.copy(Self.log, to: Self.log + ".1", upTo: .max)
+        #expect(Self.drain(&tailer, at: &now) == ["line 1", "line 2"], "read once, from the file itself")
+        // The truncation comes, and the server writes on.
+        fileSystem.truncate(Self.log)
+        fileSystem.append(LogDirectory.line(3), to: Self.log)
+        #expect(Self.drain(&tailer, at: &now) == ["line 3"])
+    }
 }

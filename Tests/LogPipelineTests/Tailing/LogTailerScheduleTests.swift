@@ -1,5 +1,4 @@
 import AgentSchema
-import Foundation
 @testable import LogPipeline
 import Synchronization
 import TestSupport
@@ -70,8 +69,7 @@ import Testing
         var repeated: [Int] { counts.indices.filter { counts[$0] > 1 } }
     }
 
-    static func run(seed: UInt64, total: Int = 1_500, rotateEvery: Int = 60, granularity: Duration = .milliseconds(4),
-                    trace: Bool = false) -> Outcome {
+    static func run(seed: UInt64, total: Int = 1_500, rotateEvery: Int = 60, granularity: Duration = .milliseconds(4)) -> Outcome {
         var random = SeededGenerator(seed: seed)
         let fileSystem = MemoryLogFileSystem(granularity: granularity)
         let writer = Mutex(Writer(total: total, rotateEvery: rotateEvery))
@@ -92,10 +90,6 @@ import Testing
                 outcome.counts[seq] += 1
             }
             if let checkpoint = batch.checkpoint { committed = checkpoint }
-            if trace {
-                let seqs = batch.events.compactMap { $0.message }.filter { $0.hasPrefix("seq ") }
-                print("poll \(outcome.polls) at \(now): \(tailer.currentPath ?? "-") \(seqs.first ?? "") … \(seqs.last ?? "") (\(seqs.count)) start=\(tailer.lastStart ?? "-") stats=\(tailer.statistics.rotations)/\(tailer.statistics.truncations)/\(tailer.statistics.copiesRead) cp=\(committed.map { "\($0.path)@\($0.offset) head \($0.identity.headLength) ino \($0.identity.inode)" } ?? "-")")
-            }
             now += .milliseconds(Int.random(in: 1...250, using: &random))
         }
 
@@ -116,7 +110,6 @@ import Testing
                 poll(&tailer)
             default:
                 outcome.kills += 1
-                if trace { print("kill") }
                 outcome.lostCheckpoints += tailer.statistics.lostCheckpoints
                 tailer = LogTailer(scanner: scanner, options: options, checkpoint: committed)
                 now = .zero
@@ -134,10 +127,6 @@ import Testing
         outcome.lostCheckpoints += tailer.statistics.lostCheckpoints
         return outcome
     }
-
-    /// Prints every poll of one schedule: `SCHEDULE_SEED=N swift test --filter LogTailerScheduleTests`
-    /// with this called from a scratch test, when a seed fails.
-    static func trace(seed: UInt64) { _ = run(seed: seed, trace: true) }
 
     @Test(.disabled("known defects: some schedules still lose or repeat a file (several rotations between polls, a kill meanwhile); see issue 10's note"),
           arguments: 0..<24)
