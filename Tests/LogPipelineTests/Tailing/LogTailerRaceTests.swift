@@ -109,4 +109,17 @@ import Testing
         fileSystem.append(LogDirectory.line(3), to: Self.log)
         #expect(Self.drain(&tailer, at: &now) == ["line 3"])
     }
+
+    @Test func aFileFilledAndRenamedBetweenTwoPollsIsNoCopyOfTheNewOne() {
+        let fileSystem = MemoryLogFileSystem()
+        fileSystem.append("", to: Self.log)
+        var tailer = Self.tailer(fileSystem)
+        var now = Duration.zero
+        #expect(Self.drain(&tailer, at: &now).isEmpty, "opened while empty")
+        // Between two polls: the server writes, rotates by rename and writes to the new file.
+        fileSystem.append(LogDirectory.line(1), to: Self.log)
+        fileSystem.rename(Self.log, to: Self.log + ".1")
+        fileSystem.append(LogDirectory.line(2), to: Self.log)
+        #expect(Self.drain(&tailer, at: &now) == ["line 1", "line 2"])
+    }
 }
