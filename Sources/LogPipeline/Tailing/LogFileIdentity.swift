@@ -39,6 +39,17 @@ package struct LogFileIdentity: Codable, Sendable, Hashable {
         return head.count == headLength && Self.hash(head) == headHash
     }
 
+    /// This identity with a longer head, when `file` is this inode, has grown, and still begins with the
+    /// bytes hashed so far; nil otherwise. Taken from the file as it is now without that check, the head
+    /// of a file truncated meanwhile would describe the new content, and the truncation would go unseen.
+    package func grown(_ file: any LogFile) -> LogFileIdentity? {
+        guard headLength < Self.headCapacity, let status = file.status(), status.device == device, status.inode == inode
+        else { return nil }
+        let head = file.bytes(at: 0, count: Self.headCapacity)
+        guard head.count > headLength, Self.hash(head.prefix(headLength)) == headHash else { return nil }
+        return LogFileIdentity(device: device, inode: inode, headLength: head.count, headHash: Self.hash(head))
+    }
+
     /// Whether `file` is this file: the same inode with the same head, or (for a young file whose head
     /// was shorter) the same inode whose first bytes still hash the same.
     package func matches(_ file: any LogFile, status: FileStatus) -> Bool {

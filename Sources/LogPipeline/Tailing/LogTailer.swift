@@ -1,5 +1,8 @@
 package import AgentSchema
 
+// Over 400 lines: the rotation decisions below share the tailer's private state (the current file, its
+// identity, what is finished), and spreading them over files would make that state visible module-wide.
+
 /// Follows a log source through rotations and turns its bytes into complete entries, with checkpoints
 /// that let a restart resume with nothing lost and nothing repeated.
 ///
@@ -81,6 +84,9 @@ package struct LogTailer {
         var identity: LogFileIdentity
         var parser: LogEntryParser
         var readOffset: Int64
+        /// Where reading began: a checkpoint never points before it (a parser that has consumed nothing
+        /// yet says 0).
+        var startOffset: Int64
         /// Source offsets at or after the resume offset of entries already emitted.
         var emitted: Set<Int64>
         var lastDataAt: Duration
@@ -161,30 +167,55 @@ package struct LogTailer {
 
     // MARK: - Reading
 
-    /// Reads one chunk into the parser: the byte count, 0 at the end of the file, -1 on an error.
+    /// Reads one chunk of the current file into the parser: the byte count, 0 at the end of the file (or
+    /// when the file was rewritten under the read), -1 on an error.
     private mutating func readChunk(now: Duration, into events: inout [LogEvent]) -> Int {
-        let count = parseChunk(from: current!.handle, at: current!.readOffset, into: &events)
-        guard count > 0 else { return count }
+        let offset = current!.readOffset
+        guard let count = read(current!.handle, at: offset) else { return -1 }
+        guard count > 0 else { return 0 }
+        guard readIsOfTheFileChecked(at: offset) else { return 0 }
+        if current!.identity.headLength == 0, offset == 0 {
+            // Known from here on by the bytes just read: read again, they could already be another content's.
+            let head = buffer.prefix(min(count, LogFileIdentity.headCapacity))
+            current!.identity.headLength = head.count
+            current!.identity.headHash = LogFileIdentity.hash(head)
+        }
+        consume(count, at: offset, into: &events)
         current!.readOffset += Int64(count)
         current!.lastDataAt = now
         return count
     }
 
-    /// Reads one chunk of `file` at `offset` into the current parser: the byte count, 0 at the end of the
-    /// file, -1 on an error. `file` is the current file, or the copytruncate copy of its unread rest.
-    private mutating func parseChunk(from file: any LogFile, at offset: Int64, into events: inout [LogEvent]) -> Int {
+    /// Whether the bytes just read at `offset` are of the content the rotation checks found. A copytruncate
+    /// between those checks and the read would have given the new content from the old offset, and its
+    /// copy would never be read. Truncation is final, so a head that still matches after the read proves
+    /// the bytes were read before it; a file opened empty has no head yet, and its first read is checked
+    /// for a copy that appeared meanwhile instead. A failed check drops the bytes unread: the rotation
+    /// checks that follow see the truncation and read the copy.
+    private mutating func readIsOfTheFileChecked(at offset: Int64) -> Bool {
+        let identity = current!.identity
+        if identity.headLength > 0 { return identity.headMatches(current!.handle) }
+        guard offset == 0, case .copy = unseenCopy(since: current!.openedModified, of: current!.handle) else { return true }
+        return false
+    }
+
+    /// Reads one chunk of `file` at `offset` into the buffer: the byte count (0 at its end), nil on an error.
+    private mutating func read(_ file: any LogFile, at offset: Int64) -> Int? {
         guard let count = buffer.withUnsafeMutableBytes({ file.read(into: $0, at: offset) }) else {
             statistics.readErrors += 1
-            return -1
+            return nil
         }
-        guard count > 0 else { return 0 }
+        return count
+    }
+
+    /// Parses the first `count` bytes of the buffer, read at `offset`.
+    private mutating func consume(_ count: Int, at offset: Int64, into events: inout [LogEvent]) {
         statistics.bytesRead += Int64(count)
         let chunk = buffer
         let produced = chunk.withUnsafeBufferPointer {
             current!.parser.consume(UnsafeBufferPointer(rebasing: $0[..<count]), offset: offset)
         }
         emit(produced, into: &events)
-        return count
     }
 
     /// Adds entries of the current file that a previous run has not emitted yet.
@@ -210,13 +241,11 @@ package struct LogTailer {
     }
 
     private mutating func currentCheckpoint() -> LogCheckpoint {
-        let offset = current!.parser.resumeOffset
+        let offset = max(current!.parser.resumeOffset, current!.startOffset)
         // A checkpoint must name its file by as many first bytes as the offset allows: an identity taken
         // while the file was still empty would match any later content of the same inode.
         let identity = current!.identity
-        if identity.headLength < LogFileIdentity.headCapacity, Int64(identity.headLength) < current!.readOffset,
-           identity.headLength == 0 || identity.headMatches(current!.handle),
-           let grown = LogFileIdentity(of: current!.handle), grown.inode == identity.inode {
+        if Int64(identity.headLength) < current!.readOffset, let grown = identity.grown(current!.handle) {
             current!.identity = grown
         }
         if !current!.emitted.isEmpty { current!.emitted = current!.emitted.filter { $0 >= offset } }
@@ -239,8 +268,8 @@ package struct LogTailer {
         guard !candidates.isEmpty else { return }
         if let saved = resume {
             resume = nil
-            if let (handle, offset) = locate(saved, among: candidates) {
-                open(handle, at: offset, emitted: Set(saved.emittedOffsets), now: now)
+            if let (handle, identity, offset) = locate(saved, among: candidates) {
+                open(handle, identity: identity, at: offset, emitted: Set(saved.emittedOffsets), now: now)
                 lastStart = "resumed \(handle.path) at \(offset) (checkpoint \(saved.path) at \(saved.offset), "
                     + "inode \(saved.identity.inode), head \(saved.identity.headLength) bytes, "
                     + "\(saved.emittedOffsets.count) entries after it already emitted)"
@@ -268,31 +297,44 @@ package struct LogTailer {
     }
 
     /// The checkpointed file and where to resume in it: the same inode with the same first bytes, else a
-    /// copy with the same first bytes that is long enough (copytruncate while the agent was down).
-    private func locate(_ saved: LogCheckpoint, among candidates: [LogSourceScanner.Candidate]) -> ((any LogFile), Int64)? {
+    /// copy with the same first bytes that is long enough (copytruncate while the agent was down). The
+    /// identity is the one just checked (nil: none yet): one read later would miss a copytruncate between.
+    private func locate(_ saved: LogCheckpoint, among candidates: [LogSourceScanner.Candidate])
+        -> (any LogFile, LogFileIdentity?, Int64)? {
         let identity = saved.identity
         for candidate in candidates
         where candidate.status.device == identity.device && candidate.status.inode == identity.inode {
-            guard let handle = scanner.open(candidate), let status = handle.status(), identity.matches(handle, status: status) else { continue }
+            guard let handle = scanner.open(candidate), let status = handle.status() else { continue }
             let intact = status.size >= saved.offset && saved.precedingBytesMatch(handle)
+            // The head is checked after the bytes before the offset: a copytruncate between the two
+            // then shows as a lost head, and the rest is read from the copy below. A head that still
+            // matches means the file was intact when its offset was checked (truncation is final), or
+            // was rewritten in place under the same first bytes, read from its start.
+            guard identity.matches(handle, status: status) else { continue }
             // Without head bytes the inode alone proves little: a truncated file with a copy beside it
             // is the copytruncate case, read from the copy below.
             if identity.headLength == 0, !intact, saved.offset > 0 { continue }
-            return (handle, intact ? saved.offset : 0)
+            return intact ? (handle, identity.headLength > 0 ? identity : nil, saved.offset) : (handle, nil, 0)
         }
         for candidate in candidates.reversed()
         where candidate.status.size >= saved.offset && (saved.offset > 0 || identity.headLength > 0) {
             guard let handle = scanner.open(candidate), identity.headLength == 0 || identity.headMatches(handle),
                   saved.precedingBytesMatch(handle) else { continue }
-            return (handle, saved.offset)
+            let copied = identity.headLength == 0 ? nil
+                : LogFileIdentity(device: candidate.status.device, inode: candidate.status.inode,
+                                  headLength: identity.headLength, headHash: identity.headHash)
+            return (handle, copied, saved.offset)
         }
         return nil
     }
 
-    private mutating func open(_ handle: any LogFile, at offset: Int64, emitted: Set<Int64>, now: Duration) {
-        let identity = LogFileIdentity(of: handle)
+    /// Makes `handle` the current file. `identity` is its identity as the caller checked it: taken here,
+    /// it could already describe what a copytruncate since left in the file, and its copy would be missed.
+    private mutating func open(_ handle: any LogFile, identity known: LogFileIdentity? = nil, at offset: Int64,
+                               emitted: Set<Int64>, now: Duration) {
+        let identity = known ?? LogFileIdentity(of: handle)
             ?? LogFileIdentity(device: 0, inode: 0, headLength: 0, headHash: LogFileIdentity.hash([]))
-        current = Current(handle: handle, identity: identity, parser: makeParser(for: handle), readOffset: offset,
+        current = Current(handle: handle, identity: identity, parser: makeParser(for: handle), readOffset: offset, startOffset: offset,
                           emitted: emitted, lastDataAt: now, openedModified: handle.status()?.modified ?? 0)
         statistics.filesOpened += 1
     }
@@ -351,23 +393,27 @@ package struct LogTailer {
                     break
                 }
             }
-            if identity.headLength < LogFileIdentity.headCapacity, status.size > Int64(identity.headLength),
-               let grown = LogFileIdentity(of: handle) {
+            if status.size > Int64(identity.headLength), let grown = identity.grown(handle) {
                 current!.identity = grown
             }
             return false
         }
         statistics.truncations += 1
+        // What the file holds now is known before the copy is looked for: a second copytruncate meanwhile
+        // then shows as a rewrite of this content, and its copy is found too.
+        let fresh = LogFileIdentity(of: handle)
         if let copy = findCopy(of: identity, readUpTo: current!.readOffset, excluding: status) {
             statistics.copiesRead += 1
             var offset = current!.readOffset
-            while case let count = parseChunk(from: copy, at: offset, into: &events), count > 0 {
+            // The copy is complete: copytruncate truncates only once it is made.
+            while let count = read(copy, at: offset), count > 0 {
+                consume(count, at: offset, into: &events)
                 offset += Int64(count)
             }
             if let copied = LogFileIdentity(of: copy) { remember(copied) }
         }
         finishCurrent(into: &events)
-        open(handle, at: 0, emitted: [], now: now)
+        open(handle, identity: fresh, at: 0, emitted: [], now: now)
         return true
     }
 
@@ -411,12 +457,15 @@ package struct LogTailer {
         }
         var next = oldestNewer(in: candidates) ?? target
         var nextHandle: (any LogFile)?
+        var nextIdentity: LogFileIdentity?
         for _ in 0..<4 {
             guard let handle = scanner.fileSystem.open(next.path) else { return false }
             nextHandle = handle
             // A rotation between the listing above and this open would skip what was listed: after a
             // copytruncate it sits in a new copy, after a rename under another name. So list again now
-            // that the file is open, and take the oldest unread file of that listing if it is another.
+            // that the file is open and known by its head, and take the oldest unread file of that
+            // listing if it is another. A copytruncate after the head was read shows as a rewrite.
+            nextIdentity = LogFileIdentity(of: handle)
             guard let opened = handle.status(), let oldest = oldestNewer(in: scanner.candidates(includeRotated: scanner.configuredFile != nil)),
                   !oldest.status.isSameFile(as: opened) else { break }
             next = oldest
@@ -424,7 +473,7 @@ package struct LogTailer {
         guard let nextHandle else { return false }
         finishCurrent(into: &events)
         statistics.rotations += 1
-        open(nextHandle, at: 0, emitted: [], now: now)
+        open(nextHandle, identity: nextIdentity, at: 0, emitted: [], now: now)
         return true
     }
 

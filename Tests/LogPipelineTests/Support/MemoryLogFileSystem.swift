@@ -3,12 +3,15 @@ import Foundation
 import Synchronization
 
 /// A file system in memory, for the tailer's races: names lead to inodes, an open file keeps its inode
-/// across renames and removals, and a hook runs just before each open or status call, so a test can
-/// rotate the log exactly between the tailer's listing and its open.
+/// across renames and removals, and a hook runs just before each open, status, listing and read of a
+/// name, so a test can rotate the log exactly between the tailer's listing and its open, or between its
+/// check for a truncation and its read.
 final class MemoryLogFileSystem: LogFileSystem, Sendable {
     /// A file system call, as the hook sees it.
     enum Call: Sendable, Equatable {
         case open(String), status(String), list(String)
+        /// A read of the file opened under this name, at this offset.
+        case read(String, at: Int64)
     }
 
     private struct Inode {
@@ -43,10 +46,10 @@ final class MemoryLogFileSystem: LogFileSystem, Sendable {
         self.state = Mutex(state)
     }
 
-    /// Runs before every open, status and listing (nil: none). It may change the file system.
+    /// Runs before every open, status, listing and read (nil: none). It may change the file system.
     func onCall(_ hook: (@Sendable (Call) -> Void)?) { state.withLock { $0.hook = hook } }
 
-    private func called(_ call: Call) {
+    fileprivate func called(_ call: Call) {
         let hook = state.withLock { $0.hook }
         hook?(call)
     }
@@ -186,7 +189,8 @@ final class MemoryLogFileSystem: LogFileSystem, Sendable {
         func status() -> FileStatus? { fileSystem.status(ofInode: inode) }
 
         func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) -> Int? {
-            fileSystem.read(inode: inode, into: buffer, at: offset)
+            fileSystem.called(.read(path, at: offset))
+            return fileSystem.read(inode: inode, into: buffer, at: offset)
         }
     }
 }

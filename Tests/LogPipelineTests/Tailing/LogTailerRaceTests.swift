@@ -122,4 +122,151 @@ import Testing
         fileSystem.append(LogDirectory.line(2), to: Self.log)
         #expect(Self.drain(&tailer, at: &now) == ["line 1", "line 2"])
     }
+
+    @Test func aCopytruncateBetweenTheCheckForItAndTheReadIsReadFromTheCopy() {
+        let fileSystem = MemoryLogFileSystem()
+        fileSystem.append((1...3).map { LogDirectory.line($0) }.joined(), to: Self.log)
+        var tailer = Self.tailer(fileSystem)
+        var now = Duration.zero
+        #expect(Self.drain(&tailer, at: &now) == ["line 1", "line 2", "line 3"])
+        let offset = Int64(fileSystem.size(of: Self.log))
+        fileSystem.append(LogDirectory.line(4) + LogDirectory.line(5), to: Self.log)
+        // The tailer has found the file intact and reads on at its offset; just before that read,
+        // logrotate copies and truncates it, and the server writes more than the old offset again.
+        Self.once(fileSystem, when: { $0 == .read(Self.log, at: offset) }) {
+            fileSystem.copyTruncate(Self.log, to: Self.log + ".1")
+            fileSystem.append((6...12).map { LogDirectory.line($0) }.joined(), to: Self.log)
+        }
+        #expect(Self.drain(&tailer, at: &now) == (4...12).map { "line \($0)" },
+                "the rest from the copy, then the new content from its start, nothing from its middle")
+        #expect(tailer.statistics.copiesRead == 1)
+    }
+
+    @Test func aFileFilledAndCopytruncatedJustBeforeItsFirstReadIsReadFromItsCopy() {
+        let fileSystem = MemoryLogFileSystem()
+        fileSystem.append("", to: Self.log)
+        var tailer = Self.tailer(fileSystem)
+        var now = Duration.zero
+        #expect(Self.drain(&tailer, at: &now).isEmpty, "opened while empty: no head bytes to check a read against")
+        // The tailer found the file empty at the start of its poll; before its first read the server
+        // writes, logrotate copies and truncates, and the server writes again.
+        Self.once(fileSystem, when: { $0 == .read(Self.log, at: 0) }) {
+            fileSystem.append(LogDirectory.line(1) + LogDirectory.line(2), to: Self.log)
+            fileSystem.copyTruncate(Self.log, to: Self.log + ".1")
+            fileSystem.append(LogDirectory.line(3), to: Self.log)
+        }
+        #expect(Self.drain(&tailer, at: &now) == ["line 1", "line 2", "line 3"])
+    }
+
+    /// Runs `action` once, at the `nth` call that `matches` from the first call `armed` accepts on.
+    static func at(_ nth: Int, _ fileSystem: MemoryLogFileSystem, armedBy armed: @escaping @Sendable (MemoryLogFileSystem.Call) -> Bool,
+                   when matches: @escaping @Sendable (MemoryLogFileSystem.Call) -> Bool, _ action: @escaping @Sendable () -> Void) {
+        let seen = Mutex<Int?>(nil)
+        fileSystem.onCall { call in
+            let fire = seen.withLock { seen -> Bool in
+                if seen == nil, armed(call) { seen = 0 }
+                guard seen != nil, matches(call) else { return false }
+                seen! += 1
+                return seen == nth
+            }
+            if fire { action() }
+        }
+    }
+
+    static func lines(_ range: ClosedRange<Int>) -> String { range.map { LogDirectory.line($0) }.joined() }
+
+    @Test func aNewFileCopytruncatedJustAfterItIsChosenIsReadFromItsCopy() {
+        let fileSystem = MemoryLogFileSystem()
+        fileSystem.append(Self.lines(1...3), to: Self.log)
+        var tailer = Self.tailer(fileSystem)
+        var now = Duration.zero
+        #expect(Self.drain(&tailer, at: &now) == ["line 1", "line 2", "line 3"])
+        fileSystem.rename(Self.log, to: Self.log + ".1")
+        fileSystem.append(Self.lines(4...6), to: Self.log)
+        // The tailer opens the new file to move to it; before it first reads its head, logrotate copies
+        // and truncates it, and the server writes on.
+        Self.at(1, fileSystem, armedBy: { $0 == .open(Self.log) }, when: { $0 == .read(Self.log, at: 0) }) {
+            fileSystem.copyTruncate(Self.log, to: Self.log + ".2")
+            fileSystem.append(LogDirectory.line(7), to: Self.log)
+        }
+        #expect(Self.drain(&tailer, at: &now) == (4...7).map { "line \($0)" })
+    }
+
+    @Test func aFileCopytruncatedWhileItsHeadGrowsIsReadFromItsCopy() {
+        let fileSystem = MemoryLogFileSystem()
+        fileSystem.append(Self.lines(1...2), to: Self.log)
+        var tailer = Self.tailer(fileSystem)
+        var now = Duration.zero
+        #expect(Self.drain(&tailer, at: &now) == ["line 1", "line 2"], "known by a head shorter than its capacity")
+        fileSystem.append(Self.lines(3...30), to: Self.log)
+        // The next poll checks the head it knows (the first read at 0), then reads a longer one (the
+        // second); between the two, logrotate copies and truncates, and the server writes more than before.
+        Self.at(2, fileSystem, armedBy: { _ in true }, when: { $0 == .read(Self.log, at: 0) }) {
+            fileSystem.copyTruncate(Self.log, to: Self.log + ".1")
+            fileSystem.append(Self.lines(31...70), to: Self.log)
+        }
+        #expect(Self.drain(&tailer, at: &now) == (3...70).map { "line \($0)" })
+    }
+
+    @Test func aCopytruncateWhileAResumeChecksItsFileIsReadFromTheCopy() throws {
+        let fileSystem = MemoryLogFileSystem()
+        fileSystem.append(Self.lines(1...5), to: Self.log)
+        var first = Self.tailer(fileSystem)
+        var now = Duration.zero
+        #expect(Self.drain(&first, at: &now) == (1...5).map { "line \($0)" })
+        let checkpoint = try #require(first.poll(now: now).checkpoint)
+        fileSystem.append(Self.lines(6...7), to: Self.log)
+        // Restarted: while it checks the bytes before its offset, logrotate copies and truncates the file.
+        let preceding = checkpoint.offset - Int64(checkpoint.precedingLength)
+        Self.once(fileSystem, when: { $0 == .read(Self.log, at: preceding) }) {
+            fileSystem.copyTruncate(Self.log, to: Self.log + ".1")
+            fileSystem.append(LogDirectory.line(8), to: Self.log)
+        }
+        var second = LogTailer(scanner: LogSourceScanner(path: Self.log, format: .stderr, fileSystem: fileSystem),
+                               options: LogTailerTests.options(), checkpoint: checkpoint)
+        #expect(Self.drain(&second, at: &now) == ["line 6", "line 7", "line 8"])
+    }
+
+    @Test func aSecondCopytruncateWhileTheFirstCopyIsReadIsReadFromItsOwnCopy() {
+        let fileSystem = MemoryLogFileSystem()
+        fileSystem.append(Self.lines(1...3), to: Self.log)
+        var tailer = Self.tailer(fileSystem)
+        var now = Duration.zero
+        #expect(Self.drain(&tailer, at: &now) == (1...3).map { "line \($0)" })
+        let offset = Int64(fileSystem.size(of: Self.log))
+        fileSystem.append(LogDirectory.line(4), to: Self.log)
+        fileSystem.copyTruncate(Self.log, to: Self.log + ".1")
+        fileSystem.append(Self.lines(5...6), to: Self.log)
+        // While the tailer reads the rest of the first copy, the file is copied and truncated again.
+        Self.once(fileSystem, when: { $0 == .read(Self.log + ".1", at: offset) }) {
+            fileSystem.copyTruncate(Self.log, to: Self.log + ".2")
+            fileSystem.append(LogDirectory.line(7), to: Self.log)
+        }
+        #expect(Self.drain(&tailer, at: &now) == (4...7).map { "line \($0)" })
+    }
+
+    @Test func aFileOpenedEmptyIsKnownByTheBytesItsFirstReadGot() {
+        let fileSystem = MemoryLogFileSystem()
+        fileSystem.append("", to: Self.log)
+        var tailer = Self.tailer(fileSystem)
+        var now = Duration.zero
+        #expect(Self.drain(&tailer, at: &now).isEmpty, "opened while empty")
+        // The server writes just before the tailer's first read; just before the tailer next reads the
+        // head, it writes again, logrotate copies and truncates, and the server writes on.
+        let reads = Mutex(0)
+        fileSystem.onCall { call in
+            guard call == .read(Self.log, at: 0) else { return }
+            switch reads.withLock({ reads -> Int in reads += 1; return reads }) {
+            case 1:
+                fileSystem.append(Self.lines(1...2), to: Self.log)
+            case 2:
+                fileSystem.append(LogDirectory.line(3), to: Self.log)
+                fileSystem.copyTruncate(Self.log, to: Self.log + ".1")
+                fileSystem.append(Self.lines(4...7), to: Self.log)
+            default:
+                break
+            }
+        }
+        #expect(Self.drain(&tailer, at: &now) == (1...7).map { "line \($0)" })
+    }
 }

@@ -139,6 +139,22 @@ import Testing
         #expect(second.statistics.skippedDuplicates == 2)
     }
 
+    @Test func aResumeThatReadsNothingKeepsItsCheckpoint() throws {
+        let logs = try LogDirectory()
+        logs.append(LogDirectory.line(1) + LogDirectory.line(2))
+        var first = Self.tailer(logs)
+        var now = Duration.zero
+        #expect(Self.messages(Self.drain(&first, at: &now)) == ["line 1", "line 2"])
+        let checkpoint = try #require(first.poll(now: now).checkpoint)
+        // Restarted, and stopped again before the server wrote anything: the checkpoint stays where it was.
+        var second = Self.tailer(logs, checkpoint: checkpoint)
+        let idle = try #require(second.poll(now: .zero).checkpoint)
+        #expect(idle.offset == checkpoint.offset)
+        logs.append(LogDirectory.line(3))
+        var third = Self.tailer(logs, checkpoint: idle)
+        #expect(Self.messages(Self.drain(&third, at: &now)) == ["line 3"], "nothing read twice")
+    }
+
     @Test func resumeFindsTheCheckpointedFileAfterItWasRotatedAway() throws {
         let logs = try LogDirectory()
         logs.append(LogDirectory.line(1))
