@@ -496,19 +496,27 @@ package struct LogTailer {
     }
 
     /// For a single configured file opened while empty: a sibling written since `modified` that is not
-    /// finished. While the configured name still leads to the same file, a new sibling can only be a copy
-    /// of it; whether the file was truncated since tells its content.
+    /// finished and can be a copy of it (any, while the name still leads to the file; else one written
+    /// before the file's last write that the name does not lead to). Whether the file was truncated since
+    /// tells its content.
     private func unseenCopy(since modified: Int64, of file: any LogFile) -> UnseenCopy {
         guard let configured = scanner.configuredFile, let status = file.status() else { return .none }
         let copies = scanner.candidates(includeRotated: true).filter { candidate in
             !candidate.status.isSameFile(as: status) && candidate.status.modified >= modified && candidate.status.size > 0
                 && !isFinished(candidate)
         }
-        // The name is looked at after the listing: renamed away before it or during it, the open file
-        // keeps its content and the new file under the name (no copy) comes after it. Names never lead
-        // back to an older file, so a name that still leads here was here for the whole listing.
-        guard let candidate = copies.first, scanner.fileSystem.status(of: configured)?.isSameFile(as: status) == true,
-              let copy = scanner.open(candidate), let copyStatus = copy.status(), copyStatus.size > 0 else { return .none }
+        // The name is looked at after the listing. Names never lead back to an older file, so a name that
+        // still leads here was here for the whole listing, and any new sibling is a copy. Renamed away
+        // before or during the listing, the file keeps its content, and the files the server wrote after
+        // it (the one under the name, and any renamed since) are no copies of it: a copy of its earlier
+        // content was made before its last write.
+        let named = scanner.fileSystem.status(of: configured)
+        let here = named?.isSameFile(as: status) == true
+        let first = here ? copies.first : copies.first { candidate in
+            candidate.status.modified <= status.modified && named.map { !candidate.status.isSameFile(as: $0) } ?? true
+        }
+        guard let candidate = first, let copy = scanner.open(candidate), let copyStatus = copy.status(), copyStatus.size > 0
+        else { return .none }
         // copytruncate truncates only once the copy is complete, and until then the file only grows: if
         // the file still begins and continues as the copy does, it is the copy's original, untruncated.
         if let now = file.status(), now.size >= copyStatus.size {

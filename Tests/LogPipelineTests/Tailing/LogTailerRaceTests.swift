@@ -269,4 +269,19 @@ import Testing
         }
         #expect(Self.drain(&tailer, at: &now) == (1...7).map { "line \($0)" })
     }
+
+    @Test func aFileFilledCopytruncatedAndRenamedBetweenTwoPollsIsReadFromItsCopyFirst() {
+        let fileSystem = MemoryLogFileSystem()
+        fileSystem.append("", to: Self.log)
+        var tailer = Self.tailer(fileSystem)
+        var now = Duration.zero
+        #expect(Self.drain(&tailer, at: &now).isEmpty, "opened while empty")
+        // Between two polls: filled, copied and truncated, filled again, renamed away, and a new file.
+        fileSystem.append(Self.lines(1...2), to: Self.log)
+        fileSystem.copyTruncate(Self.log, to: Self.log + ".1")
+        fileSystem.append(LogDirectory.line(3), to: Self.log)
+        fileSystem.rename(Self.log, to: Self.log + ".r")
+        fileSystem.append(LogDirectory.line(4), to: Self.log)
+        #expect(Self.drain(&tailer, at: &now) == (1...4).map { "line \($0)" })
+    }
 }
