@@ -105,6 +105,13 @@ import Testing
             #expect(baseline.pgStatements?.isEmpty == true)
 
             try await Self.runProbe(cluster, table: table, times: 25)
+            // Thirty other statements, once each: entries the filter must leave out later on.
+            let session = try await Harness.session(cluster)
+            for columns in 1...30 {
+                let list = (1...columns).map(String.init).joined(separator: ", ")
+                _ = try await session.query(PostgresQuery(unsafeSQL: "SELECT \(list)"), logger: Harness.logger).collect()
+            }
+            try await session.close()
             let second = await Harness.collect(collector)
             #expect(second.errors.isEmpty, "\(second.errors)")
             let rows = try #require(second.pgStatements)
@@ -131,12 +138,46 @@ import Testing
                                           "PG \(cluster.major) snapshots: baseline, deltas, top N with other")
             #expect(abs(limitedRows.reduce(0) { $0 + $1.totalExecTime } - limitedInfo.totalExecTime) < 1e-6)
 
+            #expect(info.textsFetched >= 1, "the probe's text was new")
+
             // Nothing ran: the probe's entry did not move, so it is not even fetched.
             let third = await Harness.collect(collector)
             #expect(third.pgStatements?.contains { $0.query?.contains(table) == true } == false)
             #expect((third.statementsInfo?.changedEntries ?? 99) < 10)
+
+            // The probe runs again: its text comes from the cache, no text is fetched.
+            try await Self.runProbe(cluster, table: table, times: 5)
+            let fourth = await Harness.collect(collector)
+            let again = try #require(fourth.pgStatements?.first { $0.query?.contains(table) == true })
+            #expect(again.calls == 5)
+            #expect(again.query == "SELECT count(*) FROM \(table) WHERE id = $1")
+            #expect(fourth.statementsInfo?.textsFetched == 0, "every changed id's text was known")
+
+            // The server filters by fingerprint: pg_stat_statements itself shows how many rows the
+            // agent's filtered read returned, which is the changed entries (and the time row), not all.
+            let before = try await Self.filteredReads(cluster)
+            let fifth = await Harness.collect(collector)
+            let after = try await Self.filteredReads(cluster)
+            let fifthInfo = try #require(fifth.statementsInfo)
+            #expect(after.calls - before.calls == 1)
+            let returned = after.rows - before.rows
+            #expect(returned <= Int64(fifthInfo.changedEntries) + 1, "\(returned) rows for \(fifthInfo.changedEntries) changed")
+            #expect(Int64(fifthInfo.trackedEntries ?? 0) >= returned + 20,
+                    "\(returned) rows returned of \(fifthInfo.trackedEntries ?? 0) tracked")
         }
         try await Harness.exec(cluster, "DROP TABLE \(table)")
+    }
+
+    /// The calls and rows of the agent's filtered read of pg_stat_statements, as the server counts them.
+    static func filteredReads(_ cluster: TestClusters.Cluster) async throws -> (calls: Int64, rows: Int64) {
+        let connection = try await Harness.session(cluster)
+        let rows = try await connection.query(
+            "SELECT sum(calls)::int8, sum(rows)::int8 FROM pg_stat_statements WHERE query LIKE '%NOT IN (SELECT unnest(%'",
+            logger: Harness.logger).collect()
+        try await connection.close()
+        let row = try #require(rows.first)
+        let (calls, returned) = try row.decode((Int64?, Int64?).self)
+        return (calls ?? 0, returned ?? 0)
     }
 
     @Test("statements: a stats reset between cycles gives no negative or inflated delta", arguments: Harness.preloaded)

@@ -145,7 +145,9 @@ import Testing
         try await admin.close()
     }
 
-    /// Our sessions are read-only and carry the timeouts we promise.
+    /// Our sessions are read-only and carry the timeouts we promise. The write tried is one the monitor
+    /// role may make (TEMP is granted to PUBLIC, unlike CREATE): the agent's session refuses it as a
+    /// read-only transaction (25006), while a plain session of the same role makes it.
     @Test func sessionsAreReadOnlyWithTimeouts() async throws {
         let settings = try Harness.agentSettings(Self.cluster15)
         try await Harness.withAgentClient(settings) { agent in
@@ -159,9 +161,18 @@ import Testing
             #expect(try row.value("st", as: String.self) == "5s")
             #expect(try row.value("lt", as: String.self) == "1s")
             #expect(try row.value("app", as: String.self) == "bitville-monitor")
-            await #expect(throws: (any Error).self) {
-                _ = try await agent.client.rows("CREATE TABLE agent_must_not_write (id int)", logger: Harness.logger)
+            let refusal: CollectorError?
+            do {
+                _ = try await agent.client.rows("CREATE TEMP TABLE agent_must_not_write (id int)", logger: Harness.logger)
+                refusal = nil
+            } catch {
+                refusal = CollectorError.from(error)
             }
+            #expect(refusal?.sqlState == "25006", "read_only_sql_transaction, not a missing privilege")
         }
+        let plain = try await Harness.session(Self.cluster15, user: Harness.clusters.monitorUser,
+                                              password: Harness.clusters.monitorPassword)
+        _ = try await plain.query("CREATE TEMP TABLE monitor_role_may_write (id int)", logger: Harness.logger).collect()
+        try await plain.close()
     }
 }

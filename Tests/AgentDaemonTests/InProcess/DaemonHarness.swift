@@ -20,13 +20,26 @@ final class DaemonHarness: Sendable {
         let instance: String
         let at: Duration
         let json: [String: any Sendable]
+        /// The Bearer key it came with.
+        let key: String
+        let batchID: String
+        /// Whether it was refused (401) rather than acknowledged.
+        let refused: Bool
     }
 
-    /// Acknowledges everything; records what it got, on the manual clock.
+    /// Acknowledges everything but payloads sent with a key in ``refusedKeys`` (answered 401); records
+    /// what it got, on the manual clock.
     final class RecordingTransport: Sendable {
         private let delivered = Mutex<[Delivered]>([])
         private let endpoints = Mutex<[String]>([])
+        private let refused = Mutex<Set<String>>([])
         let clock: ManualClock
+
+        /// Keys the listener answers 401 to.
+        var refusedKeys: Set<String> {
+            get { refused.withLock { $0 } }
+            set { refused.withLock { $0 = newValue } }
+        }
 
         init(clock: ManualClock) { self.clock = clock }
 
@@ -39,20 +52,22 @@ final class DaemonHarness: Sendable {
             return Link(url: endpoint.url, owner: self)
         }
 
-        fileprivate func record(_ payload: SpooledPayload, url: String) {
+        fileprivate func record(_ payload: SpooledPayload, url: String, key: Secret) -> DeliveryOutcome {
             let json = (try? Gzip.decompress(payload.body))
                 .flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] } ?? [:]
-            let item = Delivered(url: url, kind: payload.kind, instance: payload.instance, at: clock.now.offset,
-                                 json: json.mapValues { "\($0)" })
+            let refuse = refusedKeys.contains(key.value)
+            let item = Delivered(url: url, kind: payload.kind?.rawValue ?? "?", instance: payload.instance, at: clock.now.offset,
+                                 json: json.mapValues { "\($0)" }, key: key.value, batchID: payload.batchID,
+                                 refused: refuse)
             delivered.withLock { $0.append(item) }
+            return refuse ? .authenticationRejected(status: 401) : .acknowledged
         }
 
         private struct Link: PayloadTransport {
             let url: String
             let owner: RecordingTransport
             func send(_ payload: SpooledPayload, key: Secret) async -> DeliveryOutcome {
-                owner.record(payload, url: url)
-                return .acknowledged
+                owner.record(payload, url: url, key: key)
             }
             func shutdown() async {}
         }
@@ -69,14 +84,20 @@ final class DaemonHarness: Sendable {
     private let received = Mutex<[String]>([])
 
     /// - Parameter servers: the `[postgres:NAME]` sections (default: one server that is down).
-    init(ini: String = DaemonHarness.ini(), variables: [String: String] = [:]) throws {
+    /// - Parameters:
+    ///   - unset: variables of the default environment to leave out.
+    ///   - files: files to write in the scratch directory before the configuration is loaded, by name.
+    init(ini: String = DaemonHarness.ini(), variables: [String: String] = [:], unset: Set<String> = [],
+         files: [String: String] = [:]) throws {
         scratch = try ScratchDirectory()
+        for (name, text) in files { try Self.write(text, to: scratch.file(name)) }
         configPath = scratch.file("agent.ini")
         try Self.write(ini.replacingOccurrences(of: "@SCRATCH@", with: scratch.path), to: configPath)
         notifications = try #require(DatagramSocket.bind(scratch.file("notify")))
         var environmentVariables = ["NOTIFY_SOCKET": scratch.file("notify"), "POSTGRES_AGENT_LISTENER_API_KEY": "k-test",
                                     "POSTGRES_AGENT_POSTGRES_DOWN_PASSWORD": "pw-test"]
         environmentVariables.merge(variables) { $1 }
+        for name in unset { environmentVariables[name] = nil }
         let environment = AgentEnvironment(variables: environmentVariables, osUser: "agent", hostname: "test-host")
         let configuration = try environment.loadConfiguration(path: configPath)
         transport = RecordingTransport(clock: clock)

@@ -139,4 +139,34 @@ import Testing
         #expect(harness.drainNotifications().contains { $0.hasPrefix("WATCHDOG=1") })
         try await Self.shutDown(harness, task)
     }
+
+    @Test func aRefusedKeyIsReadAgainFromItsFileBeforeTheNextTryUnderTheDefaultPolicy() async throws {
+        // The key comes from `api_key_file` only (no variable), as in the unit's setup.
+        let ini = DaemonHarness.ini().replacingOccurrences(
+            of: "url = https://listener.test/ingest",
+            with: "url = https://listener.test/ingest\napi_key_file = @SCRATCH@/listener.key")
+        let harness = try DaemonHarness(ini: ini, unset: ["POSTGRES_AGENT_LISTENER_API_KEY"],
+                                        files: ["listener.key": "old-key\n"])
+        let keyFile = harness.scratch.file("listener.key")
+        harness.transport.refusedKeys = ["old-key"]
+        let task = Task { [daemon = harness.daemon] in try await daemon.run() }
+        try await harness.run(until: .seconds(30), sleepers: 3)
+        let refused = try #require(harness.transport.all.first)
+        #expect(refused.refused && refused.key == "old-key" && Self.seconds(refused.at) == 0)
+        #expect(harness.transport.all.count == 1, "paused after the 401: nothing else is tried")
+        #expect(try await harness.daemon.spool.oldest()?.batchID == refused.batchID, "the payload is kept")
+
+        // The operator replaces the file; no reload. The next try, after the default pause of 60 s
+        // (TransmitterPolicy's own, not one the test chose), reads it.
+        try DaemonHarness.write("new-key\n", to: keyFile)
+        try await harness.run(until: .seconds(61), sleepers: 3)
+        let after = harness.transport.all.dropFirst()
+        let retried = try #require(after.first)
+        #expect(retried.batchID == refused.batchID && retried.key == "new-key" && !retried.refused
+                && retried.at - refused.at == .seconds(60), "\(after.map { ($0.at, $0.key) })")
+        #expect(after.allSatisfy { $0.key == "new-key" && !$0.refused })
+        #expect(harness.transport.all.filter { $0.kind == "snapshot" && !$0.refused }.count == 2, "cycles at 0 and 60 s")
+        try await Self.shutDown(harness, task)
+    }
 }
+

@@ -112,6 +112,23 @@ import Testing
         logs.append(LogDirectory.line(1))
         var tailer = Self.tailer(logs)
         var now = Duration.zero
+        #expect(Self.messages(Self.drain(&tailer, at: &now)) == ["line 1"])
+        let before = try #require(PosixLogFileSystem().status(of: logs.file("postgresql.log")))
+        // Overwritten from its first byte, same inode, same size: neither shrunk nor a new file.
+        let other = LogDirectory.line(7, pid: 200)
+        #expect(other.utf8.count == Int(before.size))
+        logs.write(other, at: 0)
+        let after = try #require(PosixLogFileSystem().status(of: logs.file("postgresql.log")))
+        #expect(after.inode == before.inode && after.size == before.size, "rewritten in place")
+        #expect(Self.messages(Self.drain(&tailer, at: &now)) == ["line 7"])
+        #expect(tailer.statistics.truncations == 1)
+    }
+
+    @Test func deletedAndRecreatedWithOtherContentIsReadFromItsStart() throws {
+        let logs = try LogDirectory()
+        logs.append(LogDirectory.line(1))
+        var tailer = Self.tailer(logs)
+        var now = Duration.zero
         _ = Self.drain(&tailer, at: &now)
         // Deleted and re-created (the inode may well be reused) with other content, longer than before.
         logs.remove("postgresql.log")
