@@ -1,4 +1,5 @@
 package import AgentConfiguration
+import AgentSchema
 package import Logging
 import ServiceLifecycle
 import Synchronization
@@ -139,7 +140,7 @@ package final class Transmitter<C: Clock>: Service where C.Duration == Duration 
             case let .deadLetter(status):
                 try await spool.moveToDeadLetters(id: payload.id, status: status, reason: "HTTP \(status)")
                 logger.warning("the listener refused a payload for good: moved to the dead letters",
-                               metadata: ["status": "\(status)", "batch_id": "\(payload.batchID)", "kind": "\(payload.kind)"])
+                               metadata: ["status": "\(status)", "batch_id": "\(payload.batchID)", "kind": "\(payload.kind?.rawValue ?? "unknown")"])
             }
         }
     }

@@ -1,3 +1,4 @@
+import AgentSchema
 import Foundation
 import GRDB
 
@@ -10,7 +11,7 @@ extension Spool {
                 SELECT id, batch_id, kind, instance, created_at, attempts, body FROM payloads ORDER BY id LIMIT 1
                 """) else { return nil }
             let body: Data = row["body"]
-            return SpooledPayload(id: row["id"], batchID: row["batch_id"], kind: row["kind"], instance: row["instance"],
+            return SpooledPayload(id: row["id"], batchID: row["batch_id"], kind: PayloadKind(rawValue: row["kind"]), instance: row["instance"],
                                   createdAt: row["created_at"], body: [UInt8](body), attempts: row["attempts"])
         }
     }
@@ -67,7 +68,7 @@ extension Spool {
             try Row.fetchAll(db, sql: "SELECT id, batch_id, kind, instance, created_at, attempts, body FROM payloads ORDER BY id")
                 .map { row in
                     let body: Data = row["body"]
-                    return SpooledPayload(id: row["id"], batchID: row["batch_id"], kind: row["kind"], instance: row["instance"],
+                    return SpooledPayload(id: row["id"], batchID: row["batch_id"], kind: PayloadKind(rawValue: row["kind"]), instance: row["instance"],
                                           createdAt: row["created_at"], body: [UInt8](body), attempts: row["attempts"])
                 }
         }

@@ -1,11 +1,14 @@
+package import AgentSchema
+
 /// One payload waiting in the spool, as stored: gzip-compressed JSON.
 package struct SpooledPayload: Sendable, Equatable {
     /// Its row id: spool order.
     package var id: Int64
     /// The payload's `batch_id`, sent as `Idempotency-Key`.
     package var batchID: String
-    /// `snapshot` or `logs`.
-    package var kind: String
+    /// What the body holds; nil for a kind this version does not know (spooled by a newer agent before
+    /// a downgrade), which is sent all the same: the listener reads the body's own `kind`.
+    package var kind: PayloadKind?
     /// The `[postgres:NAME]` instance it belongs to.
     package var instance: String
     /// When it was spooled, epoch seconds.
@@ -15,7 +18,7 @@ package struct SpooledPayload: Sendable, Equatable {
     /// Send attempts so far.
     package var attempts: Int
 
-    package init(id: Int64, batchID: String, kind: String, instance: String, createdAt: Double, body: [UInt8],
+    package init(id: Int64, batchID: String, kind: PayloadKind?, instance: String, createdAt: Double, body: [UInt8],
                  attempts: Int) {
         self.id = id
         self.batchID = batchID
