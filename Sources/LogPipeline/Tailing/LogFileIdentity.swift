@@ -23,12 +23,17 @@ package struct LogFileIdentity: Codable, Sendable, Hashable {
         self.headHash = headHash
     }
 
+    /// The identity of the file at `device` and `inode` whose first bytes are `head` (at most
+    /// ``headCapacity`` of them are kept).
+    package init(device: UInt64, inode: UInt64, head: some Collection<UInt8>) {
+        let kept = head.prefix(Self.headCapacity)
+        self.init(device: device, inode: inode, headLength: kept.count, headHash: Self.hash(kept))
+    }
+
     /// Reads the identity of an open file.
     package init?(of file: any LogFile) {
         guard let status = file.status() else { return nil }
-        let head = file.bytes(at: 0, count: Self.headCapacity)
-        self.init(device: status.device, inode: status.inode, headLength: head.count,
-                  headHash: Self.hash(head))
+        self.init(device: status.device, inode: status.inode, head: file.bytes(at: 0, count: Self.headCapacity))
     }
 
     /// Whether `file` starts with the same bytes this identity hashed (an empty head matches nothing, so
@@ -47,7 +52,7 @@ package struct LogFileIdentity: Codable, Sendable, Hashable {
         else { return nil }
         let head = file.bytes(at: 0, count: Self.headCapacity)
         guard head.count > headLength, Self.hash(head.prefix(headLength)) == headHash else { return nil }
-        return LogFileIdentity(device: device, inode: inode, headLength: head.count, headHash: Self.hash(head))
+        return LogFileIdentity(device: device, inode: inode, head: head)
     }
 
     /// Whether `file` is this file: the same inode with the same head, or (for a young file whose head

@@ -176,9 +176,8 @@ package struct LogTailer {
         guard readIsOfTheFileChecked(at: offset) else { return 0 }
         if current!.identity.headLength == 0, offset == 0 {
             // Known from here on by the bytes just read: read again, they could already be another content's.
-            let head = buffer.prefix(min(count, LogFileIdentity.headCapacity))
-            current!.identity.headLength = head.count
-            current!.identity.headHash = LogFileIdentity.hash(head)
+            current!.identity = LogFileIdentity(device: current!.identity.device, inode: current!.identity.inode,
+                                                head: buffer.prefix(count))
         }
         consume(count, at: offset, into: &events)
         current!.readOffset += Int64(count)
@@ -525,8 +524,7 @@ package struct LogTailer {
             let tail = copyStatus.size - Int64(window)
             if head == copy.bytes(at: 0, count: window),
                tail == 0 || file.bytes(at: tail, count: window) == copy.bytes(at: tail, count: window) {
-                return .stillHere(LogFileIdentity(device: status.device, inode: status.inode,
-                                                  headLength: head.count, headHash: LogFileIdentity.hash(head)))
+                return .stillHere(LogFileIdentity(device: status.device, inode: status.inode, head: head))
             }
         }
         return .copy(copy)

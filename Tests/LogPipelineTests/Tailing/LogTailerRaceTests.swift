@@ -25,6 +25,16 @@ import Testing
         return messages
     }
 
+    /// A tailer that has opened the log while it was empty (no head bytes to know it by) and polled it.
+    static func openedEmpty() -> (MemoryLogFileSystem, LogTailer, Duration) {
+        let fileSystem = MemoryLogFileSystem()
+        fileSystem.append("", to: log)
+        var tailer = tailer(fileSystem)
+        var now = Duration.zero
+        #expect(drain(&tailer, at: &now).isEmpty, "opened while empty")
+        return (fileSystem, tailer, now)
+    }
+
     /// Runs `action` once, at the first file system call that `matches`.
     static func once(_ fileSystem: MemoryLogFileSystem, when matches: @escaping @Sendable (MemoryLogFileSystem.Call) -> Bool,
                      _ action: @escaping @Sendable () -> Void) {
@@ -68,11 +78,8 @@ import Testing
     }
 
     @Test func aFileFilledAndCopytruncatedBetweenTwoPollsIsReadFromItsCopy() {
-        let fileSystem = MemoryLogFileSystem()
-        fileSystem.append("", to: Self.log)
-        var tailer = Self.tailer(fileSystem)
-        var now = Duration.zero
-        #expect(Self.drain(&tailer, at: &now).isEmpty, "opened while empty: no head bytes to recognise it by")
+        let (fileSystem, opened, start) = Self.openedEmpty()
+        var (tailer, now) = (opened, start)
         // Between two polls: the server writes, logrotate copies and truncates, the server writes again.
         fileSystem.append(LogDirectory.line(1) + LogDirectory.line(2), to: Self.log)
         fileSystem.copyTruncate(Self.log, to: Self.log + ".1")
@@ -95,11 +102,8 @@ import Testing
     }
 
     @Test func aCopyOfAFileNotYetTruncatedIsNotReadBeforeTheFile() {
-        let fileSystem = MemoryLogFileSystem()
-        fileSystem.append("", to: Self.log)
-        var tailer = Self.tailer(fileSystem)
-        var now = Duration.zero
-        #expect(Self.drain(&tailer, at: &now).isEmpty)
+        let (fileSystem, opened, start) = Self.openedEmpty()
+        var (tailer, now) = (opened, start)
         // Between two polls the file is filled and copied, but not truncated yet.
         fileSystem.append(LogDirectory.line(1) + LogDirectory.line(2), to: Self.log)
         fileSystem.copy(Self.log, to: Self.log + ".1", upTo: .max)
@@ -111,11 +115,8 @@ import Testing
     }
 
     @Test func aFileFilledAndRenamedBetweenTwoPollsIsNoCopyOfTheNewOne() {
-        let fileSystem = MemoryLogFileSystem()
-        fileSystem.append("", to: Self.log)
-        var tailer = Self.tailer(fileSystem)
-        var now = Duration.zero
-        #expect(Self.drain(&tailer, at: &now).isEmpty, "opened while empty")
+        let (fileSystem, opened, start) = Self.openedEmpty()
+        var (tailer, now) = (opened, start)
         // Between two polls: the server writes, rotates by rename and writes to the new file.
         fileSystem.append(LogDirectory.line(1), to: Self.log)
         fileSystem.rename(Self.log, to: Self.log + ".1")
@@ -143,11 +144,8 @@ import Testing
     }
 
     @Test func aFileFilledAndCopytruncatedJustBeforeItsFirstReadIsReadFromItsCopy() {
-        let fileSystem = MemoryLogFileSystem()
-        fileSystem.append("", to: Self.log)
-        var tailer = Self.tailer(fileSystem)
-        var now = Duration.zero
-        #expect(Self.drain(&tailer, at: &now).isEmpty, "opened while empty: no head bytes to check a read against")
+        let (fileSystem, opened, start) = Self.openedEmpty()
+        var (tailer, now) = (opened, start)
         // The tailer found the file empty at the start of its poll; before its first read the server
         // writes, logrotate copies and truncates, and the server writes again.
         Self.once(fileSystem, when: { $0 == .read(Self.log, at: 0) }) {
@@ -246,11 +244,8 @@ import Testing
     }
 
     @Test func aFileOpenedEmptyIsKnownByTheBytesItsFirstReadGot() {
-        let fileSystem = MemoryLogFileSystem()
-        fileSystem.append("", to: Self.log)
-        var tailer = Self.tailer(fileSystem)
-        var now = Duration.zero
-        #expect(Self.drain(&tailer, at: &now).isEmpty, "opened while empty")
+        let (fileSystem, opened, start) = Self.openedEmpty()
+        var (tailer, now) = (opened, start)
         // The server writes just before the tailer's first read; just before the tailer next reads the
         // head, it writes again, logrotate copies and truncates, and the server writes on.
         let reads = Mutex(0)
@@ -271,11 +266,8 @@ import Testing
     }
 
     @Test func aFileFilledCopytruncatedAndRenamedBetweenTwoPollsIsReadFromItsCopyFirst() {
-        let fileSystem = MemoryLogFileSystem()
-        fileSystem.append("", to: Self.log)
-        var tailer = Self.tailer(fileSystem)
-        var now = Duration.zero
-        #expect(Self.drain(&tailer, at: &now).isEmpty, "opened while empty")
+        let (fileSystem, opened, start) = Self.openedEmpty()
+        var (tailer, now) = (opened, start)
         // Between two polls: filled, copied and truncated, filled again, renamed away, and a new file.
         fileSystem.append(Self.lines(1...2), to: Self.log)
         fileSystem.copyTruncate(Self.log, to: Self.log + ".1")
