@@ -86,7 +86,7 @@ struct LogsParseCommand: AsyncParsableCommand {
         var json = JSONWriter(capacity: 512 * events.count)
         for index in events.indices {
             classifier.classify(&events[index])
-            summary.classes[events[index].event ?? "other", default: 0] += 1
+            summary.classes[(events[index].event ?? .other).rawValue, default: 0] += 1
             events[index].write(to: &json)
             json.raw([0x0A])
         }

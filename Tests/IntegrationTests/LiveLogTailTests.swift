@@ -30,7 +30,7 @@ import Testing
         init(_ event: LogEvent) {
             timestamp = event.timestamp
             pid = event.pid
-            severity = event.severity
+            severity = event.severity?.rawValue
             message = event.message
             detail = event.detail
             hint = event.hint
@@ -38,7 +38,7 @@ import Testing
             statement = event.statement
             user = event.user
             database = event.database
-            self.event = event.event
+            self.event = event.event?.rawValue
             durationMs = event.durationMs
         }
 

@@ -104,12 +104,14 @@ import Testing
         expected.sessionLine = 17
         expected.virtualXID = "6/12"
         expected.xid = 987
-        expected.severity = "ERROR"
+        expected.severity = .error
         expected.sqlstate = "22012"
         expected.message = "division by zero"
         expected.detail = "d"
         expected.hint = "h"
         expected.internalQuery = "SELECT 1/0"
+        expected.internalPosition = 8
+        expected.cursorPosition = 3
         expected.context = "c"
         expected.statement = "SELECT f()"
         expected.location = "int4div, int.c:841"

@@ -16,9 +16,10 @@ import Testing
     // MARK: Every class on real logs
 
     @Test func everyClassIsRecognisedOnTheRealLogs() throws {
-        let all: Set<String> = [
-            "slow_query", "auto_explain", "error", "lock_wait", "deadlock", "temp_file", "checkpoint", "autovacuum",
-            "autoanalyze", "connection", "authentication", "disconnection", "other",
+        let all: Set<LogEventClass> = [
+            .slowQuery, .autoExplain, .error, .lockWait, .deadlock, .tempFile, .checkpoint, .autovacuum,
+            .autoanalyze, .connection, .authentication, .authenticationFailed, .disconnection, .other,
+            .syntaxError, .constraintViolation, .configurationReload,
         ]
         for name in ["pg17-workload.json", "pg17-workload.csv", "pg14-workload.csv"] {
             let events = try classified(name)
@@ -31,7 +32,7 @@ import Testing
         for name in ["pg17-workload.json", "pg14-workload.csv"] {
             let events = try classified(name)
             let bind = try #require(events.first { $0.message?.contains("  bind <unnamed>: SELECT id, owner") == true })
-            #expect(bind.event == "slow_query" && bind.durationMs != nil)
+            #expect(bind.event == .slowQuery && bind.durationMs != nil)
             #expect(bind.details?["phase"] == .string("bind") && bind.details?["prepared_name"] == .string("<unnamed>"))
             #expect(bind.details?["statement"] == .string("SELECT id, owner FROM accounts WHERE id = $1 AND owner = $2 "))
             #expect(bind.details?["parameters"] == .string("$1 = ?, $2 = ?"))
@@ -50,7 +51,7 @@ import Testing
 
     @Test func autoExplainPlansMoveToDetailsRedacted() throws {
         let events = try classified("pg17-workload.json")
-        let plans = events.filter { $0.event == "auto_explain" }
+        let plans = events.filter { $0.event == .autoExplain }
         #expect(plans.count == 2)
         let text = try #require(plans.first { $0.details?["format"] == .string("text") })
         #expect(text.message?.hasPrefix("duration: ") == true && text.message?.hasSuffix(" ms  plan:") == true)
@@ -76,21 +77,21 @@ import Testing
     @Test func errorsCarryTheirSQLStateAndRedactedStatements() throws {
         let events = try classified("pg17-workload.json")
         let division = events.filter { $0.message == "division by zero" }
-        #expect(division.count == 3 && division.allSatisfy { $0.event == "error" && $0.details == ["sqlstate": .string("22012")] })
+        #expect(division.count == 3 && division.allSatisfy { $0.event == .error && $0.details == ["sqlstate": .string("22012")] })
         let inFunction = try #require(division.first { $0.context?.hasPrefix("SQL expression") == true })
         #expect(inFunction.context == "SQL expression \"(SELECT x / ? FROM accounts WHERE id = ? AND owner <> ?)\"\nPL/pgSQL function f(integer) line 1 at RETURN")
         #expect(inFunction.statement == "SELECT f(?);")
         let bound = try #require(division.first { $0.context?.contains("portal") == true })
         #expect(bound.context == "unnamed portal with parameters: $1 = ?")
         let custom = try #require(events.first { $0.message == "custom failure 42" })
-        #expect(custom.event == "error" && custom.hint == "try again" && custom.detail == "some detail")
-        let fatal = try #require(events.first { $0.severity == "FATAL" })
-        #expect(fatal.event == "authentication")
+        #expect(custom.event == .error && custom.hint == "try again" && custom.detail == "some detail")
+        let fatal = try #require(events.first { $0.severity == .fatal })
+        #expect(fatal.event == .authenticationFailed)
     }
 
     @Test func lockWaitsNameTheLockTheWaitAndTheHolders() throws {
         let events = try classified("pg17-workload.json")
-        let waits = events.filter { $0.event == "lock_wait" }
+        let waits = events.filter { $0.event == .lockWait }
         #expect(waits.count == 5)
         let waiting = try #require(waits.first { $0.details?["state"] == .string("waiting") })
         guard case .integer(let pid) = waiting.details?["pid"] else {
@@ -113,7 +114,7 @@ import Testing
 
     @Test func deadlocksListTheProcessesFromDetail() throws {
         for name in ["pg17-workload.json", "pg14-workload.csv"] {
-            let deadlock = try #require(try classified(name).first { $0.event == "deadlock" })
+            let deadlock = try #require(try classified(name).first { $0.event == .deadlock })
             guard case .array(let processes) = deadlock.details?["processes"], processes.count == 2,
                   case .object(let first) = processes[0], case .object(let second) = processes[1] else {
                 Issue.record("processes missing in \(name)")
@@ -130,11 +131,11 @@ import Testing
     @Test func tempFilesCheckpointsAndMaintenanceHaveTheirFigures() throws {
         for name in ["pg17-workload.json", "pg14-workload.csv"] {
             let events = try classified(name)
-            let temp = try #require(events.first { $0.event == "temp_file" })
+            let temp = try #require(events.first { $0.event == .tempFile })
             #expect(temp.details?["size_bytes"] == .integer(1_400_000))
             #expect(temp.details?["path"].map { "\($0)".contains("base/pgsql_tmp/pgsql_tmp") } == true)
 
-            let checkpoints = events.filter { $0.event == "checkpoint" }
+            let checkpoints = events.filter { $0.event == .checkpoint }
             #expect(checkpoints.count == 2)
             #expect(checkpoints[0].details?["kind"] == .string("starting"))
             #expect(checkpoints[0].details?["flags"] == .array([.string("immediate"), .string("force"), .string("wait")]))
@@ -145,14 +146,14 @@ import Testing
                 #expect(complete[key] != nil, "\(key) in \(name)")
             }
 
-            let vacuum = try #require(events.first { $0.event == "autovacuum" && $0.details?["table"] == .string("app.public.big") })
+            let vacuum = try #require(events.first { $0.event == .autovacuum && $0.details?["table"] == .string("app.public.big") })
             #expect(vacuum.details?["tuples_removed"] == .integer(15000) && vacuum.details?["tuples_remain"] == .integer(5000))
             #expect(vacuum.details?["pages_removed"] == .integer(0) && vacuum.details?["pages_remain"] == .integer(207))
             #expect(vacuum.details?["index_scans"] == .integer(0) && vacuum.details?["aggressive"] == .bool(false))
             for key in ["buffer_hits", "wal_records", "wal_bytes", "read_rate_mb_s", "write_rate_mb_s", "elapsed_s", "cpu_user_s"] {
                 #expect(vacuum.details?[key] != nil, "\(key) in \(name)")
             }
-            let analyze = try #require(events.first { $0.event == "autoanalyze" && $0.details?["table"] == .string("app.public.big") })
+            let analyze = try #require(events.first { $0.event == .autoanalyze && $0.details?["table"] == .string("app.public.big") })
             #expect(analyze.details?["elapsed_s"] != nil && analyze.details?["buffer_hits"] != nil)
         }
     }
@@ -164,20 +165,20 @@ import Testing
         #expect(checkpoint.details?["wal_files_recycled"] == .integer(1) && checkpoint.details?["redo_lsn"] == .string("0/1A2B370"))
         var restart = event("restartpoint complete: fast force wait: wrote 1 buffers (0.0%); 0 WAL file(s) added, 0 removed, 0 recycled; write=0.001 s, sync=0.001 s, total=0.003 s")
         classifier.classify(&restart)
-        #expect(restart.event == "checkpoint" && restart.details?["type"] == .string("restartpoint"))
+        #expect(restart.event == .checkpoint && restart.details?["type"] == .string("restartpoint"))
         #expect(restart.details?["flags"] == .array([.string("fast"), .string("force"), .string("wait")]))
-        var failed = event("checkpoint request failed", severity: "ERROR")
+        var failed = event("checkpoint request failed", severity: .error)
         classifier.classify(&failed)
-        #expect(failed.event == "error")
+        #expect(failed.event == .error)
         var frequent = event("checkpoints are occurring too frequently (9 seconds apart)")
         classifier.classify(&frequent)
-        #expect(frequent.event == "other")
-        var lost = event("connection to client lost", severity: "FATAL")
+        #expect(frequent.event == .checkpointTooFrequent && frequent.details?["seconds_apart"] == .integer(9))
+        var lost = event("connection to client lost", severity: .fatal)
         classifier.classify(&lost)
-        #expect(lost.event == "error")
+        #expect(lost.event == .error)
         var ready = event("connection ready: setup total=8.517 ms, fork=0.610 ms, authentication=2.331 ms")
         classifier.classify(&ready)
-        #expect(ready.event == "connection" && ready.details?["stage"] == .string("ready"))
+        #expect(ready.event == .connection && ready.details?["stage"] == .string("ready"))
         #expect(ready.details?["total_ms"] == .number(8.517) && ready.details?["authentication_ms"] == .number(2.331))
         var ssl = event("connection authorized: user=app database=shop application_name=bitville-42 SSL enabled (protocol=TLSv1.3, cipher=TLS_AES_256_GCM_SHA384, bits=256)")
         classifier.classify(&ssl)
@@ -187,21 +188,21 @@ import Testing
     @Test func sessionsAreConnectionAuthenticationAndDisconnection() throws {
         let events = try classified("pg17-workload.json")
         let received = try #require(events.first { $0.message == "connection received: host=[local]" })
-        #expect(received.event == "connection" && received.details == ["stage": .string("received"), "host": .string("[local]")])
+        #expect(received.event == .connection && received.details == ["stage": .string("received"), "host": .string("[local]")])
         let authorized = try #require(events.first { $0.message?.hasSuffix("application_name=bitville-cafe01") == true })
         #expect(authorized.details == [
             "stage": .string("authorized"), "user": .string("bitville_monitor"), "database": .string("postgres"),
             "application_name": .string("bitville-cafe01"),
         ])
         let scram = try #require(events.first { $0.message?.contains("identity=") == true })
-        #expect(scram.event == "authentication")
+        #expect(scram.event == .authentication)
         #expect(scram.details?["identity"] == .string("bitville_monitor") && scram.details?["method"] == .string("scram-sha-256"))
         #expect(scram.details?["failure"] == .bool(false))
         let failed = try #require(events.first { $0.sqlstate == "28P01" })
-        #expect(failed.event == "authentication" && failed.details?["failure"] == .bool(true))
+        #expect(failed.event == .authenticationFailed && failed.details?["failure"] == .bool(true))
         #expect(failed.details?["user"] == .string("bitville_monitor") && failed.details?["method"] == .string("password"))
         #expect(failed.details?["hba_method"] == .string("scram-sha-256"))
-        let bye = try #require(events.first { $0.event == "disconnection" && $0.message?.contains("port=") == true })
+        let bye = try #require(events.first { $0.event == .disconnection && $0.message?.contains("port=") == true })
         #expect(bye.details?["port"] != nil && bye.details?["user"] == .string("bitville_monitor"))
         #expect(bye.durationMs != nil && bye.details?["session_time_ms"] == bye.durationMs.map { .number($0) })
         var long = event("disconnection: session time: 26:03:07.250 user=u database=d host=10.0.0.1 port=5000")
@@ -239,16 +240,17 @@ import Testing
         }
     }
 
-    @Test func translatedStatementsAreRedactedButNotClassified() {
+    @Test func translatedStatementsAreClassifiedAndRedacted() {
         var german = event("Dauer: 1.234 ms  Anweisung: SELECT * FROM t WHERE a = 'geheim'")
         classifier.classify(&german)
-        #expect(german.event == "other" && german.message == "Dauer: 1.234 ms  Anweisung: SELECT * FROM t WHERE a = ?")
+        #expect(german.event == .slowQuery && german.message == "Dauer: 1.234 ms  Anweisung: SELECT * FROM t WHERE a = ?")
+        #expect(german.durationMs == 1.234 && german.details?["statement"] == .string("SELECT * FROM t WHERE a = ?"))
         var french = event("durée : 0.046 ms, exécute <unnamed> : SELECT $1")
         french.detail = "Paramètres : $1 = 'secret'"
         classifier.classify(&french)
         #expect(french.message == "durée : 0.046 ms, exécute <unnamed> : SELECT $1")
         #expect(french.detail == "Paramètres : $1 = ?")
-        var deadlock = event("Verklemmung (Deadlock) entdeckt", severity: "ERROR")
+        var deadlock = event("Verklemmung (Deadlock) entdeckt", severity: .error)
         deadlock.sqlstate = "40P01"
         deadlock.detail = "Prozess 7 wartet auf ShareLock-Sperre auf Transaktion 782; blockiert von Prozess 9.\nProzess 7: UPDATE t SET a = 'x'\n  WHERE b = 2\nProcessus 9 : UPDATE t SET a = 'y'"
         classifier.classify(&deadlock)
@@ -264,7 +266,7 @@ import Testing
         let text = String(decoding: try JSONEncoder().encode(events), as: UTF8.self)
         #expect(!text.contains("hunter"))
         #expect(text.contains("owner 42"))
-        let create = try #require(events.first { $0.message?.contains("CREATE ROLE secretive") == true && $0.event == "slow_query" })
+        let create = try #require(events.first { $0.message?.contains("CREATE ROLE secretive") == true && $0.event == .slowQuery })
         #expect(create.message?.hasSuffix("statement: CREATE ROLE secretive LOGIN PASSWORD ?;") == true)
         let failed = try #require(events.first { $0.statement?.contains("CREATE ROLE") == true })
         #expect(failed.statement == "CREATE ROLE secretive LOGIN PASSWORD ?;")
@@ -280,23 +282,23 @@ import Testing
         literalsKept.classify(&plain)
         #expect(plain.details?["parameters"] == .string("$1 = 'visible'") && plain.details?["prepared_name"] == .string("S_1"))
 
-        var onError = event("division by zero", severity: "ERROR")
+        var onError = event("division by zero", severity: .error)
         onError.sqlstate = "22012"
         onError.statement = "SELECT dblink_connect($1)"
         onError.context = "unnamed portal with parameters: $1 = 'password=hunter6'"
         literalsKept.classify(&onError)
-        #expect(onError.context == "unnamed portal with parameters: $1 = ?" && onError.event == "error")
+        #expect(onError.context == "unnamed portal with parameters: $1 = ?" && onError.event == .error)
     }
 
     @Test func logStatementLinesAreRedactedToo() {
         var statement = event("statement: ALTER ROLE app PASSWORD 'hunter7'")
         literalsKept.classify(&statement)
-        #expect(statement.event == "other" && statement.message == "statement: ALTER ROLE app PASSWORD ?")
+        #expect(statement.event == .statement && statement.message == "statement: ALTER ROLE app PASSWORD ?")
         var execute = event("execute S_2/C_3: SELECT * FROM t WHERE a = $1")
         execute.detail = "Parameters: $1 = 'secret'"
         classifier.classify(&execute)
-        #expect(execute.event == "other" && execute.detail == "Parameters: $1 = ?")
-        var plpgsql = event("division by zero", severity: "ERROR")
+        #expect(execute.event == .statement && execute.detail == "Parameters: $1 = ?")
+        var plpgsql = event("division by zero", severity: .error)
         plpgsql.internalQuery = "SELECT 1 / 0 WHERE name = 'x'"
         plpgsql.context = "SQL statement \"UPDATE t SET a = 'secret'\"\nPL/pgSQL function g() line 3 at SQL statement"
         classifier.classify(&plpgsql)
@@ -306,28 +308,29 @@ import Testing
 
     // MARK: Language, correlation
 
-    @Test func localisedMessagesAreOtherExceptErrors() {
-        var log = event("Dauer: 1.234 ms  Anweisung: SELECT 1", severity: "LOG")
+    @Test func localisedMessagesAreClassifiedAsTheEnglishOnes() {
+        var log = event("Dauer: 1.234 ms  Anweisung: SELECT 1", severity: .log)
         log.localizedSeverity = "LOG"
         classifier.classify(&log)
-        #expect(log.event == "other" && log.durationMs == nil)
-        var error = event("Division durch null", severity: "ERROR")
+        #expect(log.event == .slowQuery && log.durationMs == 1.234)
+        var error = event("Division durch null", severity: .error)
         error.localizedSeverity = "FEHLER"
         error.sqlstate = "22012"
         classifier.classify(&error)
-        #expect(error.event == "error" && error.details == ["sqlstate": .string("22012")])
-        var fatal = event("Passwort-Authentifizierung für Benutzer »app« fehlgeschlagen", severity: "FATAL")
+        #expect(error.event == .error && error.details == ["sqlstate": .string("22012")])
+        var fatal = event("Passwort-Authentifizierung für Benutzer »app« fehlgeschlagen", severity: .fatal)
         fatal.sqlstate = "28P01"
         classifier.classify(&fatal)
-        #expect(fatal.event == "authentication" && fatal.details?["failure"] == .bool(true))
-        var deadlock = event("Verklemmung (Deadlock) entdeckt", severity: "ERROR")
+        #expect(fatal.event == .authenticationFailed && fatal.details?["failure"] == .bool(true))
+        #expect(fatal.details?["cause"] == .string("password"))
+        var deadlock = event("Verklemmung (Deadlock) entdeckt", severity: .error)
         deadlock.sqlstate = "40P01"
         deadlock.detail = "Prozess 1 wartet auf ShareLock"
         classifier.classify(&deadlock)
-        #expect(deadlock.event == "deadlock" && deadlock.details?["processes"] == .array([]))
-        var panic = event("something", severity: "PANIC")
+        #expect(deadlock.event == .deadlock && deadlock.details?["processes"] == .array([]))
+        var panic = event("something", severity: .panic)
         classifier.classify(&panic)
-        #expect(panic.event == "error" && panic.details == nil)
+        #expect(panic.event == .error && panic.details == nil)
     }
 
     @Test func correlationIDComesFromTheApplicationName() throws {
@@ -353,7 +356,8 @@ import Testing
         for _ in 0..<2000 {
             var message = prefixes[next() % prefixes.count]
             for _ in 0..<(next() % 12) { message += pieces[next() % pieces.count] }
-            var event = event(message, severity: ["LOG", "ERROR", "FATAL"][next() % 3])
+            let severities: [PostgresSeverity] = [.log, .error, .fatal]
+            var event = event(message, severity: severities[next() % 3])
             event.detail = next() % 2 == 0 ? nil : pieces[next() % pieces.count] + "Process 1: " + message
             event.sqlstate = ["40P01", "28P01", nil, "00000"][next() % 4]
             event.context = next() % 2 == 0 ? nil : "SQL statement \"" + message
@@ -365,7 +369,7 @@ import Testing
 
     // MARK: Helpers
 
-    private func event(_ message: String, severity: String = "LOG") -> LogEvent {
+    private func event(_ message: String, severity: PostgresSeverity = .log) -> LogEvent {
         var event = LogEvent()
         event.message = message
         event.severity = severity

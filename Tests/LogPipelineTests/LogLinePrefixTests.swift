@@ -147,10 +147,12 @@ import Testing
         #expect(try fields("%m ", "2026-11-27 12:00:53.653 GMT LOG:  x")?.timestamp == "2026-11-27T12:00:53.653Z")
         #expect(try fields("%t ", "2026-11-27 12:00:53 UTC LOG:  x")?.timestamp == "2026-11-27T12:00:53.000Z")
         #expect(try fields("%n ", "1795791627.064 LOG:  x")?.timestamp == "2026-11-27T15:00:27.064Z")
-        // A named zone cannot be converted without the tz database: the local time is kept, zone noted.
+        // An unambiguous abbreviation converts without the server's zone; an ambiguous one does not.
         let named = try #require(try fields("%m ", "2026-11-27 16:00:53.653 CET LOG:  x"))
-        #expect(named.timestamp == "2026-11-27T16:00:53.653 CET")
+        #expect(named.timestamp == "2026-11-27T15:00:53.653Z")
         #expect(named.timeZone == "CET")
+        let ambiguous = try #require(try fields("%m ", "2026-11-27 16:00:53.653 IST LOG:  x"))
+        #expect(ambiguous.timestamp == nil && ambiguous.timeZone == "IST")
         // %n wins over %m, and %m over %t.
         #expect(try fields("%t %m %n ", "2026-11-27 16:00:53 CET 2026-11-27 16:00:53.653 CET 1795791627.064 LOG:  x")?.timestamp
             == "2026-11-27T15:00:27.064Z")

@@ -56,8 +56,13 @@ import Testing
         #expect(head("FEHLER:  x") == .severity(english: "ERROR", localized: "FEHLER"))
         #expect(head("CONTEXTE :  x") == .label(.context))
         #expect(head("쿼리:SELECT 1") == .label(.query))
-        // One space is not the severity's spacing.
-        #expect(head("ERROR: x") == nil)
+        // One space after the colon is read too (a hand-edited or re-written log); no space is not.
+        let lenient = Array("ERROR: x".utf8).withUnsafeBufferPointer { heads.match($0, at: 0) }
+        #expect(lenient?.textStart == 7)
+        #expect(head("ERROR:x") == nil)
         #expect(head("LOGGING:  x") == nil)
+        // Two spaces are taken, a third belongs to the text.
+        let wide = Array("ERROR:   x".utf8).withUnsafeBufferPointer { heads.match($0, at: 0) }
+        #expect(wide?.textStart == 8)
     }
 }

@@ -16,8 +16,10 @@ import Testing
         var prefix: String
         /// `log_error_verbosity = verbose`: the SQLSTATE is in the stderr text and LOCATION lines exist.
         var verbose = false
-        /// `lc_messages`: which words the cursor position is written with.
+        /// `lc_messages`.
         var language = "en"
+        /// `log_timezone`, read from the system's tz database; nil: the zone printed needs none.
+        var timeZone: String?
         var testDescription: String { directory }
     }
 
@@ -35,6 +37,20 @@ import Testing
         ),
         FixtureSet(directory: "german", prefix: "%m [%p] %q%u@%d ", language: "de"),
         FixtureSet(directory: "french", prefix: "%m [%p] %q%u@%d ", language: "fr"),
+        FixtureSet(directory: "spanish", prefix: "%m [%p] %q%u@%d ", language: "es"),
+        FixtureSet(directory: "japanese", prefix: "%m [%p] %q%u@%d ", language: "ja"),
+        // No %p: the pid comes from the session id.
+        FixtureSet(directory: "session-id-no-pid", prefix: "%m %c %q%u@%d "),
+        // Ambiguous abbreviations, resolved with the server's zone.
+        FixtureSet(directory: "kolkata", prefix: "%m [%p] %q%u@%d %a ", timeZone: "Asia/Kolkata"),
+        FixtureSet(directory: "new-york", prefix: "%t [%p] %q%u@%d ", timeZone: "America/New_York"),
+        // Every class an operator alerts on, in English and four translations (server restarts included).
+        FixtureSet(directory: "classes-pg17", prefix: "%m [%p] %q%u@%d %a "),
+        FixtureSet(directory: "classes-pg18", prefix: "%m [%p] %q%u@%d %a "),
+        FixtureSet(directory: "classes-de", prefix: "%m [%p] %q%u@%d %a ", language: "de"),
+        FixtureSet(directory: "classes-fr", prefix: "%m [%p] %q%u@%d %a ", language: "fr"),
+        FixtureSet(directory: "classes-es", prefix: "%m [%p] %q%u@%d %a ", language: "es"),
+        FixtureSet(directory: "classes-ja", prefix: "%m [%p] %q%u@%d %a ", language: "ja"),
     ]
 
     static func fixture(_ path: String) throws -> Data {
@@ -45,7 +61,8 @@ import Testing
     /// Every entry of a stderr file, in file order, and the parser's counters.
     static func parseStderr(_ set: FixtureSet) throws -> (events: [LogEvent], statistics: StderrLogParser.Statistics) {
         let data = try fixture("\(set.directory)/postgresql.log")
-        var parser = StderrLogParser(prefix: try LogLinePrefix(set.prefix), fileName: "postgresql.log")
+        let zone = try set.timeZone.map { name throws in try TimeZoneDatabase().rules(named: name) }
+        var parser = StderrLogParser(prefix: try LogLinePrefix(set.prefix), fileName: "postgresql.log", timeZone: zone)
         var events = Array(data).withUnsafeBufferPointer { parser.consume(lines: $0, offset: 0) }
         events += parser.flushAll()
         events.sort { $0.source!.offset < $1.source!.offset }
@@ -62,7 +79,7 @@ import Testing
     @Test(arguments: sets) func everyStderrEntryEqualsItsJSONLogRecord(_ set: FixtureSet) throws {
         // The statement that rotated the files is logged around the rotation, and may land in the old
         // file in one format and in the new one in another: it is no parse result, so we leave it out.
-        let rotation = "statement: SELECT pg_rotate_logfile()"
+        let rotation = "SELECT pg_rotate_logfile()"
         let (allEvents, statistics) = try Self.parseStderr(set)
         let events = allEvents.filter { !($0.message ?? "").hasSuffix(rotation) }
         let records = try Self.parseJSON(set).filter { !(($0["message"] as? String) ?? "").hasSuffix(rotation) }
@@ -109,23 +126,26 @@ import Testing
 
         // Times: %m and %n carry milliseconds, %t only seconds.
         if let time = string("timestamp"), carries("%m", "%n", "%t") {
-            var expected = Self.rfc3339(time)
+            var expected = Self.rfc3339(time, zone: set.timeZone)
             if !carries("%m", "%n") { expected = String(expected.prefix(19)) + ".000Z" }
             #expect(event.timestamp == expected, "\(at): timestamp")
         }
-        if carries("%p") { #expect(event.pid == record["pid"] as? Int, "\(at): pid") }
-        #expect(event.severity == string("error_severity"), "\(at): severity")
+        if carries("%p", "%c") { #expect(event.pid == record["pid"] as? Int, "\(at): pid") }
+        #expect(event.severity?.rawValue == string("error_severity"), "\(at): severity")
         // jsonlog leaves out 00000 (successful completion); stderr prints it.
         if carries("%e") || set.verbose {
             #expect(event.sqlstate == string("state_code") ?? "00000", "\(at): sqlstate")
         }
 
-        var message = string("message")
-        // stderr appends the cursor position to the message text; jsonlog keeps it in a field.
-        if let position = integer("cursor_position") ?? integer("internal_position"), let text = message {
-            message = text + Self.atCharacter(position, language: set.language)
+        // stderr appends the cursor position to the message (` at character 15`, localised); the parser
+        // moves it into its field. stderr prints one position: the cursor's, else the internal query's.
+        #expect(event.message == string("message"), "\(at): message")
+        let position = (integer("cursor_position") ?? integer("internal_position")).map { Int($0) }
+        if event.internalQuery != nil {
+            #expect(event.internalPosition == position && event.cursorPosition == nil, "\(at): internal_position")
+        } else {
+            #expect(event.cursorPosition == position && event.internalPosition == nil, "\(at): cursor_position")
         }
-        #expect(event.message == message, "\(at): message")
         #expect(event.detail == string("detail"), "\(at): detail")
         #expect(event.hint == string("hint"), "\(at): hint")
         #expect(event.context == string("context"), "\(at): context")
@@ -159,17 +179,8 @@ import Testing
         #expect(event.truncated == nil, "\(at): truncated")
     }
 
-    /// The cursor position as PostgreSQL writes it after a message (`_(" at character %d")`).
-    static func atCharacter(_ position: Int64, language: String) -> String {
-        switch language {
-        case "de": " bei Zeichen \(position)"
-        case "fr": " au caractère \(position)"
-        default: " at character \(position)"
-        }
-    }
-
     /// jsonlog's `2026-11-27 14:58:49.946 UTC` (or `+0545`, `-03`) as RFC 3339 UTC, via Foundation.
-    static func rfc3339(_ text: String) -> String {
+    static func rfc3339(_ text: String, zone zoneName: String? = nil) -> String {
         let parts = text.split(separator: " ")
         let zone = String(parts[2])
         var seconds = 0
@@ -182,7 +193,8 @@ import Testing
         let parser = DateFormatter()
         parser.locale = Locale(identifier: "en_US_POSIX")
         parser.dateFormat = "yyyy-MM-dd HH:mm:ss.SSS"
-        parser.timeZone = TimeZone(secondsFromGMT: seconds)
+        // A named zone goes through Foundation's own time zone data, independent of the parser's TZif reader.
+        parser.timeZone = zoneName.flatMap { TimeZone(identifier: $0) } ?? TimeZone(secondsFromGMT: seconds)
         let date = parser.date(from: "\(parts[0]) \(parts[1])")!
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

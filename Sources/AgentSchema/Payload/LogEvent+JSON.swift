@@ -8,6 +8,7 @@ extension LogEvent {
         if let backendType { json.key("backend_type"); json.string(backendType) }
         if let context { json.key("context"); json.string(context) }
         if let correlationID { json.key("correlation_id"); json.string(correlationID) }
+        if let cursorPosition { json.key("cursor_position"); json.integer(cursorPosition) }
         if let database { json.key("database"); json.string(database) }
         if let detail { json.key("detail"); json.string(detail) }
         if let details {
@@ -15,8 +16,9 @@ extension LogEvent {
             JSONValue.object(details).write(to: &json)
         }
         if let durationMs { json.key("duration_ms"); json.number(durationMs) }
-        if let event { json.key("event"); json.string(event) }
+        if let event { json.key("event"); json.string(event.rawValue) }
         if let hint { json.key("hint"); json.string(hint) }
+        if let internalPosition { json.key("internal_position"); json.integer(internalPosition) }
         if let internalQuery { json.key("internal_query"); json.string(internalQuery) }
         if let leaderPID { json.key("leader_pid"); json.integer(leaderPID) }
         if let localizedSeverity { json.key("localized_severity"); json.string(localizedSeverity) }
@@ -27,7 +29,7 @@ extension LogEvent {
         if let remoteHost { json.key("remote_host"); json.string(remoteHost) }
         if let sessionID { json.key("session_id"); json.string(sessionID) }
         if let sessionLine { json.key("session_line"); json.integer(sessionLine) }
-        if let severity { json.key("severity"); json.string(severity) }
+        if let severity { json.key("severity"); json.string(severity.rawValue) }
         if let source {
             json.key("source")
             json.beginObject()

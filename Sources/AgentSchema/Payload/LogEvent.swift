@@ -15,8 +15,9 @@ package struct LogEvent: Codable, Sendable, Equatable {
     package var timestamp: String?
     package var pid: Int?
     /// The severity as PostgreSQL names it in English (`LOG`, `ERROR`, …), even when `lc_messages`
-    /// localised it in the file; the localised word is kept in `localized_severity` when it differs.
-    package var severity: String?
+    /// localised it in the file; the localised word is kept in `localized_severity` when it differs. Nil
+    /// when the word is one no catalog we have knows (it is then in `localized_severity` alone).
+    package var severity: PostgresSeverity?
     package var localizedSeverity: String?
     package var sqlstate: String?
     package var message: String?
@@ -25,8 +26,13 @@ package struct LogEvent: Codable, Sendable, Equatable {
     package var context: String?
     /// The statement that caused the entry (STATEMENT line, csv/json field), redacted per `[privacy]`.
     package var statement: String?
-    /// The QUERY of an internal query (PL/pgSQL), and its cursor position.
+    /// The QUERY of an internal query (PL/pgSQL).
     package var internalQuery: String?
+    /// Where in ``statement`` the error is, in characters from 1 (`cursor_position`; stderr's
+    /// ` at character N`).
+    package var cursorPosition: Int?
+    /// Where in ``internalQuery`` the error is, in characters from 1 (`internal_position`).
+    package var internalPosition: Int?
     package var location: String?
     package var user: String?
     package var database: String?
@@ -42,9 +48,8 @@ package struct LogEvent: Codable, Sendable, Equatable {
     package var leaderPID: Int?
     /// The web request's correlation id, from the application name.
     package var correlationID: String?
-    /// The class: `slow_query`, `auto_explain`, `error`, `lock_wait`, `deadlock`, `temp_file`,
-    /// `checkpoint`, `autovacuum`, `autoanalyze`, `connection`, `authentication`, `disconnection`, `other`.
-    package var event: String?
+    /// The class (see ``LogEventClass``); `unparsed` for lines that belong to no entry.
+    package var event: LogEventClass?
     /// Statement duration (slow queries, auto_explain) or session time (disconnection), milliseconds.
     package var durationMs: Double?
     /// Class-specific structured details (a lock wait's holders, a checkpoint's write/sync figures, …).
@@ -60,6 +65,8 @@ package struct LogEvent: Codable, Sendable, Equatable {
         case localizedSeverity = "localized_severity"
         case sqlstate, message, detail, hint, context, statement
         case internalQuery = "internal_query"
+        case cursorPosition = "cursor_position"
+        case internalPosition = "internal_position"
         case location, user, database
         case applicationName = "application_name"
         case remoteHost = "remote_host"

@@ -54,7 +54,7 @@ package struct CSVLogParser: Sendable {
     /// Rows emitted with invalid UTF-8 replaced by U+FFFD.
     package private(set) var invalidUTF8Count = 0
     /// Rows whose timestamp named a time zone we could not resolve (emitted without `timestamp`).
-    package private(set) var unknownTimeZoneCount = 0
+    package var unknownTimeZoneCount: Int { timestamps.unresolvedCount }
     /// The layout of the last row parsed.
     package private(set) var lastLayout: Layout?
     /// File offset just past the last row consumed (parsed or counted as unparsed): where to resume
@@ -71,11 +71,14 @@ package struct CSVLogParser: Sendable {
     private var overflow: CappedRow?
     private var nextOffset: Int64?
     private var decoder = FieldDecoder()
+    private var timestamps: LogTimestampReader
 
-    /// Makes a parser for `file`; `entryCap` is the longest entry kept whole (1 MiB by default).
-    package init(file: String, entryCap: Int = CSVLogParser.defaultEntryCap) {
+    /// Makes a parser for `file`; `entryCap` is the longest entry kept whole (1 MiB by default);
+    /// `timeZone` is the server's `log_timezone`, when known (see ``LogTimestampReader``).
+    package init(file: String, entryCap: Int = CSVLogParser.defaultEntryCap, timeZone: TimeZoneRules? = nil) {
         self.file = file
         self.entryCap = max(entryCap, 64)
+        self.timestamps = LogTimestampReader(timeZone: timeZone)
     }
 
     /// Parses the next `bytes` of the file, which start at file offset `offset`, and returns the
@@ -395,7 +398,7 @@ extension CSVLogParser {
 
     /// `YYYY-MM-DD HH:MM:SS` at the start of a line: how every csvlog row begins.
     private static func looksLikeRowStart(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
-        PostgresLogTime.hasDateTimePrefix(line)
+        LogTimestampReader.hasDateTimePrefix(line)
     }
 }
 
@@ -406,8 +409,8 @@ extension CSVLogParser {
     private enum Column {
         static let logTime = 0, user = 1, database = 2, pid = 3, connectionFrom = 4, sessionID = 5
         static let sessionLine = 6, virtualXID = 9, xid = 10, severity = 11
-        static let sqlstate = 12, message = 13, detail = 14, hint = 15, internalQuery = 16, context = 18
-        static let statement = 19, location = 21, applicationName = 22, backendType = 23, leaderPID = 24
+        static let sqlstate = 12, message = 13, detail = 14, hint = 15, internalQuery = 16, internalPosition = 17
+        static let context = 18, statement = 19, cursorPosition = 20, location = 21, applicationName = 22, backendType = 23, leaderPID = 24
         static let queryID = 25
     }
 
@@ -423,15 +426,12 @@ extension CSVLogParser {
             return UnsafeBufferPointer(rebasing: buffer[start..<end])
         }
         let logTime = field(Column.logTime)
-        guard PostgresLogTime.hasDateTimePrefix(logTime), let pid = FieldDecoder.integer(field(Column.pid)),
+        guard LogTimestampReader.hasDateTimePrefix(logTime), let pid = FieldDecoder.integer(field(Column.pid)),
               !field(Column.severity).isEmpty else { return nil }
 
         decoder.sawInvalidUTF8 = false
         var event = LogEvent()
-        switch PostgresLogTime.rfc3339(logTime) {
-        case .some(let timestamp): event.timestamp = timestamp
-        case .none: unknownTimeZoneCount += 1
-        }
+        event.timestamp = timestamps.rfc3339(local: logTime)
         event.pid = Int(pid)
         event.user = decoder.string(field(Column.user), cache: .user)
         event.database = decoder.string(field(Column.database), cache: .database)
@@ -441,8 +441,9 @@ extension CSVLogParser {
         event.virtualXID = decoder.string(field(Column.virtualXID))
         event.xid = FieldDecoder.integer(field(Column.xid)).flatMap { $0 == 0 ? nil : $0 }
         if let word = decoder.string(field(Column.severity), cache: .severity) {
-            let english = LogSeverity.english(word) ?? word
-            event.severity = english
+            // csvlog writes the severity translated: the English name, and the word when it differs.
+            let english = LogSeverity.english(word)
+            event.severity = english.flatMap(PostgresSeverity.init(rawValue:))
             if english != word { event.localizedSeverity = word }
         }
         event.sqlstate = decoder.string(field(Column.sqlstate), cache: .sqlstate).flatMap { $0 == "00000" ? nil : $0 }
@@ -450,6 +451,8 @@ extension CSVLogParser {
         event.detail = decoder.string(field(Column.detail))
         event.hint = decoder.string(field(Column.hint))
         event.internalQuery = decoder.string(field(Column.internalQuery))
+        event.internalPosition = FieldDecoder.integer(field(Column.internalPosition)).flatMap { $0 > 0 ? Int($0) : nil }
+        event.cursorPosition = FieldDecoder.integer(field(Column.cursorPosition)).flatMap { $0 > 0 ? Int($0) : nil }
         event.context = decoder.string(field(Column.context))
         event.statement = decoder.string(field(Column.statement))
         event.location = decoder.string(field(Column.location))
@@ -647,137 +650,4 @@ struct FieldDecoder: Sendable {
         }
         return negative ? -value : value
     }
-}
-
-// MARK: - Timestamps
-
-/// PostgreSQL's log timestamps (`%m`, csvlog `log_time`, jsonlog `timestamp`:
-/// `2026-11-27 13:37:00.123 UTC`) as RFC 3339 UTC with milliseconds (`2026-11-27T13:37:00.123Z`).
-///
-/// The zone is `log_timezone`'s abbreviation (`UTC`, `CET`, `EST`…) or, for zones without one, a
-/// numeric offset (`+03`, `-0330`). UTC needs no arithmetic; other zones shift the time by their
-/// offset. Abbreviations that mean different offsets in different places (`CST`, `IST`, `BST`…) are
-/// not guessed: such a timestamp is left out rather than made wrong.
-enum PostgresLogTime {
-    /// Offsets of the unambiguous abbreviations PostgreSQL's time zone data uses, in seconds.
-    private static let offsets: [String: Int] = [
-        "UTC": 0, "GMT": 0, "UCT": 0, "Z": 0, "WET": 0, "WEST": 3600,
-        "CET": 3600, "CEST": 7200, "MET": 3600, "MEST": 7200, "EET": 7200, "EEST": 10800, "MSK": 10800,
-        "SAST": 7200, "WAT": 3600, "CAT": 7200, "EAT": 10800,
-        "EST": -18000, "EDT": -14400, "CDT": -18000, "MST": -25200, "MDT": -21600,
-        "PST": -28800, "PDT": -25200, "AKST": -32400, "AKDT": -28800, "HST": -36000,
-        "NST": -12600, "NDT": -9000, "AST": -14400, "ADT": -10800,
-        "JST": 32400, "KST": 32400, "HKT": 28800, "PKT": 18000, "WIB": 25200, "WITA": 28800, "WIT": 32400,
-        "AEST": 36000, "AEDT": 39600, "ACST": 34200, "ACDT": 37800, "AWST": 28800,
-        "NZST": 43200, "NZDT": 46800, "ChST": 36000, "SST": -39600,
-    ]
-
-    /// Whether `bytes` starts with `YYYY-MM-DD HH:MM:SS`.
-    static func hasDateTimePrefix(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard bytes.count >= 19 else { return false }
-        for (index, byte) in bytes.prefix(19).enumerated() {
-            switch index {
-            case 4, 7: if byte != 0x2D { return false }
-            case 10: if byte != 0x20 { return false }
-            case 13, 16: if byte != 0x3A { return false }
-            default: if byte &- 0x30 >= 10 { return false }
-            }
-        }
-        return true
-    }
-
-    /// The RFC 3339 form of a log timestamp, or nil when it is malformed or its zone unknown.
-    static func rfc3339(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-        guard hasDateTimePrefix(bytes) else { return nil }
-        var index = 19
-        var millis: (UInt8, UInt8, UInt8) = (0x30, 0x30, 0x30)
-        if index < bytes.count, bytes[index] == 0x2E {
-            index += 1
-            var position = 0
-            while index < bytes.count, bytes[index] &- 0x30 < 10 {
-                switch position {
-                case 0: millis.0 = bytes[index]
-                case 1: millis.1 = bytes[index]
-                case 2: millis.2 = bytes[index]
-                default: break
-                }
-                position += 1
-                index += 1
-            }
-            guard position > 0 else { return nil }
-        }
-        let zone: UnsafeBufferPointer<UInt8>
-        if index == bytes.count {
-            zone = UnsafeBufferPointer(rebasing: bytes[index...])  // no zone: taken as UTC
-        } else {
-            guard bytes[index] == 0x20 else { return nil }
-            zone = UnsafeBufferPointer(rebasing: bytes[(index + 1)...])
-        }
-        guard let offset = offsetSeconds(zone) else { return nil }
-        if offset == 0 {
-            return String(unsafeUninitializedCapacity: 24) { output in
-                for position in 0..<19 { output[position] = bytes[position] }
-                output[10] = 0x54  // T
-                output[19] = 0x2E
-                output[20] = millis.0
-                output[21] = millis.1
-                output[22] = millis.2
-                output[23] = 0x5A  // Z
-                return 24
-            }
-        }
-        func number(_ range: Range<Int>) -> Int {
-            range.reduce(0) { $0 * 10 + Int(bytes[$1] - 0x30) }
-        }
-        let days = CivilCalendar.daysFromCivil(year: number(0..<4), month: number(5..<7), day: number(8..<10))
-        let local = days * 86_400 + number(11..<13) * 3600 + number(14..<16) * 60 + number(17..<19)
-        let utc = local - offset
-        let (year, month, day) = CivilCalendar.civilFromDays(utc >= 0 ? utc / 86_400 : (utc - 86_399) / 86_400)
-        let secondOfDay = utc - (utc >= 0 ? utc / 86_400 : (utc - 86_399) / 86_400) * 86_400
-        guard (0...9999).contains(year) else { return nil }
-        let fields = [
-            year / 1000, year / 100 % 10, year / 10 % 10, year % 10, -1, month / 10, month % 10, -1,
-            day / 10, day % 10, -2, secondOfDay / 36_000, secondOfDay / 3600 % 10, -3,
-            secondOfDay % 3600 / 600, secondOfDay % 3600 / 60 % 10, -3, secondOfDay % 60 / 10, secondOfDay % 10,
-        ]
-        return String(unsafeUninitializedCapacity: 24) { output in
-            for (position, value) in fields.enumerated() {
-                switch value {
-                case -1: output[position] = 0x2D
-                case -2: output[position] = 0x54
-                case -3: output[position] = 0x3A
-                default: output[position] = UInt8(0x30 + value)
-                }
-            }
-            output[19] = 0x2E
-            output[20] = millis.0
-            output[21] = millis.1
-            output[22] = millis.2
-            output[23] = 0x5A
-            return 24
-        }
-    }
-
-    /// Seconds east of UTC for a zone abbreviation or a numeric offset (`+03`, `-0330`, `+05:30`).
-    private static func offsetSeconds(_ zone: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard let first = zone.first else { return 0 }
-        if first == 0x2B || first == 0x2D {
-            var digits: [Int] = []
-            for byte in zone.dropFirst() where byte != 0x3A {
-                guard byte &- 0x30 < 10 else { return nil }
-                digits.append(Int(byte - 0x30))
-            }
-            let seconds: Int
-            switch digits.count {
-            case 1: seconds = digits[0] * 3600
-            case 2: seconds = (digits[0] * 10 + digits[1]) * 3600
-            case 4: seconds = (digits[0] * 10 + digits[1]) * 3600 + (digits[2] * 10 + digits[3]) * 60
-            default: return nil
-            }
-            return first == 0x2D ? -seconds : seconds
-        }
-        if zone.count == 3, zone[0] == 0x55, zone[1] == 0x54, zone[2] == 0x43 { return 0 }  // the usual case
-        return offsets[String(decoding: zone, as: UTF8.self)]
-    }
-
 }

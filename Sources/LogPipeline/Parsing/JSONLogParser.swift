@@ -35,21 +35,24 @@ package struct JSONLogParser: Sendable {
     /// Lines emitted with invalid UTF-8 replaced by U+FFFD.
     package private(set) var invalidUTF8Count = 0
     /// Lines whose timestamp named a time zone we could not resolve (emitted without `timestamp`).
-    package private(set) var unknownTimeZoneCount = 0
+    package var unknownTimeZoneCount: Int { timestamps.unresolvedCount }
     /// File offset just past the last line consumed by ``consume(_:startingAt:)``.
     package private(set) var resumeOffset: Int64 = 0
 
     private var decoder = FieldDecoder()
+    private var timestamps: LogTimestampReader
     private var scratch: [UInt8] = []
     private var pending: [UInt8] = []
     private var pendingOffset: Int64 = 0
     private var overflow: CappedLine?
     private var nextOffset: Int64?
 
-    /// Makes a parser for `file`; `entryCap` is the longest line kept whole (1 MiB by default).
-    package init(file: String, entryCap: Int = CSVLogParser.defaultEntryCap) {
+    /// Makes a parser for `file`; `entryCap` is the longest line kept whole (1 MiB by default);
+    /// `timeZone` is the server's `log_timezone`, when known (see ``LogTimestampReader``).
+    package init(file: String, entryCap: Int = CSVLogParser.defaultEntryCap, timeZone: TimeZoneRules? = nil) {
         self.file = file
         self.entryCap = max(entryCap, 64)
+        self.timestamps = LogTimestampReader(timeZone: timeZone)
     }
 
     /// Parses one line (with or without its newline) that starts at file offset `offset`; nil for
@@ -268,7 +271,6 @@ extension JSONLogParser {
         var reader = JSONBytesReader(line)
         var event = LogEvent()
         var sawTimestamp = false
-        var timeZoneKnown = true
         var funcName: String?
         var fileName: String?
         var fileLine: Int64?
@@ -310,16 +312,17 @@ extension JSONLogParser {
                     case .leaderPID: event.leaderPID = number.map { Int($0) }
                     case .queryID: event.queryID = number.flatMap { $0 == 0 ? nil : $0 }
                     case .fileLineNum: fileLine = number
+                    case .cursorPosition: event.cursorPosition = number.flatMap { $0 > 0 ? Int($0) : nil }
+                    case .internalPosition: event.internalPosition = number.flatMap { $0 > 0 ? Int($0) : nil }
                     default: break
                     }
                 case .timestamp:
                     // Converted from the bytes: PostgreSQL never escapes anything in a timestamp.
                     guard let (range, escaped) = reader.stringToken() else { return unparsed() }
                     let text = UnsafeBufferPointer(rebasing: line[range])
-                    if !escaped, PostgresLogTime.hasDateTimePrefix(text) {
+                    if !escaped, LogTimestampReader.hasDateTimePrefix(text) {
                         sawTimestamp = true
-                        event.timestamp = PostgresLogTime.rfc3339(text)
-                        timeZoneKnown = event.timestamp != nil
+                        event.timestamp = timestamps.rfc3339(local: text)
                     }
                 default:
                     guard let value = stringValue(&reader, key: key) else { return unparsed() }
@@ -331,8 +334,8 @@ extension JSONLogParser {
                     case .vxid: event.virtualXID = value
                     case .errorSeverity:
                         if let word = value {
-                            let english = LogSeverity.english(word) ?? word
-                            event.severity = english
+                            let english = LogSeverity.english(word)
+                            event.severity = english.flatMap(PostgresSeverity.init(rawValue:))
                             event.localizedSeverity = english == word ? nil : word
                         }
                     case .stateCode: event.sqlstate = value == "00000" ? nil : value
@@ -362,7 +365,6 @@ extension JSONLogParser {
         if let fileName, let fileLine {
             event.location = funcName.map { "\($0), \(fileName):\(fileLine)" } ?? "\(fileName):\(fileLine)"
         }
-        if !timeZoneKnown { unknownTimeZoneCount += 1 }
         if reader.sawInvalidUTF8 || decoder.sawInvalidUTF8 { invalidUTF8Count += 1 }
         if truncated {
             event.truncated = true

@@ -20,12 +20,10 @@ import AgentSchema
 /// that contains a delimiter followed by a severity (an application called `x] LOG:  y`) is still misread:
 /// the prefix is ambiguous there.
 ///
-/// Times (`%m %t %s %n`) are turned into RFC 3339 UTC with milliseconds when the zone PostgreSQL printed
-/// (`log_timezone`'s abbreviation) says the offset: `UTC`, `GMT`, `UCT`, `Z` and numeric ones (`+01`,
-/// `-03`, `+0545`). A named zone other than these (`CET`, `EST`, `IST`) cannot be read without the tz
-/// database and is ambiguous anyway, so we keep the local time as printed and note the zone after it:
-/// `2026-11-27T14:51:52.498 CET`. Such a value is not RFC 3339; set `log_timezone = 'UTC'` (or any zone
-/// whose abbreviation is numeric) for exact times.
+/// Times (`%m %t %s %n`) become RFC 3339 UTC with milliseconds through a ``LogTimestampReader``, which
+/// resolves the zone PostgreSQL printed with the server's `log_timezone`; a time it cannot resolve is left
+/// out rather than guessed. Without `%p`, the pid is read from the session id (`%c`), which holds it in hex
+/// after the dot.
 ///
 /// The matcher works on the bytes of one line, without regular expressions or per-character strings, and
 /// bounds its work per line, so that garbage and very long lines cost little.
@@ -80,12 +78,12 @@ package struct LogLinePrefix: Sendable {
     /// session, no transaction, no leader) or when it printed its placeholder for "not known" (`[unknown]`,
     /// a transaction id or query id of 0).
     package struct Fields: Sendable, Equatable {
-        /// The time of the entry (`%n`, else `%m`, else `%t`): RFC 3339 UTC with milliseconds when the
-        /// zone allows it, else the local time followed by the zone as printed (see ``LogLinePrefix``).
+        /// The time of the entry (`%n`, else `%m`, else `%t`): RFC 3339 UTC with milliseconds; nil when
+        /// its zone could not be resolved (see ``LogTimestampReader``).
         package var timestamp: String?
         /// The zone abbreviation the server printed after the time (`UTC`, `+01`, `CET`).
         package var timeZone: String?
-        /// `%p`.
+        /// `%p`, else the pid inside `%c`.
         package var pid: Int?
         /// `%u`.
         package var user: String?
@@ -259,10 +257,11 @@ package struct LogLinePrefix: Sendable {
     /// - Parameter line: the bytes of one line, without its newline.
     /// - Returns: the fields and where the message part begins; nil when the line does not start with
     ///   this prefix followed by a severity or a label.
-    package func parse(_ line: UnsafeBufferPointer<UInt8>) -> Fields? {
+    package func parse(_ line: UnsafeBufferPointer<UInt8>, timeZone: TimeZoneRules? = nil) -> Fields? {
         withScan(line) { scan, captures in
             guard let scan else { return nil }
-            return fields(scan, captures: captures, line: line)
+            var timestamps = LogTimestampReader(timeZone: timeZone)
+            return fields(scan, captures: captures, line: line, timestamps: &timestamps)
         }
     }
 
@@ -286,20 +285,29 @@ package struct LogLinePrefix: Sendable {
         var textStart: Int
         /// Tokens before this index were printed (all of them, or those before `%q`).
         var tokenLimit: Int
+        /// How doubtful the reading is (0: no value holds a delimiter; see `Matcher.doubt`).
+        var doubt = 0
+    }
+
+    /// Values a line is known to hold (the session's user and database, learnt from its `connection
+    /// authorized` line): a doubtful line is read again with them fixed.
+    struct Pins: Sendable, Equatable {
+        var user: [UInt8]?
+        var database: [UInt8]?
     }
 
     /// Matches one line and hands the result to `body`, with the value of each token as a byte range of
     /// the line (valid only inside `body`). The stderr parser reads only what it needs from it.
     func withScan<Result>(
-        _ line: UnsafeBufferPointer<UInt8>,
+        _ line: UnsafeBufferPointer<UInt8>, pins: Pins? = nil,
         _ body: (Scan?, UnsafeMutableBufferPointer<Range<Int>>) -> Result
     ) -> Result {
         withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: max(program.count, 1)) { captures in
             captures.initialize(repeating: 0..<0)
-            if let scan = scan(line, captures: captures, acceptUnknownSeverity: false) {
+            if let scan = scan(line, captures: captures, acceptUnknownSeverity: false, pins: pins) {
                 return body(scan, captures)
             }
-            if program.hasEscapes, let scan = scan(line, captures: captures, acceptUnknownSeverity: true) {
+            if program.hasEscapes, let scan = scan(line, captures: captures, acceptUnknownSeverity: true, pins: pins) {
                 return body(scan, captures)
             }
             return body(nil, captures)
@@ -307,11 +315,12 @@ package struct LogLinePrefix: Sendable {
     }
 
     private func scan(
-        _ line: UnsafeBufferPointer<UInt8>, captures: UnsafeMutableBufferPointer<Range<Int>>, acceptUnknownSeverity: Bool
+        _ line: UnsafeBufferPointer<UInt8>, captures: UnsafeMutableBufferPointer<Range<Int>>, acceptUnknownSeverity: Bool,
+        pins: Pins?
     ) -> Scan? {
         var matcher = Matcher(
             line: line, program: program, heads: LogSeverity.heads, captures: captures,
-            acceptUnknownSeverity: acceptUnknownSeverity, budget: Self.stepBudget
+            acceptUnknownSeverity: acceptUnknownSeverity, budget: Self.stepBudget, pins: pins
         )
         if matcher.match(token: 0, at: 0) { return matcher.result }
         guard let fallback = matcher.fallback else { return nil }
@@ -322,31 +331,42 @@ package struct LogLinePrefix: Sendable {
     /// What the line says after the prefix.
     func head(_ scan: Scan, line: UnsafeBufferPointer<UInt8>) -> LogSeverity.Head {
         if scan.pattern >= 0 { return LogSeverity.heads.heads[scan.pattern] }
-        let word = UnsafeBufferPointer(rebasing: line[scan.messageStart..<(scan.textStart - 3)])
+        var wordEnd = scan.messageStart
+        while wordEnd < scan.textStart, line[wordEnd] != UInt8(ascii: ":") { wordEnd += 1 }
+        let word = UnsafeBufferPointer(rebasing: line[scan.messageStart..<wordEnd])
         return .unknownSeverity(written: String(decoding: word, as: UTF8.self))
     }
 
     /// The pid (`%p`) of a scanned line, without reading anything else.
     func pid(_ scan: Scan, captures: UnsafeMutableBufferPointer<Range<Int>>, line: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard program.pidToken >= 0, program.pidToken < scan.tokenLimit else { return nil }
-        return Self.integer(UnsafeBufferPointer(rebasing: line[captures[program.pidToken]])).map { Int($0) }
+        if program.pidToken >= 0, program.pidToken < scan.tokenLimit {
+            return Self.integer(UnsafeBufferPointer(rebasing: line[captures[program.pidToken]])).map { Int($0) }
+        }
+        if let session = program.sessionIDToken, session < scan.tokenLimit {
+            return Self.pidOfSessionID(UnsafeBufferPointer(rebasing: line[captures[session]]))
+        }
+        return nil
     }
 
     /// The fields of a scanned line.
-    func fields(_ scan: Scan, captures: UnsafeMutableBufferPointer<Range<Int>>, line: UnsafeBufferPointer<UInt8>) -> Fields {
+    func fields(
+        _ scan: Scan, captures: UnsafeMutableBufferPointer<Range<Int>>, line: UnsafeBufferPointer<UInt8>,
+        timestamps: inout LogTimestampReader
+    ) -> Fields {
         var fields = Fields()
         fields.messageStart = scan.messageStart
         fields.textStart = scan.textStart
         fields.head = head(scan, line: line)
         fields.hasSessionPart = scan.tokenLimit == program.count
-        fill(&fields, scan: scan, captures: captures, line: line)
+        fill(&fields, scan: scan, captures: captures, line: line, timestamps: &timestamps)
         return fields
     }
 
-    /// Writes the values of a scanned line into `target` (``Fields``, or a ``LogEvent`` directly).
+    /// Writes the values of a scanned line into `target` (``Fields``, or a ``LogEvent`` directly); times
+    /// go through `timestamps`.
     func fill<Target: PrefixFieldTarget>(
         _ target: inout Target, scan: Scan, captures: UnsafeMutableBufferPointer<Range<Int>>,
-        line: UnsafeBufferPointer<UInt8>
+        line: UnsafeBufferPointer<UInt8>, timestamps: inout LogTimestampReader
     ) {
         // %n is exact UTC and wins; %m carries milliseconds and wins over %t.
         var time: (escape: Escape, value: Range<Int>)?
@@ -358,19 +378,46 @@ package struct LogLinePrefix: Sendable {
             case .timestampMilliseconds where time?.escape != .epoch: time = (escape, value)
             case .timestamp where time == nil: time = (escape, value)
             case .timestamp, .timestampMilliseconds: break
+            case .sessionStart:
+                if Target.wantsExtras {
+                    let bytes = UnsafeBufferPointer(rebasing: line[value])
+                    target.setExtra(.sessionStart, timestamps.rfc3339(local: bytes))
+                }
             default: fill(&target, escape: escape, value: value, line: line)
             }
         }
         if let time {
             let bytes = UnsafeBufferPointer(rebasing: line[time.value])
             if time.escape == .epoch {
-                target.timestamp = TimestampText.fromEpoch(bytes)
+                target.timestamp = LogTimestampReader.rfc3339(epoch: bytes)
                 if Target.wantsExtras { target.setExtra(.timeZone, "UTC") }
-            } else if let converted = TimestampText.fromLocal(bytes, wantsZone: Target.wantsExtras) {
-                target.timestamp = converted.text
-                if Target.wantsExtras { target.setExtra(.timeZone, converted.zone) }
+            } else {
+                target.timestamp = timestamps.rfc3339(local: bytes)
+                if Target.wantsExtras { target.setExtra(.timeZone, TimestampText.zone(bytes)) }
             }
         }
+        // Without %p, the pid is the hex number after the dot of the session id (%c).
+        if target.pid == nil, let session = program.sessionIDToken, session < scan.tokenLimit {
+            target.pid = Self.pidOfSessionID(UnsafeBufferPointer(rebasing: line[captures[session]]))
+        }
+    }
+
+    /// The pid inside a session id (`6746f1d8.4001`: start time and pid, both in hex).
+    static func pidOfSessionID(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")), dot + 1 < bytes.count, bytes.count - dot - 1 <= 8 else {
+            return nil
+        }
+        var value = 0
+        for byte in bytes[(dot + 1)...] {
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            default: return nil
+            }
+            value = value << 4 | Int(digit)
+        }
+        return value
     }
 
     // MARK: - Turning captured values into fields
@@ -412,7 +459,7 @@ package struct LogLinePrefix: Sendable {
         case .epoch, .timestampMilliseconds, .timestamp: break  // chosen by the caller
         case .commandTag: if Target.wantsExtras { target.setExtra(.commandTag, text()) }
         case .localAddress: if Target.wantsExtras { target.setExtra(.localAddress, text()) }
-        case .sessionStart: if Target.wantsExtras { target.setExtra(.sessionStart, TimestampText.fromLocal(bytes)?.text) }
+        case .sessionStart: break  // converted by the caller, which has the time zone
         }
     }
 
@@ -454,6 +501,8 @@ extension LogLinePrefix {
         let count: Int
         /// The index of the first `%p` token, or -1.
         let pidToken: Int
+        /// The index of the first `%c` token, if any: it carries the pid when `%p` is missing.
+        let sessionIDToken: Int?
         let tokens: [Token]
         /// Whether the prefix has any escape at all; an unknown severity word is accepted only after one,
         /// so that with an empty prefix any `word:  text` line is not taken for an entry.
@@ -475,6 +524,7 @@ extension LogLinePrefix {
             literalCounts = .allocate(capacity: capacity)
             var bytes: [UInt8] = []
             var pid = -1
+            var session: Int?
             for (index, token) in tokens.enumerated() {
                 var literal: [UInt8] = []
                 switch token {
@@ -488,6 +538,7 @@ extension LogLinePrefix {
                     escapes[index] = escape
                     paddings[index] = padding
                     if escape == .pid && pid < 0 { pid = index }
+                    if escape == .sessionID && session == nil { session = index }
                     if escape.isFreeText {
                         var before = index - 1
                         while before >= 0, tokens[before] == .sessionOnly { before -= 1 }
@@ -505,6 +556,7 @@ extension LogLinePrefix {
             literalBytes = .allocate(capacity: max(bytes.count, 1))
             _ = literalBytes.initialize(from: bytes)
             pidToken = pid
+            sessionIDToken = session
         }
 
         deinit {
@@ -526,11 +578,13 @@ extension LogLinePrefix {
         let captures: UnsafeMutableBufferPointer<Range<Int>>
         let acceptUnknownSeverity: Bool
         var budget: Int
+        /// Values fixed in advance, if any.
+        let pins: Pins?
         /// The accepted reading, once ``match(token:at:)`` returned true.
         var result: Scan?
-        /// The first reading found in which a value contains the literal in front of it; used when no
-        /// reading without that is found.
-        var fallback: (scan: Scan, captures: [Range<Int>])?
+        /// The best reading found so far that has a doubtful value (see ``doubts(tokenLimit:)``), kept while
+        /// the search goes on for a reading without one; used when there is none.
+        var fallback: (scan: Scan, captures: [Range<Int>], doubt: Int)?
 
         mutating func match(token index: Int, at position: Int) -> Bool {
             budget -= 1
@@ -559,6 +613,15 @@ extension LogLinePrefix {
         }
 
         private mutating func matchFreeText(token index: Int, at position: Int, padding: Int) -> Bool {
+            if let pins, let pin = program.escapes[index] == .user ? pins.user : program.escapes[index] == .database ? pins.database : nil {
+                // A known value: only that reading.
+                guard line.count - position >= pin.count else { return false }
+                for offset in 0..<pin.count where line[position + offset] != pin[offset] { return false }
+                let end = position + pin.count
+                guard mayFollow(token: index + 1, at: end) else { return false }
+                captures[index] = position..<end
+                return match(token: index + 1, at: end)
+            }
             let width = abs(padding)
             let limit = min(line.count, position + LogLinePrefix.maximumValueLength)
             // A padded value fills at least its width.
@@ -619,8 +682,9 @@ extension LogLinePrefix {
             return acceptUnknownSeverity || heads.mayStart(with: line[position])
         }
 
-        /// Accepts the reading if a head follows at `position`, unless a value in it contains the literal
-        /// in front of it: such a reading is kept as the fallback and the search goes on.
+        /// Accepts the reading if a head follows at `position` and no value in it is doubtful. A reading
+        /// with doubtful values is kept as the fallback if it is less doubtful than the one kept before
+        /// (the earlier one wins a tie: its values are the shortest, from the left), and the search goes on.
         private mutating func accept(at position: Int, tokenLimit: Int) -> Bool {
             var scan: Scan
             if let found = heads.match(line, at: position) {
@@ -630,13 +694,86 @@ extension LogLinePrefix {
             } else {
                 return false
             }
-            for index in 0..<tokenLimit where program.kinds[index] == Program.escape && program.literalCounts[index] > 0 {
-                guard contains(captures[index], literalOf: index) else { continue }
-                if fallback == nil { fallback = (scan, Array(captures)) }
-                return false
+            let doubt = doubt(tokenLimit: tokenLimit)
+            if doubt == 0 {
+                result = scan
+                return true
             }
-            result = scan
-            return true
+            if let kept = fallback, kept.doubt <= doubt { return false }
+            scan.doubt = doubt
+            fallback = (scan, Array(captures), doubt)
+            return false
+        }
+
+        /// How doubtful a reading's free-text values are. Each time a value holds the literal text in front
+        /// of it or after it (which would have ended it), it costs by how rarely such names hold such text:
+        /// host names never (8), databases rarely (4), users sometimes (2: directory users look like
+        /// `alice@example.com`), application names, command tags and backend types often (1: JDBC calls
+        /// itself `PostgreSQL JDBC Driver`). An empty user or database in a line that has them costs 8.
+        private func doubt(tokenLimit: Int) -> Int {
+            var total = 0
+            for index in 0..<tokenLimit where program.kinds[index] == Program.escape && program.escapes[index].isFreeText {
+                let value = captures[index]
+                let escape = program.escapes[index]
+                if let pins, (escape == .user && pins.user != nil) || (escape == .database && pins.database != nil) {
+                    continue  // known, not read
+                }
+                if value.count > placeholder.utf8CodeUnitCount, contains(placeholder, in: value) {
+                    total += 8  // `[unknown]` is a value of its own, never part of one
+                }
+                let weight: Int
+                switch escape {
+                case .remoteHost, .remoteHostOnly, .localAddress: weight = 8
+                case .database: weight = 4
+                case .user: weight = 2
+                default: weight = 1
+                }
+                if value.isEmpty {
+                    if program.escapes[index] == .user || program.escapes[index] == .database { total += 8 }
+                    continue
+                }
+                if program.literalCounts[index] > 0 { total += weight * occurrences(in: value, literalOf: index) }
+                let next = index + 1
+                if next < tokenLimit, program.kinds[next] == Program.literal {
+                    total += weight * occurrences(in: value, literalOf: next)
+                }
+            }
+            return total
+        }
+
+        /// PostgreSQL's placeholder for a name not known yet.
+        private var placeholder: StaticString { "[unknown]" }
+
+        private func contains(_ text: StaticString, in range: Range<Int>) -> Bool {
+            let count = text.utf8CodeUnitCount
+            guard range.count >= count else { return false }
+            var start = range.lowerBound
+            while start + count <= range.upperBound {
+                var same = true
+                for offset in 0..<count where line[start + offset] != text.utf8Start[offset] {
+                    same = false
+                    break
+                }
+                if same { return true }
+                start += 1
+            }
+            return false
+        }
+
+        private func occurrences(in range: Range<Int>, literalOf token: Int) -> Int {
+            let count = program.literalCounts[token]
+            guard count > 0, range.count >= count else { return 0 }
+            var found = 0
+            var start = range.lowerBound
+            while start + count <= range.upperBound {
+                if hasLiteral(token, at: start) {
+                    found += 1
+                    start += count
+                } else {
+                    start += 1
+                }
+            }
+            return found
         }
 
         private func contains(_ range: Range<Int>, literalOf token: Int) -> Bool {
@@ -785,109 +922,13 @@ extension LogLinePrefix {
                 || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-")
         }
 
-        /// Converts a local time as printed (`2026-11-27 14:51:52.498 UTC`, `… +01`, `… CET`).
-        static func fromLocal(_ bytes: UnsafeBufferPointer<UInt8>, wantsZone: Bool = true) -> (text: String, zone: String)? {
-            guard bytes.count >= 21 else { return nil }
-            let hasMilliseconds = bytes[19] == UInt8(ascii: ".")
-            let zoneStart = hasMilliseconds ? 24 : 20
+        /// The zone printed after a local time (`UTC`, `CET`, `+0545`): what follows the time and its space.
+        static func zone(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+            guard bytes.count > 20 else { return nil }
+            let zoneStart = bytes[19] == UInt8(ascii: ".") ? 24 : 20
             guard bytes.count > zoneStart else { return nil }
-            let zone = UnsafeBufferPointer(rebasing: bytes[zoneStart...])
-            var zoneText: String { String(decoding: zone, as: UTF8.self) }
-            func number(_ offset: Int, _ count: Int) -> Int {
-                var value = 0
-                for index in offset..<(offset + count) { value = value * 10 + Int(bytes[index] &- UInt8(ascii: "0")) }
-                return value
-            }
-            let millisecond = hasMilliseconds ? number(20, 3) : 0
-            if isUTC(zone) {
-                // The common case needs no arithmetic: copy the digits into place.
-                return (Self.format(bytes: bytes, millisecond: millisecond), wantsZone ? zoneText : "")
-            }
-            guard let offsetMinutes = numericOffsetMinutes(zone) else {
-                let local = Self.format(bytes: bytes, millisecond: millisecond).dropLast()
-                return ("\(local) \(zoneText)", zoneText)
-            }
-            let days = CivilCalendar.daysFromCivil(year: number(0, 4), month: number(5, 2), day: number(8, 2))
-            let seconds = days * 86_400 + number(11, 2) * 3_600 + number(14, 2) * 60 + number(17, 2)
-            return (format(epochSeconds: seconds - offsetMinutes * 60, millisecond: millisecond), zoneText)
+            return String(decoding: bytes[zoneStart...], as: UTF8.self)
         }
-
-        /// Converts `%n` (`1732718400.123`, seconds since the epoch).
-        static func fromEpoch(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-            guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")),
-                let seconds = LogLinePrefix.integer(UnsafeBufferPointer(rebasing: bytes[..<dot])),
-                let millisecond = LogLinePrefix.integer(UnsafeBufferPointer(rebasing: bytes[(dot + 1)...]))
-            else { return nil }
-            return format(epochSeconds: Int(seconds), millisecond: Int(millisecond))
-        }
-
-        private static func isUTC(_ zone: UnsafeBufferPointer<UInt8>) -> Bool {
-            switch zone.count {
-            case 1: return zone[0] == UInt8(ascii: "Z")
-            case 3:
-                let (a, b, c) = (zone[0], zone[1], zone[2])
-                return (a == UInt8(ascii: "U") && b == UInt8(ascii: "T") && c == UInt8(ascii: "C"))
-                    || (a == UInt8(ascii: "G") && b == UInt8(ascii: "M") && c == UInt8(ascii: "T"))
-                    || (a == UInt8(ascii: "U") && b == UInt8(ascii: "C") && c == UInt8(ascii: "T"))
-            default: return false
-            }
-        }
-
-        /// `+01`, `-03`, `+0530`, `+05:30` → minutes east of UTC; nil for anything else.
-        private static func numericOffsetMinutes(_ zone: UnsafeBufferPointer<UInt8>) -> Int? {
-            guard zone.count >= 3, zone[0] == UInt8(ascii: "+") || zone[0] == UInt8(ascii: "-") else { return nil }
-            var digits: [Int] = []
-            for index in 1..<zone.count {
-                let byte = zone[index]
-                if byte == UInt8(ascii: ":") && index == 3 { continue }
-                guard byte &- UInt8(ascii: "0") < 10 else { return nil }
-                digits.append(Int(byte - UInt8(ascii: "0")))
-            }
-            let minutes: Int
-            switch digits.count {
-            case 2: minutes = (digits[0] * 10 + digits[1]) * 60
-            case 4: minutes = (digits[0] * 10 + digits[1]) * 60 + digits[2] * 10 + digits[3]
-            default: return nil
-            }
-            return zone[0] == UInt8(ascii: "-") ? -minutes : minutes
-        }
-
-        /// `YYYY-MM-DDTHH:MM:SS.mmmZ` from the digits of a UTC time as printed.
-        private static func format(bytes: UnsafeBufferPointer<UInt8>, millisecond: Int) -> String {
-            String(unsafeUninitializedCapacity: 24) { output in
-                for index in 0..<19 { output[index] = bytes[index] }
-                output[10] = UInt8(ascii: "T")
-                output[19] = UInt8(ascii: ".")
-                output[20] = UInt8(ascii: "0") + UInt8(millisecond / 100)
-                output[21] = UInt8(ascii: "0") + UInt8(millisecond / 10 % 10)
-                output[22] = UInt8(ascii: "0") + UInt8(millisecond % 10)
-                output[23] = UInt8(ascii: "Z")
-                return 24
-            }
-        }
-
-        private static func format(epochSeconds: Int, millisecond: Int) -> String {
-            let days = epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400
-            let secondOfDay = epochSeconds - days * 86_400
-            let (year, month, day) = CivilCalendar.civilFromDays(days)
-            guard (0...9_999).contains(year) else { return "" }
-            let values = [
-                (year, 4, 0), (month, 2, 5), (day, 2, 8), (secondOfDay / 3_600, 2, 11),
-                (secondOfDay / 60 % 60, 2, 14), (secondOfDay % 60, 2, 17), (millisecond % 1_000, 3, 20),
-            ]
-            return String(unsafeUninitializedCapacity: 24) { output in
-                for (index, byte) in "0000-00-00T00:00:00.000Z".utf8.enumerated() { output[index] = byte }
-                for (value, width, offset) in values {
-                    var rest = value
-                    for index in stride(from: offset + width - 1, through: offset, by: -1) {
-                        output[index] = UInt8(ascii: "0") + UInt8(rest % 10)
-                        rest /= 10
-                    }
-                }
-                return 24
-            }
-        }
-
     }
 }
 

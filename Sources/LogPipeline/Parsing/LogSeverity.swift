@@ -1,3 +1,5 @@
+import AgentSchema
+
 /// The words PostgreSQL prints in front of a log message: the severity (`ERROR:  `) and the labels of an
 /// entry's extra lines (`DETAIL:  `, `HINT:  `, …), in English and in every language of PostgreSQL's own
 /// message catalogs, so that a server running with a localised `lc_messages` still parses.
@@ -134,14 +136,16 @@ package enum LogSeverity {
         let heads: [Head]
         /// The same, taken apart for the stderr parser: the English severity and the word as written when
         /// it differs, or the label.
-        let severities: [String?]
+        let severities: [PostgresSeverity?]
         let localizedSeverities: [String?]
         let labels: [Label?]
         /// All patterns, one after the other.
         private let bytes: UnsafeMutableBufferPointer<UInt8>
-        /// Per pattern: where its bytes start in ``bytes``, and how many there are.
+        /// Per pattern: where its bytes start in ``bytes``, and how many there are (without the spaces after
+        /// the colon), and how many spaces must follow them (0 or 1: up to 2 are taken).
         private let starts: UnsafeMutableBufferPointer<Int32>
         private let counts: UnsafeMutableBufferPointer<Int32>
+        private let minimumSpaces: UnsafeMutableBufferPointer<Int8>
         /// Pattern numbers grouped by first byte; `firstByteStart[b]..<firstByteStart[b + 1]` are those for `b`.
         private let byFirstByte: UnsafeMutableBufferPointer<Int32>
         private let firstByteStart: UnsafeMutableBufferPointer<Int32>
@@ -165,8 +169,21 @@ package enum LogSeverity {
                 if patterns.contains(where: { $0.bytes == bytes }) { continue }
                 patterns.append((bytes, .label(label)))
             }
+            // PostgreSQL writes two spaces after the colon; tools and hand-edited logs have one. The spaces
+            // are matched apart: at least one when the pattern had any, up to two.
+            var spaces: [Int8] = []
+            for index in patterns.indices {
+                var bytes = patterns[index].bytes
+                var trailing = 0
+                while bytes.count > 1, bytes.last == UInt8(ascii: " ") {
+                    bytes.removeLast()
+                    trailing += 1
+                }
+                patterns[index].bytes = bytes
+                spaces.append(trailing > 0 ? 1 : 0)
+            }
             heads = patterns.map(\.head)
-            severities = heads.map { if case .severity(let english, _) = $0 { english } else { nil } }
+            severities = heads.map { if case .severity(let english, _) = $0 { PostgresSeverity(rawValue: english) } else { nil } }
             localizedSeverities = heads.map { if case .severity(_, let localized) = $0 { localized } else { nil } }
             labels = heads.map { if case .label(let label) = $0 { label } else { nil } }
             let all = patterns.flatMap(\.bytes)
@@ -174,6 +191,8 @@ package enum LogSeverity {
             _ = bytes.initialize(from: all)
             starts = .allocate(capacity: patterns.count)
             counts = .allocate(capacity: patterns.count)
+            minimumSpaces = .allocate(capacity: patterns.count)
+            _ = minimumSpaces.initialize(from: spaces)
             var offset = 0
             for (index, pattern) in patterns.enumerated() {
                 starts[index] = Int32(offset)
@@ -216,13 +235,21 @@ package enum LogSeverity {
                     same = false
                     break
                 }
-                if same { return (pattern, position + count) }
+                guard same else { continue }
+                var textStart = position + count
+                var taken = 0
+                while taken < 2, textStart < line.count, line[textStart] == UInt8(ascii: " ") {
+                    textStart += 1
+                    taken += 1
+                }
+                if taken >= Int(minimumSpaces[pattern]) { return (pattern, textStart) }
             }
             return nil
         }
 
         /// A severity-shaped head in a language we have no table for: one word of 1 to 64 bytes without
-        /// spaces or colons, not starting with a digit, followed by `:  `. Returns where its text begins.
+        /// spaces or colons, not starting with a digit, followed by `: ` or `:  `. Returns where its text
+        /// begins.
         func matchUnknown(_ line: UnsafeBufferPointer<UInt8>, at position: Int) -> Int? {
             guard position < line.count, line[position] &- UInt8(ascii: "0") >= 10 else { return nil }
             var end = position
@@ -232,10 +259,10 @@ package enum LogSeverity {
                 if byte <= UInt8(ascii: " ") || byte == 0x7F { return nil }
                 end += 1
             }
-            guard end > position, end - position <= 64, end + 3 <= line.count,
-                line[end] == UInt8(ascii: ":"), line[end + 1] == UInt8(ascii: " "), line[end + 2] == UInt8(ascii: " ")
+            guard end > position, end - position <= 64, end + 2 <= line.count,
+                line[end] == UInt8(ascii: ":"), line[end + 1] == UInt8(ascii: " ")
             else { return nil }
-            return end + 3
+            return end + 3 <= line.count && line[end + 2] == UInt8(ascii: " ") ? end + 3 : end + 2
         }
     }
 

@@ -14,17 +14,23 @@ import Darwin
 /// became complete. How lines join into entries:
 ///
 /// - A line that starts with a tab continues the field the previous line wrote (the server indents every
-///   line after the first of a message, detail or statement with a tab); it is joined with `"\n"`.
+///   line after the first of a message, detail or statement with a tab); it is joined with `"\n"`. A line
+///   indented with spaces instead (a tool expanded the tab) continues it too when it does not start an
+///   entry of its own: up to 8 leading spaces, a tab's width, are dropped.
+/// - Blank lines inside an entry are kept when the entry goes on after them; blank lines after an entry's
+///   last line are dropped.
 /// - A line with the prefix whose text is a label (`DETAIL:  `, `HINT:  `, `CONTEXT:  `, `STATEMENT:  `,
 ///   `QUERY:  `, `LOCATION:  `, English or localised) attaches to the open entry of the same pid, also
 ///   when lines of other pids came in between. With no entry open for that pid it starts an entry of its
 ///   own, without a severity, rather than being lost.
 /// - Any other line with the prefix and a severity starts a new entry and completes the open entry of the
-///   same pid.
-/// - A line that does not start with the prefix and is not a continuation is counted in
-///   ``Statistics/unparsedLines`` and dropped: we do not guess where it belongs. This covers garbage, NUL
-///   bytes, text written to stderr by something else (an `archive_command`, a crashing library) and lines
-///   written under another `log_line_prefix`.
+///   same pid. One space or two may follow the severity's colon.
+/// - A line that starts no entry and continues none (garbage, a `pg_ctl` message, text another program
+///   wrote to the server's stderr, a line under another `log_line_prefix`) is counted in
+///   ``Statistics/unparsedLines`` and kept: consecutive such lines become one event of class `unparsed`,
+///   with the text (at most ``maximumUnparsedBytes``) as its message. We do not guess where it belongs.
+///
+/// The pid keys the joining; a prefix without `%p` but with `%c` gives it from the session id.
 ///
 /// An entry stays open until its pid logs its next entry, or until it has been idle for
 /// `completeAfterIdleLines` lines, or until more than `maximumOpenEntries` are open (the oldest is then
@@ -34,21 +40,29 @@ import Darwin
 /// they complete, not strictly in file order; ``oldestOpenOffset`` tells the tailer where a checkpoint
 /// would have to resume to lose nothing.
 ///
-/// An entry whose text grows beyond `maximumEntryBytes` is cut there (on a character boundary) and marked
-/// ``LogEvent/truncated``; the rest of its lines are still consumed and dropped, so memory stays bounded.
-/// Invalid UTF-8 in a line that otherwise parses is kept, repaired with U+FFFD, because a database in
-/// `SQL_ASCII` or `LATIN1` legitimately writes such bytes into its messages; leading NUL bytes (the hole
-/// a `copytruncate` rotation leaves in front of the next line) are skipped, and a trailing `\r` is dropped.
+/// ## Memory
+/// Text is appended to an entry in place, so building an entry costs time linear in its size, whatever
+/// the number of its lines. An entry whose text grows beyond `maximumEntryBytes` is cut there (on a
+/// character boundary) and marked ``LogEvent/truncated``; the rest of its lines are consumed and dropped.
+/// All open entries together may hold at most `memoryBudget` bytes of text: past it, the largest open
+/// entry is completed at once, cut and marked truncated (counted in ``Statistics/budgetCuts``), and the
+/// rest of its lines are dropped. Invalid UTF-8 in a line that otherwise parses is kept, repaired with
+/// U+FFFD, because a database in `SQL_ASCII` or `LATIN1` legitimately writes such bytes into its messages;
+/// leading NUL bytes (the hole a `copytruncate` rotation leaves in front of the next line) are skipped,
+/// and a trailing `\r` is dropped.
+///
+/// ## Fields
+/// Times become RFC 3339 UTC through a ``LogTimestampReader`` with the server's `log_timezone`. The cursor
+/// position stderr appends to a message (` at character 15`, in the server's language) moves into
+/// ``LogEvent/cursorPosition`` (or ``LogEvent/internalPosition`` when the entry has a QUERY line), as
+/// csvlog and jsonlog have it. With `log_error_verbosity = verbose` the server writes the SQLSTATE in
+/// front of the message (`ERROR:  23505: duplicate key …`) and adds a LOCATION line; an entry that has a
+/// LOCATION line gets that code moved into ``LogEvent/sqlstate``.
 ///
 /// Lines in a language whose catalog ``LogSeverity`` does not know still parse when the prefix has at
 /// least one escape: the word in the severity's place becomes ``LogEvent/localizedSeverity`` with no
 /// English ``LogEvent/severity``, and their DETAIL-like lines start entries of their own (counted in
 /// ``Statistics/unknownSeverityLines``).
-///
-/// With `log_error_verbosity = verbose` the server writes the SQLSTATE in front of the message
-/// (`ERROR:  23505: duplicate key …`) and adds a LOCATION line; an entry that has a LOCATION line gets
-/// that code moved into ``LogEvent/sqlstate``. The message keeps what stderr prints after it, including a
-/// cursor position (` at character 15`), which csvlog and jsonlog keep in a field of its own.
 ///
 /// The parser neither classifies nor redacts; the classifier does both.
 package struct StderrLogParser: Sendable {
@@ -56,16 +70,18 @@ package struct StderrLogParser: Sendable {
     package struct Statistics: Sendable, Equatable {
         /// Lines consumed.
         package var lines = 0
-        /// Entries completed and returned.
+        /// Entries completed and returned (``LogEvent`` of class `unparsed` not included).
         package var entries = 0
-        /// Lines that matched neither the prefix nor a continuation.
+        /// Lines that matched neither the prefix nor a continuation (kept as `unparsed` events).
         package var unparsedLines = 0
-        /// Entries cut at the size cap.
+        /// Entries cut at the size cap or by the memory budget.
         package var truncatedEntries = 0
         /// Lines whose severity word no catalog we have knows.
         package var unknownSeverityLines = 0
         /// Entries completed early because too many were open.
         package var evictedEntries = 0
+        /// Entries completed early, cut, because the open entries together passed the memory budget.
+        package var budgetCuts = 0
 
         package init() {}
     }
@@ -78,7 +94,7 @@ package struct StderrLogParser: Sendable {
     /// The bookkeeping of an open entry; its event lives beside it in ``events``, so that moving events in
     /// and out costs no copies of their strings.
     fileprivate struct OpenEntry {
-        /// The pid, or ``StderrLogParser/noPID``.
+        /// The pid, ``StderrLogParser/noPID`` or ``StderrLogParser/unparsedKey``.
         var key: Int
         var field: Field
         var bytes: Int
@@ -86,6 +102,8 @@ package struct StderrLogParser: Sendable {
         var sequence: Int
         var lastLine: Int
         var offset: Int64
+        /// Blank lines seen after the entry's last line: kept only if the entry goes on.
+        var blankLines: Int
     }
 
     /// The compiled `log_line_prefix` the lines were written with.
@@ -98,8 +116,14 @@ package struct StderrLogParser: Sendable {
     package let maximumOpenEntries: Int
     /// An entry that no line has touched for this many lines is complete. Defaults to 1,000.
     package let completeAfterIdleLines: Int
+    /// The most text bytes all open entries hold together. Defaults to 16 MiB.
+    package let memoryBudget: Int
+    /// The most text bytes one `unparsed` event keeps. Defaults to 4 KiB.
+    package let maximumUnparsedBytes: Int
     /// The counters so far.
     package private(set) var statistics = Statistics()
+    /// Times whose zone could not be resolved (their events carry no `timestamp`).
+    package var unresolvedTimestamps: Int { timestamps.unresolvedCount }
 
     /// Open entries live in slots that are reused, so that adding text to one changes it in place.
     private var slots: [OpenEntry?] = []
@@ -110,11 +134,23 @@ package struct StderrLogParser: Sendable {
     private var slotByKey: [Int: Int] = [:]
     /// The slot the previous line went to, for continuation lines.
     private var lastSlot: Int?
+    /// Pids whose entry the memory budget cut: their further extra lines are dropped until they start a
+    /// new entry. The key the previous line went to, when it was dropped so.
+    private var discardingKeys: Set<Int> = []
+    private var lastDiscardedKey: Int?
+    /// Text bytes held by all open entries.
+    private var openBytes = 0
+    /// The user and database of each session, from its `connection authorized` line: they settle lines
+    /// whose prefix can be read in several ways (names with spaces). Forgotten at the session's end.
+    private var sessionNames: [Int: LogLinePrefix.Pins] = [:]
     private var sequence = 0
+    private var timestamps: LogTimestampReader
     /// Lines between two sweeps for idle entries; a sweep costs a walk over the open entries.
     private static let sweepInterval = 256
-    /// The key of lines whose prefix has no `%p`: they all belong to one stream.
+    /// The key of lines whose prefix has no `%p` (nor `%c`): they all belong to one stream.
     private static let noPID = -1
+    /// The key of the open run of unparsed lines.
+    private static let unparsedKey = -2
 
     /// Makes a parser for one log file.
     ///
@@ -124,19 +160,28 @@ package struct StderrLogParser: Sendable {
     ///   - maximumEntryBytes: the cap on one entry's text; longer entries are cut and marked truncated.
     ///   - maximumOpenEntries: how many entries (one per pid) may wait for more lines at once.
     ///   - completeAfterIdleLines: after how many lines without news an open entry is complete.
+    ///   - memoryBudget: the cap on the text of all open entries together.
+    ///   - timeZone: the server's `log_timezone`, when known.
     package init(
         prefix: LogLinePrefix,
         fileName: String,
         maximumEntryBytes: Int = 1 << 20,
         maximumOpenEntries: Int = 1_024,
-        completeAfterIdleLines: Int = 1_000
+        completeAfterIdleLines: Int = 1_000,
+        memoryBudget: Int = 16 << 20,
+        maximumUnparsedBytes: Int = 4_096,
+        timeZone: TimeZoneRules? = nil
     ) {
         precondition(maximumEntryBytes > 0 && maximumOpenEntries > 0 && completeAfterIdleLines > 0)
+        precondition(memoryBudget > 0 && maximumUnparsedBytes > 0)
         self.prefix = prefix
         self.fileName = fileName
         self.maximumEntryBytes = maximumEntryBytes
         self.maximumOpenEntries = maximumOpenEntries
         self.completeAfterIdleLines = completeAfterIdleLines
+        self.memoryBudget = memoryBudget
+        self.maximumUnparsedBytes = maximumUnparsedBytes
+        self.timestamps = LogTimestampReader(timeZone: timeZone)
     }
 
     /// The byte offset of the first line of the oldest entry still open, if any: a checkpoint taken now
@@ -148,6 +193,11 @@ package struct StderrLogParser: Sendable {
     /// How many entries are open, waiting for more lines.
     package var openEntryCount: Int {
         slotByKey.count
+    }
+
+    /// Text bytes held by the open entries.
+    package var openEntryBytes: Int {
+        openBytes
     }
 
     /// Consumes one complete line.
@@ -199,6 +249,8 @@ package struct StderrLogParser: Sendable {
         slots.removeAll(keepingCapacity: true)
         events.removeAll(keepingCapacity: true)
         freeSlots.removeAll(keepingCapacity: true)
+        discardingKeys.removeAll()
+        lastDiscardedKey = nil
         return completed
     }
 
@@ -207,70 +259,145 @@ package struct StderrLogParser: Sendable {
     private mutating func process(line: UnsafeBufferPointer<UInt8>, offset: Int64, into completed: inout [LogEvent]) {
         statistics.lines += 1
         var line = line
+        var offset = offset
         if !line.isEmpty && line[0] == 0 {
             var start = 0
             while start < line.count && line[start] == 0 { start += 1 }
             line = UnsafeBufferPointer(rebasing: line[start...])
+            offset += Int64(start)
         }
         if !line.isEmpty && line[line.count - 1] == UInt8(ascii: "\r") {
             line = UnsafeBufferPointer(rebasing: line[..<(line.count - 1)])
         }
         if statistics.lines % Self.sweepInterval == 0 { completeIdleEntries(into: &completed) }
 
-        if !line.isEmpty && line[0] == UInt8(ascii: "\t") {
-            if let slot = lastSlot {
-                append(UnsafeBufferPointer(rebasing: line[1...]), toSlot: slot, field: nil)
-            } else {
-                statistics.unparsedLines += 1
-            }
+        if line.isEmpty {
+            if let slot = lastSlot { slots[slot]!.blankLines += 1 }
+            return
+        }
+        if line[0] == UInt8(ascii: "\t") {
+            continueLastEntry(UnsafeBufferPointer(rebasing: line[1...]), offset: offset, into: &completed)
             return
         }
         let prefix = self.prefix
-        prefix.withScan(line) { scan, captures in
-            guard let scan else {
-                statistics.unparsedLines += 1
-                lastSlot = nil
-                return
-            }
+        let matched = prefix.withScan(line) { scan, captures -> Bool in
+            guard let scan else { return false }
             let key = prefix.pid(scan, captures: captures, line: line) ?? Self.noPID
+            if scan.doubt > 0, let pins = sessionNames[key] {
+                // An ambiguous line of a session whose user and database we know: read it with them fixed.
+                return prefix.withScan(line, pins: pins) { pinned, pinnedCaptures -> Bool in
+                    if let pinned {
+                        handle(pinned, pinnedCaptures, key: key, line: line, offset: offset, into: &completed)
+                    } else {
+                        handle(scan, captures, key: key, line: line, offset: offset, into: &completed)
+                    }
+                    return true
+                }
+            }
+            handle(scan, captures, key: key, line: line, offset: offset, into: &completed)
+            return true
+        }
+        if matched { return }
+        if line[0] == UInt8(ascii: " "), lastSlot != nil || lastDiscardedKey != nil {
+            // A continuation line whose tab became spaces: drop a tab's width of them.
+            var start = 0
+            while start < min(8, line.count), line[start] == UInt8(ascii: " ") { start += 1 }
+            continueLastEntry(UnsafeBufferPointer(rebasing: line[start...]), offset: offset, into: &completed)
+            return
+        }
+        unparsed(line, offset: offset, into: &completed)
+    }
+
+    /// A line the prefix matched: it starts an entry or adds a labelled line to its pid's entry.
+    private mutating func handle(
+        _ scan: LogLinePrefix.Scan, _ captures: UnsafeMutableBufferPointer<Range<Int>>, key: Int,
+        line: UnsafeBufferPointer<UInt8>, offset: Int64, into completed: inout [LogEvent]
+    ) {
+        do {
             let text = UnsafeBufferPointer(rebasing: line[scan.textStart...])
             if scan.pattern >= 0, let label = LogSeverity.heads.labels[scan.pattern] {
+                if discardingKeys.contains(key) {
+                    lastSlot = nil
+                    lastDiscardedKey = key
+                    return
+                }
                 // Most extra lines find their entry open: they need nothing of the prefix but the pid.
                 let slot: Int
                 if let open = slotByKey[key] {
                     slot = open
+                    slots[slot]!.blankLines = 0
                 } else {
                     slot = start(key: key, offset: offset, into: &completed)
-                    Self.describe(&events[slot]!, prefix, scan, captures, line, offset, fileName: fileName)
+                    describe(slot, scan, captures, line, offset)
                 }
-                append(text, toSlot: slot, field: Self.field(label))
-                lastSlot = slot
+                append(text, toSlot: slot, field: Self.field(label), into: &completed)
+                lastSlot = slotByKey[key]
                 return
             }
             if scan.pattern < 0 { statistics.unknownSeverityLines += 1 }
+            discardingKeys.remove(key)
+            lastDiscardedKey = nil
             let slot = start(key: key, offset: offset, into: &completed)
-            Self.describe(&events[slot]!, prefix, scan, captures, line, offset, fileName: fileName)
-            append(text, toSlot: slot, field: .message)
-            lastSlot = slot
+            describe(slot, scan, captures, line, offset)
+            append(text, toSlot: slot, field: .message, into: &completed)
+            lastSlot = slotByKey[key]
+            learnSession(from: text, key: key)
         }
+    }
+
+    /// A line that continues the field the previous line wrote.
+    private mutating func continueLastEntry(
+        _ text: UnsafeBufferPointer<UInt8>, offset: Int64, into completed: inout [LogEvent]
+    ) {
+        if let slot = lastSlot {
+            if slots[slot]?.key == Self.unparsedKey { statistics.unparsedLines += 1 }
+            append(text, toSlot: slot, field: nil, into: &completed)
+        } else if lastDiscardedKey == nil {
+            // Continues nothing we have: kept as unparsed text, tab and all.
+            unparsed(text, offset: offset, into: &completed, continuation: true)
+        }
+    }
+
+    /// A line that starts no entry and continues none: it opens (or extends) an `unparsed` event.
+    private mutating func unparsed(
+        _ line: UnsafeBufferPointer<UInt8>, offset: Int64, into completed: inout [LogEvent], continuation: Bool = false
+    ) {
+        statistics.unparsedLines += 1
+        lastDiscardedKey = nil
+        if let open = slotByKey[Self.unparsedKey], lastSlot == open {
+            append(line, toSlot: open, field: nil, into: &completed)
+            return
+        }
+        let slot = start(key: Self.unparsedKey, offset: offset, into: &completed)
+        events[slot]!.event = .unparsed
+        events[slot]!.source = LogEvent.Source(file: fileName, offset: offset)
+        if continuation {
+            // Kept as written: the tab tells a reader it continued something.
+            let bytes = [UInt8(ascii: "\t")] + Array(line)
+            bytes.withUnsafeBufferPointer { append($0, toSlot: slot, field: .message, into: &completed) }
+        } else {
+            append(line, toSlot: slot, field: .message, into: &completed)
+        }
+        lastSlot = slotByKey[Self.unparsedKey]
     }
 
     /// Writes the values of the line's prefix, its severity and its source into a new entry's event (in
     /// its slot, so that the event is never copied).
-    private static func describe(
-        _ event: inout LogEvent, _ prefix: LogLinePrefix, _ scan: LogLinePrefix.Scan,
-        _ captures: UnsafeMutableBufferPointer<Range<Int>>, _ line: UnsafeBufferPointer<UInt8>, _ offset: Int64,
-        fileName: String
+    private mutating func describe(
+        _ slot: Int, _ scan: LogLinePrefix.Scan, _ captures: UnsafeMutableBufferPointer<Range<Int>>,
+        _ line: UnsafeBufferPointer<UInt8>, _ offset: Int64
     ) {
-        prefix.fill(&event, scan: scan, captures: captures, line: line)
-        event.source = LogEvent.Source(file: fileName, offset: offset)
+        prefix.fill(&events[slot]!, scan: scan, captures: captures, line: line, timestamps: &timestamps)
+        events[slot]!.source = LogEvent.Source(file: fileName, offset: offset)
         if scan.pattern >= 0 {
             // nil for a label: an extra line without its entry gets an entry of its own, without a severity.
-            event.severity = LogSeverity.heads.severities[scan.pattern]
-            event.localizedSeverity = LogSeverity.heads.localizedSeverities[scan.pattern]
+            events[slot]!.severity = LogSeverity.heads.severities[scan.pattern]
+            events[slot]!.localizedSeverity = LogSeverity.heads.localizedSeverities[scan.pattern]
         } else {
-            let word = UnsafeBufferPointer(rebasing: line[scan.messageStart..<(scan.textStart - 3)])
-            event.localizedSeverity = String(decoding: word, as: UTF8.self)
+            var wordEnd = scan.messageStart
+            while wordEnd < scan.textStart, line[wordEnd] != UInt8(ascii: ":") { wordEnd += 1 }
+            let word = UnsafeBufferPointer(rebasing: line[scan.messageStart..<wordEnd])
+            events[slot]!.localizedSeverity = String(decoding: word, as: UTF8.self)
         }
     }
 
@@ -282,11 +409,12 @@ package struct StderrLogParser: Sendable {
         sequence += 1
         let entry = OpenEntry(
             key: key, field: .message, bytes: 0, truncated: false, sequence: sequence, lastLine: statistics.lines,
-            offset: offset
+            offset: offset, blankLines: 0
         )
         if let slot = slotByKey[key] {
             // The pid's previous entry is complete; the new one takes its slot.
             complete(slot, into: &completed)
+            openBytes -= slots[slot]!.bytes
             slots[slot] = entry
             events[slot] = LogEvent()
             return slot
@@ -320,52 +448,85 @@ package struct StderrLogParser: Sendable {
 
     /// Completes the entry in a slot and frees the slot.
     private mutating func release(_ slot: Int, into completed: inout [LogEvent]) {
-        guard let key = slots[slot]?.key else { return }
+        guard let entry = slots[slot] else { return }
         complete(slot, into: &completed)
+        openBytes -= entry.bytes
         slots[slot] = nil
-        slotByKey[key] = nil
+        slotByKey[entry.key] = nil
         freeSlots.append(slot)
         if lastSlot == slot { lastSlot = nil }
     }
 
     /// Appends text to a field of an open entry: to `field` (a new line of the entry), or with
-    /// `field == nil` to the field the previous line wrote, after a `"\n"` (a continuation line).
-    private mutating func append(_ text: UnsafeBufferPointer<UInt8>, toSlot slot: Int, field: Field?) {
-        guard slots[slot] != nil else { return }
-        Self.append(text, to: &slots[slot]!, event: &events[slot]!, field: field, line: statistics.lines, cap: maximumEntryBytes)
-    }
-
-    private static func append(
-        _ text: UnsafeBufferPointer<UInt8>, to entry: inout OpenEntry, event: inout LogEvent, field: Field?, line: Int,
-        cap: Int
+    /// `field == nil` to the field the previous line wrote, after a `"\n"` (a continuation line). The text
+    /// is appended in place: an entry of many lines costs time linear in its size.
+    private mutating func append(
+        _ text: UnsafeBufferPointer<UInt8>, toSlot slot: Int, field: Field?, into completed: inout [LogEvent]
     ) {
-        entry.lastLine = line
+        guard var entry = slots[slot] else { return }
+        entry.lastLine = statistics.lines
         if let field { entry.field = field }
-        guard !entry.truncated else { return }
+        let blankLines = field == nil ? entry.blankLines : 0
+        entry.blankLines = 0
+        guard !entry.truncated else {
+            slots[slot] = entry
+            return
+        }
+        let cap = entry.key == Self.unparsedKey ? maximumUnparsedBytes : maximumEntryBytes
         var text = text
-        let joining = field == nil || event.has(entry.field)
-        let separator = joining ? 1 : 0
+        let joining = field == nil || events[slot]!.has(entry.field)
+        let separator = joining ? 1 + blankLines : 0
         if entry.bytes + separator + text.count > cap {
             // Cut on a character boundary: never keep the first bytes of a multi-byte character.
             var allowed = max(0, cap - entry.bytes - separator)
             while allowed > 0 && allowed < text.count && text[allowed] & 0xC0 == 0x80 { allowed -= 1 }
             text = UnsafeBufferPointer(rebasing: text[..<min(allowed, text.count)])
             entry.truncated = true
+            if text.isEmpty {
+                slots[slot] = entry
+                return
+            }
         }
-        entry.bytes += separator + text.count
-        let piece = String(decoding: text, as: UTF8.self)
-        func join(_ existing: String?) -> String {
-            guard let existing else { return piece }
-            return existing + "\n" + piece
+        let added = separator + text.count
+        entry.bytes += added
+        openBytes += added
+        slots[slot] = entry
+        Self.appendText(text, newlines: joining ? 1 + blankLines : 0, to: &events[slot]!, field: entry.field)
+        if openBytes > memoryBudget { cutLargestEntry(into: &completed) }
+    }
+
+    private static func appendText(_ text: UnsafeBufferPointer<UInt8>, newlines: Int, to event: inout LogEvent, field: Field) {
+        func extend(_ value: inout String?) {
+            if value == nil { value = "" }
+            for _ in 0..<newlines { value!.append("\n") }
+            value!.append(String(decoding: text, as: UTF8.self))
         }
-        switch entry.field {
-        case .message: event.message = join(event.message)
-        case .detail: event.detail = join(event.detail)
-        case .hint: event.hint = join(event.hint)
-        case .context: event.context = join(event.context)
-        case .statement: event.statement = join(event.statement)
-        case .query: event.internalQuery = join(event.internalQuery)
-        case .location: event.location = join(event.location)
+        switch field {
+        case .message: extend(&event.message)
+        case .detail: extend(&event.detail)
+        case .hint: extend(&event.hint)
+        case .context: extend(&event.context)
+        case .statement: extend(&event.statement)
+        case .query: extend(&event.internalQuery)
+        case .location: extend(&event.location)
+        }
+    }
+
+    /// The open entries hold more than the budget: the largest is completed now, cut, and the rest of its
+    /// lines are dropped.
+    private mutating func cutLargestEntry(into completed: inout [LogEvent]) {
+        while openBytes > memoryBudget {
+            var largest: (slot: Int, bytes: Int)?
+            for (slot, entry) in slots.enumerated() {
+                guard let entry, entry.bytes > largest?.bytes ?? -1 else { continue }
+                largest = (slot, entry.bytes)
+            }
+            guard let (slot, _) = largest, let key = slots[slot]?.key else { return }
+            slots[slot]!.truncated = true
+            statistics.budgetCuts += 1
+            if lastSlot == slot, key != Self.unparsedKey { lastDiscardedKey = key }
+            if key != Self.unparsedKey { discardingKeys.insert(key) }
+            release(slot, into: &completed)
         }
     }
 
@@ -374,6 +535,7 @@ package struct StderrLogParser: Sendable {
         let idle = slots.indices.filter { (slots[$0]?.lastLine ?? .max) < horizon }
             .sorted { slots[$0]!.sequence < slots[$1]!.sequence }
         for slot in idle { release(slot, into: &completed) }
+        if discardingKeys.count > maximumOpenEntries { discardingKeys.removeAll() }
     }
 
     /// Finishes the event of a slot in place and moves it to `completed`; the slot's bookkeeping stays.
@@ -382,9 +544,61 @@ package struct StderrLogParser: Sendable {
             events[slot]!.truncated = true
             statistics.truncatedEntries += 1
         }
-        Self.moveVerboseSQLState(&events[slot]!)
-        statistics.entries += 1
+        if slots[slot]!.key != Self.unparsedKey {
+            Self.moveVerboseSQLState(&events[slot]!)
+            Self.moveCursorPosition(&events[slot]!)
+            statistics.entries += 1
+        }
         completed.append(events[slot].take()!)
+    }
+
+    /// Learns a session's user and database from `connection authorized: user=… database=…`, and forgets
+    /// them when the session ends (or its pid starts another one).
+    private mutating func learnSession(from text: UnsafeBufferPointer<UInt8>, key: Int) {
+        guard key >= 0, let first = text.first, first == UInt8(ascii: "c") || first == UInt8(ascii: "d") else { return }
+        let bytes = Array(text)
+        if bytes.starts(with: Self.authorized) {
+            let body = bytes[Self.authorized.count...]
+            guard let databaseMark = Self.find(Self.databaseKey, in: body) else { return }
+            let user = Array(body[body.startIndex..<databaseMark])
+            var rest = body[(databaseMark + Self.databaseKey.count)...]
+            for end in [Self.applicationKey, Self.sslKey, Self.gssKey] {
+                if let mark = Self.find(end, in: rest) { rest = rest[rest.startIndex..<mark] }
+            }
+            if sessionNames.count >= 4 * maximumOpenEntries { sessionNames.removeAll() }
+            sessionNames[key] = LogLinePrefix.Pins(user: user, database: Array(rest))
+        } else if bytes.starts(with: Self.disconnection) || bytes.starts(with: Self.received) {
+            sessionNames[key] = nil
+        }
+    }
+
+    private static let authorized = Array("connection authorized: user=".utf8)
+    private static let databaseKey = Array(" database=".utf8)
+    private static let applicationKey = Array(" application_name=".utf8)
+    private static let sslKey = Array(" SSL enabled".utf8)
+    private static let gssKey = Array(" GSS ".utf8)
+    private static let disconnection = Array("disconnection: ".utf8)
+    private static let received = Array("connection received: ".utf8)
+
+    private static func find(_ needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        var index = haystack.startIndex
+        while index + needle.count <= haystack.endIndex {
+            if haystack[index] == needle[0], haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    /// ` at character 15` (in any language) leaves the message for its field.
+    private static func moveCursorPosition(_ event: inout LogEvent) {
+        guard let message = event.message, let split = CursorPosition.split(message) else { return }
+        event.message = split.message
+        if event.internalQuery != nil {
+            event.internalPosition = split.position
+        } else {
+            event.cursorPosition = split.position
+        }
     }
 
     /// Verbose error logging puts the SQLSTATE in front of the message and adds a LOCATION line; the

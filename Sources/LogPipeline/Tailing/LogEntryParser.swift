@@ -41,19 +41,20 @@ package struct LogEntryParser: Sendable {
     private var discardingLine = false
     private let maximumEntryBytes: Int
 
-    /// A parser for `format` (not `.auto`: detect first); `prefix` is required for stderr.
+    /// A parser for `format` (not `.auto`: detect first); `prefix` is required for stderr; `timeZone` is
+    /// the server's `log_timezone` when known (local times are resolved with it).
     package init(format: LogFormat, prefix: LogLinePrefix?, fileName: String,
-                 maximumEntryBytes: Int) {
+                 maximumEntryBytes: Int, timeZone: TimeZoneRules? = nil) {
         self.format = format
         self.maximumEntryBytes = maximumEntryBytes
         switch format {
         case .stderr, .auto:
             self.stderr = StderrLogParser(prefix: prefix ?? LogLinePrefix.postgresDefault, fileName: fileName,
-                                          maximumEntryBytes: maximumEntryBytes)
+                                          maximumEntryBytes: maximumEntryBytes, timeZone: timeZone)
         case .csvlog:
-            self.csv = CSVLogParser(file: fileName, entryCap: maximumEntryBytes)
+            self.csv = CSVLogParser(file: fileName, entryCap: maximumEntryBytes, timeZone: timeZone)
         case .jsonlog:
-            self.json = JSONLogParser(file: fileName, entryCap: maximumEntryBytes)
+            self.json = JSONLogParser(file: fileName, entryCap: maximumEntryBytes, timeZone: timeZone)
         }
     }
 

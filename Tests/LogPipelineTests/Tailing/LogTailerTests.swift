@@ -401,7 +401,9 @@ import Testing
         var tailer = Self.tailer(logs)
         var now = Duration.zero
         let batch = Self.drain(&tailer, at: &now)
-        #expect(Self.messages(batch) == ["line 1", "caf\u{FFFD} ok"])
+        // The garbage line is kept as an `unparsed` event, never dropped.
+        #expect(Self.messages(batch) == ["line 1", "\u{FFFD}\u{FFFD}\u{0}\u{1}", "caf\u{FFFD} ok"])
+        #expect(batch.events.filter { $0.event == .unparsed }.count == 1)
         #expect(tailer.statistics.parse.unparsed == 1)
     }
 }

@@ -1,0 +1,211 @@
+import AgentSchema
+import SQLRedaction
+
+// Classes told by the message catalog, in any language.
+extension LogClassifier {
+    /// Classifies an entry whose message the catalog recognised; false when that message decides no class.
+    func classify(_ match: MessageMatch, _ event: inout LogEvent, masking: Bool) -> Bool {
+        var details: [String: JSONValue] = [:]
+        func integer(_ index: Int) -> JSONValue? { match.argument(index).flatMap { Int64($0) }.map(JSONValue.integer) }
+        func text(_ index: Int) -> JSONValue? { match.argument(index).map { .string(String($0)) } }
+        let eventClass: LogEventClass
+        switch match.id {
+        case .durationStatement, .durationExecute, .durationParse, .durationBind, .durationFastpath, .duration:
+            eventClass = .slowQuery
+            if let milliseconds = match.argument(0).flatMap({ Self.decimal($0) }) {
+                event.durationMs = milliseconds
+                details["duration_ms"] = .number(milliseconds)
+            }
+            if match.id != .duration, let statement = match.ranges.last {
+                details.merge(redactStatement(in: &event, at: statement)) { _, new in new }
+            }
+        case .statement, .execute, .fastpath:
+            eventClass = .statement
+            if let statement = match.ranges.last {
+                details.merge(redactStatement(in: &event, at: statement)) { _, new in new }
+            }
+        case .lockStillWaiting, .lockAcquired, .lockAvoidedDeadlock, .lockDetectedDeadlock, .lockWaitFailed:
+            eventClass = .lockWait
+            let states: [MessageID: String] = [
+                .lockStillWaiting: "waiting", .lockAcquired: "acquired", .lockAvoidedDeadlock: "avoided_deadlock",
+                .lockDetectedDeadlock: "deadlock_detected", .lockWaitFailed: "failed",
+            ]
+            details["state"] = states[match.id].map(JSONValue.string)
+            details["pid"] = integer(0)
+            details["lock_mode"] = text(1)
+            details["object"] = text(2)
+        case .lockFailed:
+            eventClass = .lockNotAvailable
+        case .tempFile:
+            eventClass = .tempFile
+            details["path"] = text(0)
+            details["size_bytes"] = integer(1)
+        case .tempFileLimit:
+            eventClass = .tempFileLimit
+        case .checkpointStarting, .checkpointComplete, .restartpointStarting, .restartpointComplete:
+            eventClass = .checkpoint
+            let restart = match.id == .restartpointStarting || match.id == .restartpointComplete
+            details["type"] = .string(restart ? "restartpoint" : "checkpoint")
+            let starting = match.id == .checkpointStarting || match.id == .restartpointStarting
+            details["kind"] = .string(starting ? "starting" : "complete")
+        case .checkpointsTooFrequent:
+            eventClass = .checkpointTooFrequent
+            details["seconds_apart"] = integer(0)
+        case .autovacuum, .autovacuumAggressive:
+            eventClass = .autovacuum
+            details["table"] = Self.tableName(match)
+            details["aggressive"] = .bool(match.id == .autovacuumAggressive)
+            details["wraparound"] = .bool(false)
+        case .autovacuumWraparound:
+            eventClass = .autovacuumWraparound
+            details["table"] = Self.tableName(match)
+            details["aggressive"] = .bool(true)
+            details["wraparound"] = .bool(true)
+        case .autoanalyze:
+            eventClass = .autoanalyze
+            details["table"] = Self.tableName(match)
+        case .skipVacuumLock, .skipAnalyzeLock:
+            eventClass = .vacuumSkipped
+            details["relation"] = text(0)
+            details["operation"] = .string(match.id == .skipVacuumLock ? "vacuum" : "analyze")
+        case .wraparoundWarning:
+            eventClass = .wraparoundWarning
+            details["database"] = text(0)
+            details["remaining"] = integer(1)
+        case .wraparoundStop:
+            eventClass = .wraparoundStop
+            details["database"] = text(0)
+        case .connectionReceived, .connectionAuthorized, .connectionReady:
+            eventClass = .connection
+            let stages: [MessageID: String] = [.connectionReceived: "received", .connectionAuthorized: "authorized",
+                                               .connectionReady: "ready"]
+            details["stage"] = stages[match.id].map(JSONValue.string)
+        case .connectionAuthenticated:
+            eventClass = .authentication
+            details["failure"] = .bool(false)
+        case .disconnection:
+            eventClass = .disconnection
+        case .passwordFailed, .authFailedGeneric, .noHbaEntry, .hbaReject, .roleNotExist, .databaseNotExist:
+            // A missing role or database is an authentication failure only at login (FATAL).
+            guard event.severity == .fatal || match.id == .passwordFailed || match.id == .authFailedGeneric
+                || match.id == .noHbaEntry || match.id == .hbaReject else { return false }
+            classifyAuthenticationFailure(&event)
+            let causes: [MessageID: String] = [
+                .passwordFailed: "password", .authFailedGeneric: "method", .noHbaEntry: "no_hba_entry",
+                .hbaReject: "hba_reject", .roleNotExist: "role_does_not_exist", .databaseNotExist: "database_does_not_exist",
+            ]
+            event.details?["cause"] = causes[match.id].map(JSONValue.string)
+            return true
+        case .statementTimeout: eventClass = .statementTimeout
+        case .lockTimeout: eventClass = .lockTimeout
+        case .idleInTransactionTimeout: eventClass = .idleInTransactionTimeout
+        case .idleSessionTimeout: eventClass = .idleSessionTimeout
+        case .transactionTimeout: eventClass = .transactionTimeout
+        case .userCancel: eventClass = .queryCanceled
+        case .recoveryConflictCancel, .recoveryConflictTerminate: eventClass = .recoveryConflict
+        case .adminTerminate: eventClass = .adminTermination
+        case .autovacuumCancel: eventClass = .autovacuumCanceled
+        case .processTerminatedBySignal:
+            eventClass = .backendCrash
+            details["process"] = text(0)
+            details["pid"] = integer(1)
+            details["signal"] = integer(2)
+        case .processExited:
+            // Exit code 1 is a normal FATAL exit (and a background worker's way to stop): no crash.
+            guard let code = match.argument(2).flatMap({ Int64($0) }), code >= 2 else { return false }
+            eventClass = .backendCrash
+            details["process"] = text(0)
+            details["pid"] = integer(1)
+            details["exit_code"] = .integer(code)
+        case .terminatingOtherProcesses, .reinitializing, .automaticRecovery, .interrupted, .redoStarts, .redoDone:
+            eventClass = .crashRecovery
+            let steps: [MessageID: String] = [
+                .terminatingOtherProcesses: "terminating_processes", .reinitializing: "reinitializing",
+                .automaticRecovery: "recovery_started", .interrupted: "interrupted", .redoStarts: "redo_starts",
+                .redoDone: "redo_done",
+            ]
+            details["step"] = steps[match.id].map(JSONValue.string)
+        case .outOfMemory: eventClass = .outOfMemory
+        case .couldNotFork: eventClass = .forkFailure
+        case .tooManyClients, .reservedSlots: eventClass = .tooManyConnections
+        case .noSpace:
+            guard event.sqlstate == "53100" else { return false }
+            eventClass = .diskFull
+        case .archiveFailed, .archiveTooManyFailures:
+            eventClass = .archiveFailure
+            if match.id == .archiveFailed { details["exit_code"] = integer(0) }
+        case .slotInvalidated:
+            eventClass = .replicationSlotInvalidated
+            details["slot"] = text(0)
+        case .walsenderTimeout: eventClass = .walsenderError
+        case .walreceiverTimeout, .walreceiverConnectFailed, .replicationTerminated: eventClass = .walreceiverError
+        case .readyToAccept, .starting: eventClass = .serverStart
+        case .shutDown: eventClass = .serverStop
+        case .shutdownRequestFast, .shutdownRequestSmart, .shutdownRequestImmediate:
+            eventClass = .shutdownRequest
+            let modes: [MessageID: String] = [.shutdownRequestFast: "fast", .shutdownRequestSmart: "smart",
+                                              .shutdownRequestImmediate: "immediate"]
+            details["mode"] = modes[match.id].map(JSONValue.string)
+        case .reload: eventClass = .configurationReload
+        case .parameterChanged:
+            eventClass = .parameterChanged
+            details["parameter"] = text(0)
+            details["value"] = text(1)
+        case .pendingRestart:
+            eventClass = .parameterChanged
+            details["parameter"] = text(0)
+            details["pending_restart"] = .bool(true)
+        case .deadlockDetected:
+            classifyDeadlock(&event)
+            return true
+        case .syntaxError: eventClass = .syntaxError
+        case .uniqueViolation, .checkViolation, .foreignKeyViolation, .notNullViolation:
+            eventClass = .constraintViolation
+            let kinds: [MessageID: String] = [.uniqueViolation: "unique", .checkViolation: "check",
+                                              .foreignKeyViolation: "foreign_key", .notNullViolation: "not_null"]
+            details["constraint_type"] = kinds[match.id].map(JSONValue.string)
+        case .serializationFailure: eventClass = .serializationFailure
+        case .permissionDenied: eventClass = .permissionDenied
+        default:
+            return false
+        }
+        if let sqlstate = event.sqlstate { details["sqlstate"] = .string(sqlstate) }
+        event.event = eventClass
+        event.details = details.isEmpty ? nil : details
+        return true
+    }
+
+    /// Redacts the statement argument of a message in place; returns the slow-query details it gives.
+    private func redactStatement(in event: inout LogEvent, at range: Range<String.Index>) -> [String: JSONValue] {
+        guard let message = event.message else { return [:] }
+        let statement = String(message[range])
+        let redacted = redactor.redact(statement)
+        event.message = String(message[..<range.lowerBound]) + redacted + String(message[range.upperBound...])
+        var details: [String: JSONValue] = ["statement": .string(redacted)]
+        if let detail = event.detail {
+            let masking = !redactor.redactLiterals && SQLRedactor.isPasswordBearing(statement)
+            let result = redactDetail(detail, masking: masking)
+            event.detail = result.text
+            if let parameters = result.parameters { details["parameters"] = .string(parameters) }
+            if let prepare = result.prepare { details["prepare"] = .string(prepare) }
+        }
+        return details
+    }
+
+    /// `db.schema.table` from the three arguments of an autovacuum or autoanalyze message.
+    private static func tableName(_ match: MessageMatch) -> JSONValue? {
+        let parts = (0..<3).compactMap { match.argument($0) }
+        return parts.count == 3 ? .string(parts.joined(separator: ".")) : nil
+    }
+
+    /// A number as a translation prints it (`1.234`, or `1,234` where the decimal mark is a comma).
+    static func decimal(_ text: Substring) -> Double? {
+        Double(text) ?? Double(text.replacingOccurrences(of: ",", with: "."))
+    }
+}
+
+extension Substring {
+    fileprivate func replacingOccurrences(of target: Character, with replacement: Character) -> String {
+        String(map { $0 == target ? replacement : $0 })
+    }
+}

@@ -1,0 +1,148 @@
+package import AgentSchema
+package import SQLRedaction
+
+/// Gives a parsed log event its class (``LogEventClass``), its structured `details`, its `duration_ms` and
+/// its `correlation_id`; then ``LogEventRedactor`` takes the values out of every text it carries.
+///
+/// ## Classes
+/// A message is recognised by what it says, in any language the server's catalogs have: the
+/// ``MessageCatalog`` finds which of PostgreSQL's messages it is (`duration: %s ms  statement: %s`,
+/// `期間: %s ミリ秒  文: %s`, …) and where its arguments are. English texts also get their full details
+/// parsed (a checkpoint's figures, an autovacuum's statistics lines, a lock wait's holders); translated
+/// ones get the class and the details their arguments carry. An entry no message explains is classed by
+/// its SQLSTATE, which is the same in every language (40P01 `deadlock`, class 28 `authentication_failed`,
+/// 53300 `too_many_connections`, 57014 `query_canceled`, class 23 `constraint_violation`, …); anything
+/// else at ERROR, FATAL or PANIC is an `error`, the rest `other`. docs/payloads.md lists the classes.
+///
+/// ## auto_explain
+/// The plan moves from the message into `details.plan` (a string for text, YAML or XML, an object
+/// for JSON), so that a large plan is not shipped twice; the message keeps its first line.
+package struct LogClassifier: Sendable {
+    let redactor: SQLRedactor
+    /// Masks every constant: for the parameters of a credential-bearing statement.
+    let masker = SQLRedactor(redactLiterals: true)
+    let catalog: MessageCatalog
+    private let correlation: CorrelationExtractor
+    private let redaction: LogEventRedactor
+
+    /// Makes a classifier; `redactor` follows `[privacy]`, `correlation` follows `[correlation]`.
+    package init(redactor: SQLRedactor, correlation: CorrelationExtractor) {
+        self.redactor = redactor
+        self.correlation = correlation
+        self.catalog = MessageCatalog.standard
+        self.redaction = LogEventRedactor(redactor: redactor, catalog: MessageCatalog.standard)
+    }
+
+    /// Sets `event`, `details`, `durationMs` and `correlationID`, and redacts every text field in place.
+    package func classify(_ event: inout LogEvent) {
+        if event.event != .unparsed {
+            event.correlationID = correlation.extract(from: event.applicationName)
+            var masking = false
+            if let statement = event.statement {
+                masking = !redactor.redactLiterals && SQLRedactor.isPasswordBearing(statement)
+                event.statement = redactor.redact(statement)
+            }
+            if let query = event.internalQuery { event.internalQuery = redactor.redact(query) }
+            classifyEntry(&event, masking: masking)
+        }
+        redaction.redact(&event)
+    }
+
+    private func classifyEntry(_ event: inout LogEvent, masking: Bool) {
+        if let message = event.message {
+            // English texts first: they carry the richest details, and most logs are English.
+            if classifyMessage(message, &event, masking: masking) { return }
+        }
+        if event.sqlstate == "40P01" || (event.sqlstate == nil && event.severity == .error
+            && event.message?.hasPrefix("deadlock detected") == true) {
+            classifyDeadlock(&event)
+            return
+        }
+        if let message = event.message, let match = catalog.match(message, role: .message),
+           classify(match, &event, masking: masking) {
+            return
+        }
+        if let sqlstate = event.sqlstate, let eventClass = Self.eventClass(sqlstate: sqlstate, severity: event.severity) {
+            if eventClass == .authenticationFailed {
+                classifyAuthenticationFailure(&event)
+                return
+            }
+            event.event = eventClass
+            event.details = ["sqlstate": .string(sqlstate)]
+            return
+        }
+        if event.sqlstate == nil, event.severity == .fatal, event.message?.contains(" authentication failed for user ") == true {
+            classifyAuthenticationFailure(&event)
+            return
+        }
+        if event.severity?.isError == true {
+            event.event = .error
+            if let sqlstate = event.sqlstate { event.details = ["sqlstate": .string(sqlstate)] }
+        } else {
+            event.event = .other
+        }
+    }
+
+    /// The English classes told by the message text; false when the text is none of them.
+    func classifyMessage(_ message: String, _ event: inout LogEvent, masking: Bool) -> Bool {
+        let text = Substring(message)
+        if let rest = text.after("duration: ") {
+            classifyDuration(rest, &event)
+        } else if let rest = text.after("statement: ") {
+            // log_statement: not slow, but the statement must not leak.
+            event.event = .statement
+            redactStatementMessage(prefix: "statement: ", statement: rest, phase: "statement", name: nil, &event)
+        } else if text.hasASCIIPrefix("execute ") {
+            guard let (phase, name, statement) = Self.extendedProtocolMessage(text) else { return false }
+            event.event = .statement
+            redactStatementMessage(
+                prefix: text[..<statement.startIndex], statement: statement, phase: phase, name: name, &event)
+        } else if let rest = text.after("process ") {
+            return classifyLockWait(rest, &event)
+        } else if text.hasASCIIPrefix("temporary file: ") {
+            classifyTempFile(text, &event)
+        } else if let rest = text.after("checkpoint ") {
+            return classifyCheckpoint(rest, type: "checkpoint", &event)
+        } else if let rest = text.after("restartpoint ") {
+            return classifyCheckpoint(rest, type: "restartpoint", &event)
+        } else if text.hasASCIIPrefix("automatic ") {
+            return classifyMaintenance(text, &event)
+        } else if let rest = text.after("connection ") {
+            return classifyConnection(rest, replication: false, &event)
+        } else if let rest = text.after("replication connection ") {
+            return classifyConnection(rest, replication: true, &event)
+        } else if let rest = text.after("disconnection: session time: ") {
+            classifyDisconnection(rest, &event)
+        } else {
+            return false
+        }
+        if let detail = event.detail, event.event != .slowQuery, event.event != .statement {
+            event.detail = redactDetail(detail, masking: masking).text
+        }
+        return true
+    }
+
+    /// The class of an entry no message explains, from its SQLSTATE.
+    static func eventClass(sqlstate: String, severity: PostgresSeverity?) -> LogEventClass? {
+        switch sqlstate {
+        case "40P01": return .deadlock
+        case "40001": return .serializationFailure
+        case "42501": return .permissionDenied
+        case "42601": return .syntaxError
+        case "53100": return .diskFull
+        case "53200": return .outOfMemory
+        case "53300": return .tooManyConnections
+        case "53400": return .tempFileLimit
+        case "55P03": return .lockNotAvailable
+        case "57014": return .queryCanceled
+        case "57P01": return .adminTermination
+        case "25P03": return .idleInTransactionTimeout
+        case "25P04": return .transactionTimeout
+        case "57P05": return .idleSessionTimeout
+        default:
+            if sqlstate.hasPrefix("28") { return .authenticationFailed }
+            if sqlstate.hasPrefix("23") { return .constraintViolation }
+            return nil
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import AgentSchema
+import SQLRedaction
+
+/// The redaction stage after classification: takes statements, bind parameters and row values out of every
+/// text field of an event, whatever language the server logged in, and masks any text that carries a
+/// password as a last line of defence.
+///
+/// - `context`: `SQL statement "…"` and `SQL expression "…"` lines and bind parameters (`unnamed portal with
+///   parameters: $1 = …`), found in every language through the ``MessageCatalog``.
+/// - `detail`: `Parameters: $1 = …` and `prepare: PREPARE …` lines (told by their values, in any
+///   language); with `redact_query_literals`, the row values of `Key (email)=(…) already exists.`,
+///   `Failing row contains (…).` and their kin.
+/// - `message`: with `redact_query_literals`, the value of `invalid input syntax for type integer: "…"`
+///   and its kin.
+/// - events of class `unparsed`: their text goes through the SQL redactor whole.
+/// - last: every text field (`message`, `detail`, `hint`, `context`, `statement`, `internal_query`) that
+///   still reads as a statement carrying a credential (`PASSWORD '…'`) has every constant masked, even
+///   with `redact_query_literals` off.
+///
+/// Statements the classifier found (a slow query's, `log_statement`'s, a deadlock's) are redacted there,
+/// where their place in the text is known.
+struct LogEventRedactor: Sendable {
+    let redactor: SQLRedactor
+    let catalog: MessageCatalog
+    private let masker = SQLRedactor(redactLiterals: true)
+
+    init(redactor: SQLRedactor, catalog: MessageCatalog) {
+        self.redactor = redactor
+        self.catalog = catalog
+    }
+
+    /// Redacts every text field of `event` in place.
+    func redact(_ event: inout LogEvent) {
+        if event.event == .unparsed {
+            if let message = event.message { event.message = redactor.redact(message) }
+            maskCredentials(&event)
+            return
+        }
+        let masking = !redactor.redactLiterals
+            && (event.statement.map(SQLRedactor.isPasswordBearing) ?? false)
+        if let context = event.context { event.context = redactContext(context, masking: masking) }
+        if let detail = event.detail { event.detail = redactDetail(detail, masking: masking) }
+        if redactor.redactLiterals, let message = event.message, let match = catalog.match(message, role: .message) {
+            event.message = maskValues(of: match, in: message) ?? message
+        }
+        maskCredentials(&event)
+    }
+
+    // MARK: - Fields
+
+    /// CONTEXT, line by line: quoted statements and bind parameters, in any language.
+    private func redactContext(_ context: String, masking: Bool) -> String {
+        var changed = false
+        var lines: [String] = []
+        for line in context.split(separator: "\n", omittingEmptySubsequences: false) {
+            guard let match = catalog.match(line, role: .context) else {
+                lines.append(String(line))
+                continue
+            }
+            let text = String(line)
+            switch match.id {
+            case .sqlStatementContext, .sqlExpressionContext:
+                lines.append(replace(match.ranges[0], in: text, with: redactor.redact(String(match.arguments[0]))))
+                changed = true
+            case .portalParameters, .portalParameter:
+                if let range = match.ranges.last {
+                    lines.append(replace(range, in: text, with: (masking ? masker : redactor).redact(String(text[range]))))
+                    changed = true
+                } else {
+                    lines.append(text)
+                }
+            default:
+                lines.append(text)
+            }
+        }
+        return changed ? lines.joined(separator: "\n") : context
+    }
+
+    /// DETAIL, line by line: bind parameters and prepared statements always; row values with
+    /// `redact_query_literals`.
+    private func redactDetail(_ detail: String, masking: Bool) -> String {
+        var changed = false
+        var lines: [String] = []
+        for line in detail.split(separator: "\n", omittingEmptySubsequences: false) {
+            let text = String(line)
+            // Parameters and PREPARE are told by their values, so a label no catalog knows is covered too.
+            if let label = text.firstRange(of: ": "), text.distance(from: text.startIndex, to: label.lowerBound) <= 40 {
+                let value = text[label.upperBound...]
+                if value.hasPrefix("$1 = ") {
+                    lines.append(String(text[..<label.upperBound]) + (masking ? masker : redactor).redact(String(value)))
+                    changed = true
+                    continue
+                }
+                if value.hasPrefix("PREPARE ") || value.hasPrefix("prepare ") {
+                    lines.append(String(text[..<label.upperBound]) + redactor.redact(String(value)))
+                    changed = true
+                    continue
+                }
+            }
+            if redactor.redactLiterals, let match = catalog.match(line, role: .detail),
+               let masked = maskValues(of: match, in: text) {
+                lines.append(masked)
+                changed = true
+                continue
+            }
+            lines.append(text)
+        }
+        return changed ? lines.joined(separator: "\n") : detail
+    }
+
+    /// The text with the row values of a known template masked; nil when the template carries none.
+    private func maskValues(of match: MessageMatch, in text: String) -> String? {
+        switch match.id {
+        case .keyExists, .keyNotPresent, .keyStillReferenced, .keyConflicts:
+            // `(email)=(alice@example.com)`: the columns stay, the values go.
+            guard let range = match.ranges.first, let split = text[range].firstRange(of: ")=(") else { return nil }
+            let values = split.upperBound..<text.index(before: range.upperBound)
+            guard values.lowerBound <= values.upperBound else { return nil }
+            return replace(values, in: text, with: "?")
+        case .failingRow:
+            guard let range = match.ranges.first else { return nil }
+            return replace(range, in: text, with: "(?)")
+        case .invalidInputSyntax, .invalidValueForType:
+            guard match.ranges.count >= 2 else { return nil }
+            return replace(match.ranges[1], in: text, with: "?")
+        default:
+            return nil
+        }
+    }
+
+    /// Masks every constant of each text field that reads as a statement carrying a credential.
+    private func maskCredentials(_ event: inout LogEvent) {
+        func mask(_ value: inout String?) {
+            guard let text = value, SQLRedactor.isPasswordBearing(text) else { return }
+            value = masker.redact(text)
+        }
+        // A statement the classifier found in the message was redacted there, credentials included; the
+        // message's other figures (a duration) stay.
+        if event.details?["statement"] == nil && event.event != .autoExplain { mask(&event.message) }
+        mask(&event.detail)
+        mask(&event.hint)
+        mask(&event.context)
+        mask(&event.statement)
+        mask(&event.internalQuery)
+    }
+
+    private func replace(_ range: Range<String.Index>, in text: String, with replacement: String) -> String {
+        String(text[..<range.lowerBound]) + replacement + String(text[range.upperBound...])
+    }
+}

@@ -1,0 +1,108 @@
+// Substring helpers
+// Byte-level text helpers: every marker we look for is ASCII, and searching UTF-8 bytes is many
+// times faster than the Character-based searches of the standard library (grapheme breaking).
+extension Substring {
+    /// The text after `prefix` when it starts with it; with `anywhere`, after its first occurrence.
+    func after(_ prefix: String, anywhere: Bool = false) -> Substring? {
+        if anywhere { return range(ofASCII: prefix).map { self[$0.upperBound...] } }
+        guard utf8.starts(with: prefix.utf8) else { return nil }
+        return self[utf8.index(startIndex, offsetBy: prefix.utf8.count)...]
+    }
+
+    /// The first occurrence of `needle` (ASCII), compared byte by byte.
+    func range(ofASCII needle: String) -> Range<Index>? {
+        byteRange(of: needle, fromEnd: false)
+    }
+
+    /// The last occurrence of `needle` (ASCII).
+    func lastRange(ofASCII needle: String) -> Range<Index>? {
+        byteRange(of: needle, fromEnd: true)
+    }
+
+    func containsASCII(_ needle: String) -> Bool {
+        range(ofASCII: needle) != nil
+    }
+
+    func hasASCIIPrefix(_ prefix: String) -> Bool {
+        utf8.starts(with: prefix.utf8)
+    }
+
+    /// The parts between `separator`s (ASCII), as `split(separator:)` gives them.
+    func splitASCII(_ separator: Unicode.Scalar, omittingEmpty: Bool = true) -> [Substring] {
+        let byte = UInt8(separator.value)
+        var parts: [Substring] = []
+        var start = startIndex
+        var index = startIndex
+        let utf8 = self.utf8
+        while index < endIndex {
+            if utf8[index] == byte {
+                if !omittingEmpty || start < index { parts.append(self[start..<index]) }
+                start = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
+        }
+        if !omittingEmpty || start < endIndex { parts.append(self[start...]) }
+        return parts
+    }
+
+    /// The text without the leading characters in `set` (ASCII).
+    func droppingLeading(_ set: String) -> Substring {
+        let bytes = Array(set.utf8)
+        guard let first = utf8.firstIndex(where: { !bytes.contains($0) }) else { return self[endIndex...] }
+        return self[first...]
+    }
+
+    /// The text up to the first `byte` (ASCII), or all of it.
+    func prefix(beforeASCII character: Unicode.Scalar) -> Substring {
+        guard let end = utf8.firstIndex(of: UInt8(character.value)) else { return self }
+        return self[..<end]
+    }
+
+    /// The ASCII digits the text starts with.
+    var asciiDigits: Substring {
+        self[..<(utf8.firstIndex { $0 &- 0x30 >= 10 } ?? endIndex)]
+    }
+
+    func byteRange(of needle: String, fromEnd: Bool) -> Range<Index>? {
+        let length = needle.utf8.count
+        let search = { (haystack: UnsafeBufferPointer<UInt8>) -> Int? in
+            var needle = needle
+            return needle.withUTF8 { pin -> Int? in
+                guard let first = pin.first, haystack.count >= pin.count else { return nil }
+                let last = haystack.count - pin.count
+                var start = fromEnd ? last : 0
+                while fromEnd ? start >= 0 : start <= last {
+                    if haystack[start] == first {
+                        var offset = 1
+                        while offset < pin.count, haystack[start + offset] == pin[offset] { offset += 1 }
+                        if offset == pin.count { return start }
+                    }
+                    start += fromEnd ? -1 : 1
+                }
+                return nil
+            }
+        }
+        let found = utf8.withContiguousStorageIfAvailable(search) ?? Array(utf8).withUnsafeBufferPointer(search)
+        guard let found else { return nil }
+        let lower = utf8.index(startIndex, offsetBy: found)
+        return lower..<utf8.index(lower, offsetBy: length)
+    }
+}
+
+extension String {
+    func after(_ prefix: String) -> Substring? {
+        Substring(self).after(prefix)
+    }
+
+    func range(ofASCII needle: String) -> Range<Index>? {
+        Substring(self).range(ofASCII: needle)
+    }
+
+    func containsASCII(_ needle: String) -> Bool {
+        Substring(self).range(ofASCII: needle) != nil
+    }
+
+    func splitASCII(_ separator: Unicode.Scalar, omittingEmpty: Bool = true) -> [Substring] {
+        Substring(self).splitASCII(separator, omittingEmpty: omittingEmpty)
+    }
+}
