@@ -18,6 +18,11 @@ extension AgentConfiguration {
         /// if it contains ` ;` or ` #`.
         package var prefix = "auto"
 
+        /// `timezone` (string, default `auto`): the server's `log_timezone`, an IANA zone name from the tz
+        /// database (`Europe/Berlin`, `Asia/Kolkata`) with which local log times become UTC; `auto` asks the
+        /// server (`SHOW log_timezone`). Times whose zone cannot be resolved are sent without `timestamp`.
+        package var timezone = "auto"
+
         /// The defaults.
         package init() {}
 
@@ -31,7 +36,7 @@ extension AgentConfiguration {
 
 extension AgentConfiguration.Logs {
     /// The keys of `[logs]`.
-    static let keys = ["path", "format", "prefix"]
+    static let keys = ["path", "format", "prefix", "timezone"]
 
     /// Applies the section's settings over the defaults.
     init(reading section: ConfigurationSectionReader) throws(AgentConfigurationError) {
@@ -45,6 +50,9 @@ extension AgentConfiguration.Logs {
         if let value = section.value("prefix") {
             self.prefix = value.raw
         }
+        if let value = section.value("timezone") {
+            self.timezone = value.raw
+        }
     }
 }
 
@@ -55,6 +63,7 @@ extension AgentConfiguration {
         if let path = instance.logOverrides["path"] { logs.path = path }
         if let format = instance.logOverrides["format"].flatMap(LogFormat.init(rawValue:)) { logs.format = format }
         if let prefix = instance.logOverrides["prefix"] { logs.prefix = prefix }
+        if let timezone = instance.logOverrides["timezone"] { logs.timezone = timezone }
         return logs
     }
 }

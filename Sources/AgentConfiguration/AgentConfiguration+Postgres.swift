@@ -118,7 +118,7 @@ extension AgentConfiguration.PostgresInstance {
     /// The keys of a postgres section in the INI file.
     static let keys = [
         "conninfo", "password_file", "application_name", "statement_timeout_ms", "lock_timeout_ms",
-        "connect_timeout_ms", "max_connections", "data_directory", "log_path", "log_format", "log_prefix",
+        "connect_timeout_ms", "max_connections", "data_directory", "log_path", "log_format", "log_prefix", "log_timezone",
     ]
 
     /// Keys that only the environment may set.
@@ -159,7 +159,7 @@ extension AgentConfiguration.PostgresInstance {
         if let value = section.value("data_directory") {
             self.dataDirectory = value.optionalString()
         }
-        for key in ["log_path", "log_format", "log_prefix"] {
+        for key in ["log_path", "log_format", "log_prefix", "log_timezone"] {
             guard let value = section.value(key) else { continue }
             if key == "log_format" { let _: AgentConfiguration.LogFormat = try value.choice() }
             self.logOverrides[String(key.dropFirst(4))] = value.raw

@@ -14,6 +14,10 @@ struct LogFormatOptions: ParsableArguments {
                                discussion: "Without it, common prefixes are tried on the first lines of each file."))
     var prefix: String?
 
+    @Option(help: ArgumentHelp("The server's log_timezone (an IANA zone name: Europe/Berlin, Asia/Kolkata).",
+                               discussion: "Local log times are turned into UTC with it; without it only UTC and numeric offsets are exact."))
+    var timezone: String?
+
     @Flag(help: "Keep the literals of statements (password-bearing statements are masked anyway).")
     var keepLiterals = false
 
@@ -29,6 +33,14 @@ struct LogFormatOptions: ParsableArguments {
     func compiledPrefix() throws -> LogLinePrefix? {
         guard let prefix else { return nil }
         do { return try LogLinePrefix(prefix) } catch { throw ValidationError("--prefix: \(error)") }
+    }
+
+    /// The zone's rules, if one was given, or a usage error naming what is wrong.
+    func timeZoneRules() throws -> TimeZoneRules? {
+        guard let timezone else { return nil }
+        do { return try TimeZoneDatabase().rules(named: timezone) } catch {
+            throw ValidationError("--timezone: \(error)")
+        }
     }
 
     /// The classifier: the configured default correlation pattern, redaction unless `--keep-literals`.

@@ -26,6 +26,7 @@ struct LogsParseCommand: AsyncParsableCommand {
     func run() async throws {
         let format = try formatOptions.logFormat()
         let prefix = try formatOptions.compiledPrefix()
+        let timeZone = try formatOptions.timeZoneRules()
         let classifier = try formatOptions.classifier()
         var total = Summary()
         var failed = false
@@ -36,7 +37,7 @@ struct LogsParseCommand: AsyncParsableCommand {
                 continue
             }
             var summary = Summary()
-            try parse(handle, format: format, prefix: prefix, classifier: classifier, summary: &summary)
+            try parse(handle, format: format, prefix: prefix, timeZone: timeZone, classifier: classifier, summary: &summary)
             total.statistics = total.statistics + summary.statistics
             total.classes.merge(summary.classes, uniquingKeysWith: +)
         }
@@ -45,7 +46,7 @@ struct LogsParseCommand: AsyncParsableCommand {
     }
 
     private func parse(_ handle: LogFileHandle, format: AgentConfiguration.LogFormat, prefix: LogLinePrefix?,
-                       classifier: LogClassifier, summary: inout Summary) throws {
+                       timeZone: TimeZoneRules?, classifier: LogClassifier, summary: inout Summary) throws {
         var fileFormat = format
         if fileFormat == .auto {
             fileFormat = LogFormatDetector.format(name: handle.path, head: handle.bytes(at: 0, count: 4_096))
@@ -58,7 +59,7 @@ struct LogsParseCommand: AsyncParsableCommand {
             }
         }
         var parser = LogEntryParser(format: fileFormat, prefix: filePrefix, fileName: handle.path,
-                                    maximumEntryBytes: 1 << 20)
+                                    maximumEntryBytes: 1 << 20, timeZone: timeZone)
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var offset: Int64 = 0
         let output = FileHandle.standardOutput

@@ -66,6 +66,7 @@ struct LogsTailCommand: AsyncParsableCommand {
         var options = LogTailer.Options()
         options.format = try formatOptions.logFormat()
         options.prefix = try formatOptions.compiledPrefix()
+        options.timeZone = try formatOptions.timeZoneRules()
         options.startAtEnd = !fromStart
         options.quietPeriod = .milliseconds(quietPeriodMs)
         let logger = AgentEnvironment.bootstrapLogging(level: .info)
@@ -80,6 +81,12 @@ struct LogsTailCommand: AsyncParsableCommand {
                 }
             }
             dataDirectory = server.dataDirectory
+            if options.timeZone == nil, let zone = server.logTimezone {
+                do { options.timeZone = try TimeZoneDatabase().rules(named: zone) } catch {
+                    logger.warning("the server's log_timezone is not in the tz database: local times without an offset are left out",
+                                   metadata: ["log_timezone": "\(zone)", "error": "\(error)"])
+                }
+            }
             if path == nil {
                 guard let directory = server.logDirectory else {
                     throw ValidationError("the server did not say where its log is (no log_directory): give PATH")

@@ -35,8 +35,27 @@ package struct LogSourceService: Service {
                 throw AgentConfigurationError(code: .invalidValue, key: "logs.prefix", message: "does not compile: \(error)")
             }
         }
+        if logs.timezone != "auto" {
+            do { options.timeZone = try TimeZoneDatabase().rules(named: logs.timezone) } catch {
+                throw AgentConfigurationError(code: .invalidValue, key: "logs.timezone", message: "\(error)")
+            }
+        }
+        var server: ServerLogSettings?
         if needsServer {
-            guard let server = try await askServer(instance: instance) else { return }
+            guard let settings = try await askServer(instance: instance) else { return }
+            server = settings
+        } else if logs.timezone == "auto" {
+            // Path and prefix are given: the log is read even while the server is down, so the zone is asked
+            // once, and local times without an offset go without timestamp if it cannot be.
+            server = try? await runtime.fetchLogSettings(logger: logger)
+        }
+        if let server {
+            if logs.timezone == "auto", let zone = server.logTimezone {
+                do { options.timeZone = try TimeZoneDatabase().rules(named: zone) } catch {
+                    logger.warning("the server's log_timezone is not in the tz database: local log times without an offset are sent without timestamp",
+                                   metadata: ["instance": "\(instance)", "log_timezone": "\(zone)"])
+                }
+            }
             if logs.prefix == "auto" {
                 do { options.prefix = try LogLinePrefix(server.logLinePrefix) } catch {
                     logger.error("the server's log_line_prefix does not compile; common prefixes are tried instead",

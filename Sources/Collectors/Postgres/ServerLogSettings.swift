@@ -7,6 +7,8 @@ package import PostgresNIO
 package struct ServerLogSettings: Sendable, Equatable {
     /// `log_line_prefix`.
     package var logLinePrefix: String
+    /// `log_timezone`: the zone the server writes log times in (`Etc/UTC`, `Europe/Berlin`).
+    package var logTimezone: String?
     /// `log_destination`, e.g. `stderr,csvlog`.
     package var logDestination: String
     /// `logging_collector`.
@@ -21,8 +23,9 @@ package struct ServerLogSettings: Sendable, Equatable {
     package var currentLogfile: String?
 
     package init(logLinePrefix: String, logDestination: String, loggingCollector: Bool, dataDirectory: String?,
-                 logDirectory: String?, currentLogfile: String?) {
+                 logDirectory: String?, currentLogfile: String?, logTimezone: String? = nil) {
         self.logLinePrefix = logLinePrefix
+        self.logTimezone = logTimezone
         self.logDestination = logDestination
         self.loggingCollector = loggingCollector
         self.dataDirectory = dataDirectory
@@ -34,6 +37,7 @@ package struct ServerLogSettings: Sendable, Equatable {
     package static func fetch(client: PostgresClient, logger: Logger) async throws -> ServerLogSettings {
         let row = try await client.oneRow("""
             SELECT current_setting('log_line_prefix') AS prefix,
+                   current_setting('log_timezone') AS timezone,
                    current_setting('log_destination') AS destination,
                    current_setting('logging_collector') AS collector,
                    current_setting('data_directory', true) AS data_directory,
@@ -58,6 +62,7 @@ package struct ServerLogSettings: Sendable, Equatable {
             loggingCollector: (try row.value("collector", as: String.self)) == "on",
             dataDirectory: dataDirectory,
             logDirectory: absolute(try row.value("log_directory")),
-            currentLogfile: absolute(current))
+            currentLogfile: absolute(current),
+            logTimezone: try row.value("timezone"))
     }
 }

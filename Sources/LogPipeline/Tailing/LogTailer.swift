@@ -31,6 +31,9 @@ package struct LogTailer {
         /// The `log_line_prefix` of stderr files; nil detects it from the file's first lines, falling
         /// back to PostgreSQL's default.
         package var prefix: LogLinePrefix?
+        /// The server's `log_timezone`, with which local times become UTC; nil: only times whose zone says
+        /// its offset are converted (see ``LogTimestampReader``).
+        package var timeZone: TimeZoneRules?
         /// The longest entry kept whole; longer ones are cut and marked truncated.
         package var maximumEntryBytes = 1 << 20
         /// Bytes per read.
@@ -347,7 +350,7 @@ package struct LogTailer {
             prefix = LogFormatDetector.prefix(for: handle.bytes(at: 0, count: 64 << 10))
         }
         return LogEntryParser(format: format, prefix: prefix, fileName: name,
-                              maximumEntryBytes: options.maximumEntryBytes)
+                              maximumEntryBytes: options.maximumEntryBytes, timeZone: options.timeZone)
     }
 
     /// The end of the last complete line (where a tailer that skips the history starts).
