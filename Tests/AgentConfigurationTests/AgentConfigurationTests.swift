@@ -171,7 +171,7 @@ import Testing
                 "top_statements", "query_text_max_bytes", "timeout_ms", "database_size_interval_seconds",
                 "baseline_window_ms",
             ],
-            "logs": ["path", "format", "prefix"],
+            "logs": ["path", "format", "prefix", "timezone"],
             "listener": ["url", "api_key_file", "ca_file", "timeout_ms"],
             "spool": ["max_size_mb", "min_free_disk_mb"],
             "privacy": ["redact_query_literals"],

@@ -113,7 +113,7 @@ import Testing
         }
         let stderr = views[0]
         #expect(stderr.count >= 14, "\(stderr)")
-        #expect(stderr.contains { $0.message == "duplicate key value violates unique constraint \"live_t_pkey\"" && $0.detail == "Key (id)=(1) already exists." })
+        #expect(stderr.contains { $0.message == "duplicate key value violates unique constraint \"live_t_pkey\"" && $0.detail == "Key (id)=(?) already exists." })
         #expect(stderr.contains { $0.message == "live boom" && $0.detail == "a detail" && $0.hint == "a hint" && $0.context != nil })
         #expect(stderr.contains { $0.event == "slow_query" && $0.statement == nil && ($0.detail ?? "").contains("$1 = ") && !($0.detail ?? "").contains("secret-literal") })
         #expect(stderr.contains { ($0.message ?? "").contains("AS two,\n\t'tab' AS three") || ($0.message ?? "").contains("AS two,\n\t? AS three") })

@@ -18,18 +18,21 @@ package import AgentSchema
 /// that are not UTF-8 (PostgreSQL copies message bytes as they are) become U+FFFD and are counted in
 /// ``invalidUTF8Count``; the event is kept.
 ///
-/// Lines longer than ``entryCap`` are cut inside their string values (the value being written at
-/// the cap, less a reserve, is cut at a character boundary and closed; later keys are kept while
-/// the total stays within the cap) and the event is marked `truncated`.
-package struct JSONLogParser: Sendable {
+/// Lines come from the ``LogRecordFramer`` (framing `jsonLines`): one longer than ``entryCap`` is cut inside
+/// its string values (the value being written at the cap, less a reserve, is cut at a character boundary
+/// and closed; later keys are kept while the total stays within the cap) and the event is marked
+/// `truncated`.
+package struct JSONLogParser: LogFormatParser {
+    static let framing = LogRecordFraming.jsonLines
+
     /// The file name put in every event's `source`.
     package let file: String
     /// The longest line kept whole, in bytes.
-    package let entryCap: Int
+    package var entryCap: Int { framer.cap }
     /// Lines turned into events.
     package private(set) var lineCount = 0
     /// Lines that were not jsonlog objects, including a line cut off by the end of input.
-    package private(set) var unparsedCount = 0
+    package var unparsedCount: Int { rejectedLines + framer.unparsed }
     /// Lines longer than ``entryCap``, emitted cut and marked `truncated`.
     package private(set) var truncatedCount = 0
     /// Lines emitted with invalid UTF-8 replaced by U+FFFD.
@@ -37,21 +40,20 @@ package struct JSONLogParser: Sendable {
     /// Lines whose timestamp named a time zone we could not resolve (emitted without `timestamp`).
     package var unknownTimeZoneCount: Int { timestamps.unresolvedCount }
     /// File offset just past the last line consumed by ``consume(_:startingAt:)``.
-    package private(set) var resumeOffset: Int64 = 0
+    package var resumeOffset: Int64 { framer.consumedEnd }
 
+    private var rejectedLines = 0
     private var decoder = FieldDecoder()
     private var timestamps: LogTimestampReader
     private var scratch: [UInt8] = []
-    private var pending: [UInt8] = []
-    private var pendingOffset: Int64 = 0
-    private var overflow: CappedLine?
-    private var nextOffset: Int64?
+    /// Frames the bytes given to ``consume(_:startingAt:)`` (the tailer frames them itself).
+    private var framer: LogRecordFramer
 
     /// Makes a parser for `file`; `entryCap` is the longest line kept whole (1 MiB by default);
     /// `timeZone` is the server's `log_timezone`, when known (see ``LogTimestampReader``).
     package init(file: String, entryCap: Int = CSVLogParser.defaultEntryCap, timeZone: TimeZoneRules? = nil) {
         self.file = file
-        self.entryCap = max(entryCap, 64)
+        self.framer = LogRecordFramer(framing: .jsonLines, cap: entryCap)
         self.timestamps = LogTimestampReader(timeZone: timeZone)
     }
 
@@ -59,143 +61,67 @@ package struct JSONLogParser: Sendable {
     /// an empty line and for one that is not a jsonlog object (counted in ``unparsedCount``).
     package mutating func consume(line: UnsafeRawBufferPointer, offset: Int64) -> LogEvent? {
         var line = line.assumingMemoryBound(to: UInt8.self)
-        var offset = offset
         while let last = line.last, last == 0x0A || last == 0x0D {
             line = UnsafeBufferPointer(rebasing: line.dropLast())
         }
-        if line.first == 0 {
-            // What `copytruncate` leaves when the server keeps writing at its old offset: skip the
-            // run of NULs (counted once) and read the entry written after it.
-            unparsedCount += 1
-            let run = line.prefix { $0 == 0 }.count
-            line = UnsafeBufferPointer(rebasing: line[run...])
-            offset += Int64(run)
-        }
-        guard line.contains(where: { !JSONBytesReader.isWhitespace($0) }) else { return nil }
-        guard line.count > entryCap else { return parse(line, offset: offset, truncated: false) }
-        var capped = CappedLine(cap: entryCap, offset: offset)
-        for byte in line { _ = capped.feed(byte) }
-        return finishCapped(capped)
+        var events: [LogEvent] = []
+        var single = LogRecordFramer(framing: .jsonLines, cap: entryCap)
+        single.handOn(line, at: offset, truncated: false) { consume($0, into: &events) }
+        rejectedLines += single.unparsed
+        return events.first
     }
 
     /// The same, for any collection of bytes.
     package mutating func consume(line: some Collection<UInt8>, offset: Int64) -> LogEvent? {
-        if let event = line.withContiguousStorageIfAvailable({ consume(line: UnsafeRawBufferPointer($0), offset: offset) }) {
-            return event
-        }
-        return Array(line).withUnsafeBytes { consume(line: $0, offset: offset) }
+        Array(line).withUnsafeBytes { consume(line: $0, offset: offset) }
     }
 
-    /// Parses the next `bytes` of the file, which start at file offset `offset`, splitting lines
-    /// itself (and never holding more than the cap of one line); returns the events of the lines
-    /// they complete. A chunk that does not continue where the last one ended drops the line in
+    /// Parses the next `bytes` of the file, which start at file offset `offset`; returns the events of the
+    /// lines they complete. A chunk that does not continue where the last one ended drops the line in
     /// progress as unparsed.
     package mutating func consume(_ bytes: UnsafeRawBufferPointer, startingAt offset: Int64) -> [LogEvent] {
         var events: [LogEvent] = []
-        feed(bytes.assumingMemoryBound(to: UInt8.self), at: offset, into: &events)
+        var framer = takeFramer()
+        framer.feed(bytes.assumingMemoryBound(to: UInt8.self), at: offset) { consume($0, into: &events) }
+        self.framer = framer
         return events
     }
 
     /// The same, for any collection of bytes.
     package mutating func consume(_ bytes: some Collection<UInt8>, startingAt offset: Int64) -> [LogEvent] {
-        var events: [LogEvent] = []
-        let done: Void? = bytes.withContiguousStorageIfAvailable { feed($0, at: offset, into: &events) }
-        if done == nil {
-            Array(bytes).withUnsafeBufferPointer { feed($0, at: offset, into: &events) }
-        }
-        return events
+        Array(bytes).withUnsafeBytes { consume($0, startingAt: offset) }
     }
 
     /// Ends the chunked input: a last line without its newline is parsed if it is a whole object
     /// and counted as unparsed otherwise.
     package mutating func flush() -> [LogEvent] {
         var events: [LogEvent] = []
-        if overflow != nil {
-            unparsedCount += 1
-        } else if !pending.isEmpty {
-            let offset = pendingOffset
-            let line = pending
-            if let event = line.withUnsafeBytes({ consume(line: $0, offset: offset) }) { events.append(event) }
-        }
-        overflow = nil
-        pending = []
-        if let nextOffset { resumeOffset = nextOffset }
+        var framer = takeFramer()
+        framer.finish { consume($0, into: &events) }
+        self.framer = framer
         return events
     }
-}
 
-// MARK: - Lines
-
-extension JSONLogParser {
-    private mutating func feed(_ chunk: UnsafeBufferPointer<UInt8>, at offset: Int64, into events: inout [LogEvent]) {
-        if let expected = nextOffset, expected != offset {
-            if overflow != nil || !pending.isEmpty { unparsedCount += 1 }
-            overflow = nil
-            pending = []
-            resumeOffset = offset
-        }
-        if nextOffset == nil { resumeOffset = offset }
-        nextOffset = offset + Int64(chunk.count)
-        var lineStart = 0
-        var index = 0
-        if var capped = overflow {
-            var ended = false
-            while index < chunk.count, !ended {
-                ended = capped.feed(chunk[index])
-                index += 1
-            }
-            guard ended else {
-                overflow = capped
-                return
-            }
-            overflow = nil
-            if let event = finishCapped(capped) { events.append(event) }
-            resumeOffset = offset + Int64(index)
-            lineStart = index
-        }
-        while let newline = Self.firstNewline(in: chunk, from: index) {
-            if pending.isEmpty {
-                let line = UnsafeBufferPointer(rebasing: chunk[lineStart..<newline])
-                if let event = consume(line: UnsafeRawBufferPointer(line), offset: offset + Int64(lineStart)) {
-                    events.append(event)
-                }
-            } else {
-                pending.append(contentsOf: chunk[lineStart..<newline])
-                let line = pending
-                pending = []
-                let lineOffset = pendingOffset
-                if let event = line.withUnsafeBytes({ consume(line: $0, offset: lineOffset) }) { events.append(event) }
-            }
-            index = newline + 1
-            lineStart = index
-            resumeOffset = offset + Int64(index)
-        }
-        guard lineStart < chunk.count else { return }
-        if pending.isEmpty { pendingOffset = offset + Int64(lineStart) }
-        pending.append(contentsOf: chunk[lineStart...])
-        if pending.count > entryCap {
-            var capped = CappedLine(cap: entryCap, offset: pendingOffset)
-            for byte in pending { _ = capped.feed(byte) }
-            overflow = capped
-            pending = []
-        }
+    /// The framer, moved out (so that it is uniquely referenced while it works and its buffer is not copied).
+    private mutating func takeFramer() -> LogRecordFramer {
+        var taken = LogRecordFramer(framing: .jsonLines, cap: framer.cap)
+        swap(&taken, &framer)
+        return taken
     }
 
-    private static func firstNewline(in chunk: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-        var index = start
-        while index < chunk.count {
-            if chunk[index] == 0x0A { return index }
-            index += 1
-        }
-        return nil
+    mutating func consume(_ record: LogRecord, into events: inout [LogEvent]) -> Bool {
+        guard record.bytes.contains(where: { !JSONBytesReader.isWhitespace($0) }) else { return true }
+        guard let event = parse(record.bytes, offset: record.offset, truncated: record.truncated) else { return false }
+        events.append(event)
+        return true
     }
 
-    private mutating func finishCapped(_ capped: CappedLine) -> LogEvent? {
-        guard !capped.broken else {
-            unparsedCount += 1
-            return nil
-        }
-        return capped.stored.withUnsafeBufferPointer { parse($0, offset: capped.offset, truncated: capped.truncated) }
+    mutating func completeOpenEntries(into events: inout [LogEvent]) {}
+
+    var oldestOpenOffset: Int64? { nil }
+
+    var counts: LogParseCounts {
+        LogParseCounts(records: lineCount + rejectedLines, entries: lineCount, unparsed: rejectedLines, truncated: truncatedCount)
     }
 }
 
@@ -376,7 +302,7 @@ extension JSONLogParser {
     }
 
     private mutating func unparsed() -> LogEvent? {
-        unparsedCount += 1
+        rejectedLines += 1
         return nil
     }
 
@@ -397,110 +323,6 @@ extension JSONLogParser {
         case .applicationName: return decoder.string(body, cache: .applicationName)
         case .backendType: return decoder.string(body, cache: .backendType)
         default: return decoder.string(body)
-        }
-    }
-}
-
-// MARK: - Oversized lines
-
-extension JSONLogParser {
-    /// A copy of an oversized line cut inside its string values, so that it is still a JSON object.
-    private struct CappedLine: Sendable {
-        let cap: Int
-        let offset: Int64
-        var stored: [UInt8] = []
-        var truncated = false
-        /// The cap fell outside any string (never so in PostgreSQL's output): the line is lost.
-        var broken = false
-        private var inString = false
-        private var escape = false
-        private var escapeStart = -1
-        private var previousEscapeStart = -1
-        private var stringStart = 0
-        private var dropping = false
-
-        init(cap: Int, offset: Int64) {
-            self.cap = cap
-            self.offset = offset
-        }
-
-        private var limit: Int { truncated ? cap : cap - min(64 * 1024, cap / 4) }
-
-        /// Takes the next byte; true when it was the line's newline.
-        mutating func feed(_ byte: UInt8) -> Bool {
-            if byte == 0x0A { return true }
-            if broken { return false }
-            if dropping {
-                drop(byte)
-                return false
-            }
-            if stored.count >= limit {
-                if inString {
-                    cut()
-                    drop(byte)
-                    return false
-                }
-                // Keys, numbers and punctuation are short: let them through up to a little past the cap.
-                if stored.count >= cap + 1024 {
-                    broken = true
-                    return false
-                }
-            }
-            stored.append(byte)
-            if inString {
-                if escape {
-                    escape = false
-                } else if byte == 0x5C {
-                    escape = true
-                    previousEscapeStart = escapeStart
-                    escapeStart = stored.count - 1
-                } else if byte == 0x22 {
-                    inString = false
-                }
-            } else if byte == 0x22 {
-                inString = true
-                stringStart = stored.count
-            }
-            return false
-        }
-
-        /// Skips the rest of a cut string value and closes it at its closing quote.
-        private mutating func drop(_ byte: UInt8) {
-            if escape {
-                escape = false
-            } else if byte == 0x5C {
-                escape = true
-            } else if byte == 0x22 {
-                stored.append(0x22)
-                dropping = false
-                inString = false
-            }
-        }
-
-        /// Cuts the current string value before any escape, surrogate pair or character it would split.
-        private mutating func cut() {
-            dropping = true
-            truncated = true
-            var lastEscape = escapeStart
-            if escape {
-                stored.removeLast()  // the backslash; `escape` stays set so the escaped byte is skipped
-                lastEscape = previousEscapeStart
-            } else if escapeStart >= stringStart, stored.count - escapeStart < 6,
-                      stored.count > escapeStart + 1, stored[escapeStart + 1] == 0x75 {
-                stored.removeSubrange(escapeStart...)  // a \u escape without all its hex digits
-                lastEscape = previousEscapeStart
-            }
-            // A high surrogate whose low half is gone would decode as U+FFFD.
-            if lastEscape >= stringStart, stored.count - lastEscape == 6, stored[lastEscape + 1] == 0x75,
-               stored[lastEscape + 2] | 0x20 == 0x64, [0x38, 0x39, 0x61, 0x62].contains(stored[lastEscape + 3] | 0x20) {
-                stored.removeSubrange(lastEscape...)
-            }
-            var lead = stored.count - 1
-            while lead >= stringStart, lead > stored.count - 4, stored[lead] & 0xC0 == 0x80 { lead -= 1 }
-            if lead >= stringStart, stored[lead] >= 0xC0 {
-                let length = stored[lead] >= 0xF0 ? 4 : stored[lead] >= 0xE0 ? 3 : 2
-                if stored.count - lead < length { stored.removeSubrange(lead...) }
-            }
         }
     }
 }

@@ -65,7 +65,7 @@ import Darwin
 /// ``Statistics/unknownSeverityLines``).
 ///
 /// The parser neither classifies nor redacts; the classifier does both.
-package struct StderrLogParser: Sendable {
+package struct StderrLogParser: LogFormatParser {
     /// What the parser has seen so far.
     package struct Statistics: Sendable, Equatable {
         /// Lines consumed.
@@ -252,6 +252,31 @@ package struct StderrLogParser: Sendable {
         discardingKeys.removeAll()
         lastDiscardedKey = nil
         return completed
+    }
+
+    // MARK: - As a format of the parse stage
+
+    static let framing = LogRecordFraming.lines
+
+    mutating func consume(_ record: LogRecord, into events: inout [LogEvent]) -> Bool {
+        let before = events.count
+        process(line: record.bytes, offset: record.offset, into: &events)
+        if record.truncated, let slot = lastSlot, slots[slot] != nil, !slots[slot]!.truncated {
+            slots[slot]!.truncated = true
+        }
+        if events.count - before > 1 {
+            events[before...].sort { ($0.source?.offset ?? 0) < ($1.source?.offset ?? 0) }
+        }
+        return true
+    }
+
+    mutating func completeOpenEntries(into events: inout [LogEvent]) {
+        events += flushAll()
+    }
+
+    var counts: LogParseCounts {
+        LogParseCounts(records: statistics.lines, entries: statistics.entries, unparsed: statistics.unparsedLines,
+                       truncated: statistics.truncatedEntries)
     }
 
     // MARK: - Lines
