@@ -54,7 +54,7 @@ struct LogParseBenchmark {
             guard classify else { return }
             for var event in events {
                 classifier.classify(&event)
-                classes[event.event ?? "other", default: 0] += 1
+                classes[(event.event ?? .other).rawValue, default: 0] += 1
             }
         }
         while true {

@@ -63,6 +63,8 @@ struct LogsParseCommand: AsyncParsableCommand {
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var offset: Int64 = 0
         let output = FileHandle.standardOutput
+        // One writer for the whole file: a new one per chunk cost a fresh multi-megabyte buffer each time.
+        var json = JSONWriter(capacity: 4 << 20)
         while true {
             let count = buffer.withUnsafeMutableBytes { handle.read(into: $0, at: offset) }
             guard let count else { throw ValidationError("\(handle.path): read error: \(String(cString: strerror(errno)))") }
@@ -71,27 +73,27 @@ struct LogsParseCommand: AsyncParsableCommand {
                 parser.consume(UnsafeBufferPointer(rebasing: $0[..<count]), offset: offset)
             }
             offset += Int64(count)
-            try write(&events, classifier: classifier, to: output, summary: &summary)
+            try write(&events, classifier: classifier, to: output, json: &json, summary: &summary)
         }
         var last = parser.finish()
-        try write(&last, classifier: classifier, to: output, summary: &summary)
+        try write(&last, classifier: classifier, to: output, json: &json, summary: &summary)
         summary.statistics = parser.statistics
         let prefixText = fileFormat == .stderr ? " (prefix '\((filePrefix ?? LogLinePrefix.postgresDefault).text)')" : ""
         Self.printError(Self.describe(summary, label: "\(handle.path): \(fileFormat.rawValue)\(prefixText)"))
     }
 
-    private func write(_ events: inout [LogEvent], classifier: LogClassifier,
-                       to output: FileHandle, summary: inout Summary) throws {
+    private func write(_ events: inout [LogEvent], classifier: LogClassifier, to output: FileHandle,
+                       json: inout JSONWriter, summary: inout Summary) throws {
         guard !events.isEmpty else { return }
         events.sort { ($0.source?.offset ?? 0) < ($1.source?.offset ?? 0) }
-        var json = JSONWriter(capacity: 512 * events.count)
+        json.reset()
         for index in events.indices {
             classifier.classify(&events[index])
             summary.classes[(events[index].event ?? .other).rawValue, default: 0] += 1
             events[index].write(to: &json)
-            json.raw([0x0A])
+            json.newline()
         }
-        output.write(Data(json.bytes))
+        try json.bytes.withUnsafeBytes { try output.write(contentsOf: $0) }
     }
 
     static func describe(_ summary: Summary, label: String) -> String {

@@ -1,16 +1,26 @@
 import Foundation
+import Synchronization
 
 /// Pulls the web request's correlation id out of an `application_name`.
 ///
 /// The PHP side sets `application_name = 'bitville-<id>'`; `[correlation] pattern` says how to find the id:
-/// the first capture group of the first match. We check the pattern's literal prefix before running the
-/// regular expression, because most application names on a busy server carry no id at all.
+/// the first capture group of the first match. Two things keep it cheap on a busy log, where every entry of
+/// a session carries the same name: the pattern's literal prefix is looked for (byte by byte) before the
+/// regular expression runs, and the last name's answer is kept. The prefix is only what every match must
+/// contain: the literal text before the first metacharacter, less its last character when a quantifier
+/// follows it (`bitvilles?-` needs only `bitville`), and none at all when the pattern has an alternation.
 package struct CorrelationExtractor: Sendable {
     /// Default pattern, as in docs/configuration.md.
     package static let defaultPattern = "bitville-([a-f0-9-]+)"
 
     private let regex: NSRegularExpression
-    private let literalPrefix: String
+    private let literalPrefix: [UInt8]
+    private let last: LastAnswer
+
+    /// The last application name asked about and its id: sessions log many entries in a row.
+    private final class LastAnswer: Sendable {
+        let value = Mutex<(name: String, id: String?)?>(nil)
+    }
 
     /// - Throws: when the pattern does not compile or has no capture group.
     package init(pattern: String = CorrelationExtractor.defaultPattern) throws {
@@ -19,19 +29,52 @@ package struct CorrelationExtractor: Sendable {
             throw CocoaError(.formatting)
         }
         self.regex = regex
-        // The literal characters before the first regex metacharacter: a cheap pre-filter.
+        self.literalPrefix = Self.requiredPrefix(of: pattern)
+        self.last = LastAnswer()
+    }
+
+    /// The literal text every match of `pattern` contains at its start, as bytes (empty: no pre-filter).
+    static func requiredPrefix(of pattern: String) -> [UInt8] {
+        if pattern.contains("|") { return [] }
         let meta = Set("\\^$.|?*+()[]{}")
-        self.literalPrefix = String(pattern.prefix { !meta.contains($0) })
+        var prefix = Array(pattern.prefix { !meta.contains($0) })
+        let rest = pattern.dropFirst(prefix.count)
+        // A quantifier applies to the character before it: that one is optional (`s?`, `s*`, `s{0,1}`).
+        if let next = rest.first, next == "?" || next == "*" || next == "{" {
+            if !prefix.isEmpty { prefix.removeLast() }
+        }
+        return Array(String(prefix).utf8)
     }
 
     /// The correlation id in `applicationName`, or nil.
     package func extract(from applicationName: String?) -> String? {
         guard let name = applicationName, !name.isEmpty else { return nil }
-        if !literalPrefix.isEmpty, !name.contains(literalPrefix) { return nil }
+        if !literalPrefix.isEmpty, !Self.contains(name, literalPrefix) { return nil }
+        if let known = last.value.withLock({ $0 }), known.name == name { return known.id }
         let range = NSRange(name.startIndex..., in: name)
-        guard let match = regex.firstMatch(in: name, range: range),
-              let group = Range(match.range(at: 1), in: name) else { return nil }
-        let id = name[group]
-        return id.isEmpty ? nil : String(id)
+        var id: String?
+        if let match = regex.firstMatch(in: name, range: range), let group = Range(match.range(at: 1), in: name),
+           !name[group].isEmpty {
+            id = String(name[group])
+        }
+        last.value.withLock { $0 = (name, id) }
+        return id
+    }
+
+    private static func contains(_ text: String, _ needle: [UInt8]) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count >= needle.count, let first = needle.first else { return false }
+            var index = 0
+            while index + needle.count <= bytes.count {
+                if bytes[index] == first {
+                    var offset = 1
+                    while offset < needle.count, bytes[index + offset] == needle[offset] { offset += 1 }
+                    if offset == needle.count { return true }
+                }
+                index += 1
+            }
+            return false
+        }
     }
 }

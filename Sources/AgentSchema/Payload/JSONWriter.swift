@@ -44,7 +44,8 @@ package struct JSONWriter: Sendable {
         separate()
         bytes.append(UInt8(ascii: "\""))
         key.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
         pendingValue = true
     }
 
@@ -63,7 +64,22 @@ package struct JSONWriter: Sendable {
 
     package mutating func integer<T: BinaryInteger>(_ value: T) {
         separate()
-        bytes.append(contentsOf: String(value).utf8)
+        appendInteger(Int64(truncatingIfNeeded: value))
+    }
+
+    /// The decimal digits of `value`, written without an intermediate string.
+    private mutating func appendInteger(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var count = 0
+            repeat {
+                digits[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[(20 - count)...]))
+        }
     }
 
     /// A finite number as Swift prints it (shortest round-trip form); NaN and infinities as `null`.
@@ -71,7 +87,7 @@ package struct JSONWriter: Sendable {
         separate()
         if value.isFinite {
             if value == value.rounded(), abs(value) < 1e15 {
-                bytes.append(contentsOf: String(Int64(value)).utf8)
+                appendInteger(Int64(value))
             } else {
                 bytes.append(contentsOf: value.description.utf8)
             }
@@ -88,6 +104,11 @@ package struct JSONWriter: Sendable {
     package mutating func null() {
         separate()
         bytes.append(contentsOf: "null".utf8)
+    }
+
+    /// Ends a line of JSON lines (between top-level values).
+    package mutating func newline() {
+        bytes.append(0x0A)
     }
 
     /// Appends bytes that already are one JSON value (from another encoder).
@@ -119,18 +140,22 @@ package struct JSONWriter: Sendable {
                 guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
                 bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
                 start = index + 1
+                bytes.append(0x5C)
                 switch byte {
-                case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
-                case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
-                case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-                case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-                case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-                case 0x08: bytes.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-                case 0x0C: bytes.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+                case UInt8(ascii: "\""): bytes.append(0x22)
+                case UInt8(ascii: "\\"): bytes.append(0x5C)
+                case 0x0A: bytes.append(UInt8(ascii: "n"))
+                case 0x0D: bytes.append(UInt8(ascii: "r"))
+                case 0x09: bytes.append(UInt8(ascii: "t"))
+                case 0x08: bytes.append(UInt8(ascii: "b"))
+                case 0x0C: bytes.append(UInt8(ascii: "f"))
                 default:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                    bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                              hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                    let hex = "0123456789abcdef".utf8
+                    bytes.append(UInt8(ascii: "u"))
+                    bytes.append(UInt8(ascii: "0"))
+                    bytes.append(UInt8(ascii: "0"))
+                    bytes.append(hex[hex.index(hex.startIndex, offsetBy: Int(byte >> 4))])
+                    bytes.append(hex[hex.index(hex.startIndex, offsetBy: Int(byte & 0xF))])
                 }
             }
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))

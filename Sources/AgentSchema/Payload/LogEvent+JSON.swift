@@ -63,9 +63,9 @@ extension JSONValue {
             json.endArray()
         case let .object(members):
             json.beginObject()
-            for key in members.keys.sorted() {
-                json.key(key)
-                members[key]!.write(to: &json)
+            for member in members.sorted(by: { $0.key < $1.key }) {
+                json.key(member.key)
+                member.value.write(to: &json)
             }
             json.endObject()
         }

@@ -36,11 +36,16 @@ struct LogEventRedactor: Sendable {
             maskCredentials(&event)
             return
         }
-        let masking = !redactor.redactLiterals
+        let masking = !redactor.redactLiterals && (event.statement.map(Self.mayCarryCredential) ?? false)
             && (event.statement.map(SQLRedactor.isPasswordBearing) ?? false)
         if let context = event.context { event.context = redactContext(context, masking: masking) }
-        if let detail = event.detail { event.detail = redactDetail(detail, masking: masking) }
-        if redactor.redactLiterals, let message = event.message, let match = catalog.match(message, role: .message) {
+        // A slow query's or log_statement's DETAIL (parameters, PREPARE) was redacted with its statement.
+        if let detail = event.detail, event.details?["statement"] == nil {
+            event.detail = redactDetail(detail, masking: masking)
+        }
+        // Messages that quote a value are errors.
+        if redactor.redactLiterals, event.severity?.isError == true, let message = event.message,
+           let match = catalog.match(message, role: .message) {
             event.message = maskValues(of: match, in: message) ?? message
         }
         maskCredentials(&event)
@@ -129,9 +134,10 @@ struct LogEventRedactor: Sendable {
     }
 
     /// Masks every constant of each text field that reads as a statement carrying a credential.
+    /// `statement` and `internal_query` went through the redactor, which masks credentials in any case.
     private func maskCredentials(_ event: inout LogEvent) {
         func mask(_ value: inout String?) {
-            guard let text = value, SQLRedactor.isPasswordBearing(text) else { return }
+            guard let text = value, Self.mayCarryCredential(text), SQLRedactor.isPasswordBearing(text) else { return }
             value = masker.redact(text)
         }
         // A statement the classifier found in the message was redacted there, credentials included; the
@@ -140,8 +146,31 @@ struct LogEventRedactor: Sendable {
         mask(&event.detail)
         mask(&event.hint)
         mask(&event.context)
-        mask(&event.statement)
-        mask(&event.internalQuery)
+    }
+
+    /// A cheap test before lexing: every statement ``SQLRedactor/isPasswordBearing(_:)`` flags names a
+    /// password (`PASSWORD`, `password=` in a connection string) or a `dblink` call.
+    static func mayCarryCredential(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count >= 6 else { return false }
+            for index in 0..<(bytes.count - 5) {
+                let first = bytes[index] | 0x20
+                if first == UInt8(ascii: "p") {
+                    if index + 5 < bytes.count, bytes[index + 1] | 0x20 == UInt8(ascii: "a"), bytes[index + 2] | 0x20 == UInt8(ascii: "s"),
+                       bytes[index + 3] | 0x20 == UInt8(ascii: "s"), bytes[index + 4] | 0x20 == UInt8(ascii: "w") {
+                        return true
+                    }
+                } else if first == UInt8(ascii: "d") {
+                    if bytes[index + 1] | 0x20 == UInt8(ascii: "b"), bytes[index + 2] | 0x20 == UInt8(ascii: "l"),
+                       bytes[index + 3] | 0x20 == UInt8(ascii: "i"), bytes[index + 4] | 0x20 == UInt8(ascii: "n"),
+                       bytes[index + 5] | 0x20 == UInt8(ascii: "k") {
+                        return true
+                    }
+                }
+            }
+            return false
+        }
     }
 
     private func replace(_ range: Range<String.Index>, in text: String, with replacement: String) -> String {

@@ -30,6 +30,24 @@ extension Substring {
     /// The parts between `separator`s (ASCII), as `split(separator:)` gives them.
     func splitASCII(_ separator: Unicode.Scalar, omittingEmpty: Bool = true) -> [Substring] {
         let byte = UInt8(separator.value)
+        let view = utf8
+        let split: [Substring]? = view.withContiguousStorageIfAvailable { bytes in
+            // Offsets first, in one pass over contiguous bytes; then the pieces, whose indices a native
+            // string gives in constant time.
+            var parts: [Substring] = []
+            var start = 0
+            let base = startIndex
+            func piece(_ lower: Int, _ upper: Int) -> Substring {
+                self[view.index(base, offsetBy: lower)..<view.index(base, offsetBy: upper)]
+            }
+            for index in 0..<bytes.count where bytes[index] == byte {
+                if !omittingEmpty || start < index { parts.append(piece(start, index)) }
+                start = index + 1
+            }
+            if !omittingEmpty || start < bytes.count { parts.append(piece(start, bytes.count)) }
+            return parts
+        }
+        if let split { return split }
         var parts: [Substring] = []
         var start = startIndex
         var index = startIndex
@@ -46,8 +64,8 @@ extension Substring {
     }
 
     /// The text without the leading characters in `set` (ASCII).
-    func droppingLeading(_ set: String) -> Substring {
-        let bytes = Array(set.utf8)
+    func droppingLeading(_ set: StaticString) -> Substring {
+        let bytes = UnsafeBufferPointer(start: set.utf8Start, count: set.utf8CodeUnitCount)
         guard let first = utf8.firstIndex(where: { !bytes.contains($0) }) else { return self[endIndex...] }
         return self[first...]
     }

@@ -23,8 +23,9 @@ enum CursorPosition {
 
     /// The position at the end of `message`, and the message without it; nil when it ends otherwise.
     static func split(_ message: String) -> (message: String, position: Int)? {
+        // Every form ends with a digit, a `)` or a non-ASCII letter: most messages are out after one byte.
+        guard let last = message.utf8.last, last &- 0x30 < 10 || last >= 0x80 || last == UInt8(ascii: ")") else { return nil }
         let bytes = Array(message.utf8)
-        guard let last = bytes.last, last &- 0x30 < 10 || last >= 0x80 || last == UInt8(ascii: ")") else { return nil }
         for (before, after) in templates {
             guard bytes.count > before.count + after.count, bytes.suffix(after.count).elementsEqual(after) else { continue }
             let digitsEnd = bytes.count - after.count

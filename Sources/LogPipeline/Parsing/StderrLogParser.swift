@@ -142,7 +142,7 @@ package struct StderrLogParser: LogFormatParser {
     private var openBytes = 0
     /// The user and database of each session, from its `connection authorized` line: they settle lines
     /// whose prefix can be read in several ways (names with spaces). Forgotten at the session's end.
-    private var sessionNames: [Int: LogLinePrefix.Pins] = [:]
+    var sessionNames: [Int: LogLinePrefix.Pins] = [:]
     private var sequence = 0
     private var timestamps: LogTimestampReader
     /// Lines between two sweeps for idle entries; a sweep costs a walk over the open entries.
@@ -575,44 +575,6 @@ package struct StderrLogParser: LogFormatParser {
             statistics.entries += 1
         }
         completed.append(events[slot].take()!)
-    }
-
-    /// Learns a session's user and database from `connection authorized: user=… database=…`, and forgets
-    /// them when the session ends (or its pid starts another one).
-    private mutating func learnSession(from text: UnsafeBufferPointer<UInt8>, key: Int) {
-        guard key >= 0, let first = text.first, first == UInt8(ascii: "c") || first == UInt8(ascii: "d") else { return }
-        let bytes = Array(text)
-        if bytes.starts(with: Self.authorized) {
-            let body = bytes[Self.authorized.count...]
-            guard let databaseMark = Self.find(Self.databaseKey, in: body) else { return }
-            let user = Array(body[body.startIndex..<databaseMark])
-            var rest = body[(databaseMark + Self.databaseKey.count)...]
-            for end in [Self.applicationKey, Self.sslKey, Self.gssKey] {
-                if let mark = Self.find(end, in: rest) { rest = rest[rest.startIndex..<mark] }
-            }
-            if sessionNames.count >= 4 * maximumOpenEntries { sessionNames.removeAll() }
-            sessionNames[key] = LogLinePrefix.Pins(user: user, database: Array(rest))
-        } else if bytes.starts(with: Self.disconnection) || bytes.starts(with: Self.received) {
-            sessionNames[key] = nil
-        }
-    }
-
-    private static let authorized = Array("connection authorized: user=".utf8)
-    private static let databaseKey = Array(" database=".utf8)
-    private static let applicationKey = Array(" application_name=".utf8)
-    private static let sslKey = Array(" SSL enabled".utf8)
-    private static let gssKey = Array(" GSS ".utf8)
-    private static let disconnection = Array("disconnection: ".utf8)
-    private static let received = Array("connection received: ".utf8)
-
-    private static func find(_ needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        var index = haystack.startIndex
-        while index + needle.count <= haystack.endIndex {
-            if haystack[index] == needle[0], haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
-            index += 1
-        }
-        return nil
     }
 
     /// ` at character 15` (in any language) leaves the message for its field.

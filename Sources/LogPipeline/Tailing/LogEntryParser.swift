@@ -53,7 +53,7 @@ package struct LogEntryParser: Sendable {
     /// the entries they completed. Records may be cut anywhere: the framer keeps the one in progress.
     package mutating func consume(_ bytes: UnsafeBufferPointer<UInt8>, offset: Int64) -> [LogEvent] {
         var events: [LogEvent] = []
-        events.reserveCapacity(bytes.count / 150)
+        events.reserveCapacity(bytes.count / 1_024)
         framer.feed(bytes, at: offset) { record in parser.consume(record, into: &events) }
         return events
     }
