@@ -108,7 +108,7 @@ extension LogClassifier {
                     details["frozen_tuples"] = tuples
                 }
             case "pages", "tuples", "buffer usage", "WAL usage":
-                let prefix = ["buffer usage": "buffer", "WAL usage": "wal"][String(label)] ?? String(label)
+                let prefix = label == "buffer usage" ? "buffer" : label == "WAL usage" ? "wal" : String(label)
                 Self.counts(body, prefix: prefix, into: &details)
             case "avg read rate":
                 for item in line.splitASCII(",") {
@@ -151,15 +151,37 @@ extension LogClassifier {
     /// `0 removed, 7 remain, 7 scanned (100.00% of total)` as `pages_removed`, `pages_remain`, …;
     /// `0 are dead but not yet removable` as `tuples_dead_not_yet_removable`; `oldest xmin: 746`.
     static func counts(_ body: Substring, prefix: String, into details: inout [String: JSONValue]) {
+        var key: [UInt8] = []
+        key.reserveCapacity(48)
         for item in body.splitASCII(",") {
             let item = item.droppingLeading(" ")
-            let words = item.prefix(beforeASCII: "(").splitASCII(" ")
-            guard let first = words.first else { continue }
-            if let value = number(first) {
-                var name = words.dropFirst()
-                if name.first == "are" { name = name.dropFirst() }
-                let key = name.filter { $0 != "but" }.joined(separator: "_")
-                if !key.isEmpty { details[prefix + "_" + key] = value }
+            let head = item.prefix(beforeASCII: "(")
+            let firstEnd = head.utf8.firstIndex(of: 0x20) ?? head.endIndex
+            guard firstEnd > head.startIndex else { continue }
+            if let value = number(head[..<firstEnd]) {
+                // The words after the number, joined with `_`, less a leading `are` and any `but`.
+                key.removeAll(keepingCapacity: true)
+                key.append(contentsOf: prefix.utf8)
+                let built: Bool? = head[firstEnd...].utf8.withContiguousStorageIfAvailable { bytes in
+                    var words = 0
+                    var start = 0
+                    var index = 0
+                    while index <= bytes.count {
+                        if index == bytes.count || bytes[index] == 0x20 {
+                            let word = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                            let skip = word.isEmpty || (words == 0 && word.elementsEqual("are".utf8)) || word.elementsEqual("but".utf8)
+                            if !skip {
+                                key.append(0x5F)
+                                key.append(contentsOf: word)
+                                words += 1
+                            }
+                            start = index + 1
+                        }
+                        index += 1
+                    }
+                    return words > 0
+                }
+                if built == true { details[String(decoding: key, as: UTF8.self)] = value }
             } else if let colon = item.range(ofASCII: ": "), let value = number(item[colon.upperBound...]) {
                 details[Self.snakeCase(item[..<colon.lowerBound])] = value
             }
