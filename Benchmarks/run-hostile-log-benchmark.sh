@@ -8,7 +8,7 @@
 # The inputs (written to DIR, default /var/tmp/pgagent-bench/hostile), each about 30 MB of stderr under
 # '%m [%p] %q%u@%d %a ':
 #   many-short-lines   statements of 1,000,000 lines of 3 bytes each (a user's generated SQL), 10 of them
-#   open-entries       1,024 sessions that each hold a 28 KB entry open at once: 28 MiB, over the 16 MiB budget
+#   open-entries       1,024 sessions that each hold a 28 KB entry open at once: 28 MiB, over the 8 MiB budget
 #   torn-csv           csvlog where every 50th row is torn inside a quoted field (resynchronisation)
 #   plain              the realistic log's lines (Benchmarks/make-realistic-log.sh), cut to the same size
 # Every measured process runs on CPU 0.

@@ -1,7 +1,7 @@
 import AgentSchema
 import SQLRedaction
 import Foundation
-import LogPipeline
+@testable import LogPipeline
 import Testing
 
 @Suite struct JSONLogParserTests {

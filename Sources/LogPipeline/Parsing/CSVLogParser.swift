@@ -13,7 +13,7 @@ package import AgentSchema
 /// PostgreSQL writes whatever bytes a message holds (a `SQL_ASCII` database may log Latin-1): such a row
 /// is still an event, the bad bytes become U+FFFD and ``invalidUTF8Count`` counts the row. Times become RFC
 /// 3339 UTC through a ``LogTimestampReader`` with the server's `log_timezone`.
-package struct CSVLogParser: LogFormatParser {
+package struct CSVLogParser: SelfFramingParser {
     /// The column layouts PostgreSQL has written, by column count.
     package enum Layout: Int, Sendable, CaseIterable {
         /// PostgreSQL 12 and older: 23 columns, ending with `application_name`.
@@ -52,7 +52,7 @@ package struct CSVLogParser: LogFormatParser {
     private var decoder = FieldDecoder()
     private var timestamps: LogTimestampReader
     /// Frames the bytes given to ``consume(_:startingAt:)`` (the tailer frames them itself).
-    private var framer: LogRecordFramer
+    var framer: LogRecordFramer
 
     /// Makes a parser for `file`; `entryCap` is the longest entry kept whole (1 MiB by default);
     /// `timeZone` is the server's `log_timezone`, when known (see ``LogTimestampReader``).
@@ -60,41 +60,6 @@ package struct CSVLogParser: LogFormatParser {
         self.file = file
         self.framer = LogRecordFramer(framing: .csvRows, cap: entryCap)
         self.timestamps = LogTimestampReader(timeZone: timeZone)
-    }
-
-    /// Parses the next `bytes` of the file, which start at file offset `offset`, and returns the rows they
-    /// complete. A chunk that does not continue where the last one ended (the file was truncated or
-    /// replaced) drops the row in progress as unparsed.
-    package mutating func consume(_ bytes: UnsafeRawBufferPointer, startingAt offset: Int64) -> [LogEvent] {
-        var events: [LogEvent] = []
-        var framer = takeFramer()
-        framer.feed(bytes.assumingMemoryBound(to: UInt8.self), at: offset) { consume($0, into: &events) }
-        self.framer = framer
-        return events
-    }
-
-    /// The same, for any collection of bytes.
-    package mutating func consume(_ bytes: some Collection<UInt8>, startingAt offset: Int64) -> [LogEvent] {
-        Array(bytes).withUnsafeBytes { consume($0, startingAt: offset) }
-    }
-
-    /// Ends the input: a row still open (an unclosed quote, missing columns) counts as unparsed; a
-    /// complete row that only lacks its final newline is still parsed. Call it when a file is
-    /// finished (rotated away, or the end of `logs parse` input), not when a live file merely has
-    /// no more bytes yet.
-    package mutating func flush() -> [LogEvent] {
-        var events: [LogEvent] = []
-        var framer = takeFramer()
-        framer.finish { consume($0, into: &events) }
-        self.framer = framer
-        return events
-    }
-
-    /// The framer, moved out (so that it is uniquely referenced while it works and its buffer is not copied).
-    private mutating func takeFramer() -> LogRecordFramer {
-        var taken = LogRecordFramer(framing: .csvRows, cap: framer.cap)
-        swap(&taken, &framer)
-        return taken
     }
 
     mutating func consume(_ record: LogRecord, into events: inout [LogEvent]) -> Bool {
@@ -105,10 +70,6 @@ package struct CSVLogParser: LogFormatParser {
         events.append(event)
         return true
     }
-
-    mutating func completeOpenEntries(into events: inout [LogEvent]) {}
-
-    var oldestOpenOffset: Int64? { nil }
 
     var counts: LogParseCounts {
         LogParseCounts(records: rowCount + rejectedRows, entries: rowCount, unparsed: rejectedRows, truncated: truncatedCount)

@@ -22,7 +22,7 @@ package import AgentSchema
 /// its string values (the value being written at the cap, less a reserve, is cut at a character boundary
 /// and closed; later keys are kept while the total stays within the cap) and the event is marked
 /// `truncated`.
-package struct JSONLogParser: LogFormatParser {
+package struct JSONLogParser: SelfFramingParser {
     static let framing = LogRecordFraming.jsonLines
 
     /// The file name put in every event's `source`.
@@ -47,7 +47,7 @@ package struct JSONLogParser: LogFormatParser {
     private var timestamps: LogTimestampReader
     private var scratch: [UInt8] = []
     /// Frames the bytes given to ``consume(_:startingAt:)`` (the tailer frames them itself).
-    private var framer: LogRecordFramer
+    var framer: LogRecordFramer
 
     /// Makes a parser for `file`; `entryCap` is the longest line kept whole (1 MiB by default);
     /// `timeZone` is the server's `log_timezone`, when known (see ``LogTimestampReader``).
@@ -76,49 +76,12 @@ package struct JSONLogParser: LogFormatParser {
         Array(line).withUnsafeBytes { consume(line: $0, offset: offset) }
     }
 
-    /// Parses the next `bytes` of the file, which start at file offset `offset`; returns the events of the
-    /// lines they complete. A chunk that does not continue where the last one ended drops the line in
-    /// progress as unparsed.
-    package mutating func consume(_ bytes: UnsafeRawBufferPointer, startingAt offset: Int64) -> [LogEvent] {
-        var events: [LogEvent] = []
-        var framer = takeFramer()
-        framer.feed(bytes.assumingMemoryBound(to: UInt8.self), at: offset) { consume($0, into: &events) }
-        self.framer = framer
-        return events
-    }
-
-    /// The same, for any collection of bytes.
-    package mutating func consume(_ bytes: some Collection<UInt8>, startingAt offset: Int64) -> [LogEvent] {
-        Array(bytes).withUnsafeBytes { consume($0, startingAt: offset) }
-    }
-
-    /// Ends the chunked input: a last line without its newline is parsed if it is a whole object
-    /// and counted as unparsed otherwise.
-    package mutating func flush() -> [LogEvent] {
-        var events: [LogEvent] = []
-        var framer = takeFramer()
-        framer.finish { consume($0, into: &events) }
-        self.framer = framer
-        return events
-    }
-
-    /// The framer, moved out (so that it is uniquely referenced while it works and its buffer is not copied).
-    private mutating func takeFramer() -> LogRecordFramer {
-        var taken = LogRecordFramer(framing: .jsonLines, cap: framer.cap)
-        swap(&taken, &framer)
-        return taken
-    }
-
     mutating func consume(_ record: LogRecord, into events: inout [LogEvent]) -> Bool {
         guard record.bytes.contains(where: { !JSONBytesReader.isWhitespace($0) }) else { return true }
         guard let event = parse(record.bytes, offset: record.offset, truncated: record.truncated) else { return false }
         events.append(event)
         return true
     }
-
-    mutating func completeOpenEntries(into events: inout [LogEvent]) {}
-
-    var oldestOpenOffset: Int64? { nil }
 
     var counts: LogParseCounts {
         LogParseCounts(records: lineCount + rejectedLines, entries: lineCount, unparsed: rejectedLines, truncated: truncatedCount)

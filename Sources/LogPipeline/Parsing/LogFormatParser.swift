@@ -19,6 +19,14 @@ protocol LogFormatParser: Sendable {
     var counts: LogParseCounts { get }
 }
 
+extension LogFormatParser {
+    /// Formats whose entries are complete with their record have none open.
+    mutating func completeOpenEntries(into events: inout [LogEvent]) {}
+
+    /// Formats whose entries are complete with their record have none open.
+    var oldestOpenOffset: Int64? { nil }
+}
+
 /// Counters every format parser keeps.
 struct LogParseCounts: Sendable, Equatable {
     /// Records read.

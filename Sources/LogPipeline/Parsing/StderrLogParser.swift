@@ -116,7 +116,7 @@ package struct StderrLogParser: LogFormatParser {
     package let maximumOpenEntries: Int
     /// An entry that no line has touched for this many lines is complete. Defaults to 1,000.
     package let completeAfterIdleLines: Int
-    /// The most text bytes all open entries hold together. Defaults to 16 MiB.
+    /// The most text bytes all open entries hold together. Defaults to 8 MiB.
     package let memoryBudget: Int
     /// The most text bytes one `unparsed` event keeps. Defaults to 4 KiB.
     package let maximumUnparsedBytes: Int
@@ -168,7 +168,7 @@ package struct StderrLogParser: LogFormatParser {
         maximumEntryBytes: Int = 1 << 20,
         maximumOpenEntries: Int = 1_024,
         completeAfterIdleLines: Int = 1_000,
-        memoryBudget: Int = 16 << 20,
+        memoryBudget: Int = 8 << 20,
         maximumUnparsedBytes: Int = 4_096,
         timeZone: TimeZoneRules? = nil
     ) {
