@@ -1,113 +1,16 @@
 import AgentSchema
-import SQLRedaction
 
 // auto_explain
 extension LogClassifier {
-    /// Plan fields that hold expressions, and so may hold constants.
-    static let expressionKeys: Set<String> = [
-        "Query Text", "Filter", "Index Cond", "Recheck Cond", "Join Filter", "Hash Cond", "Merge Cond",
-        "One-Time Filter", "TID Cond", "Run Condition", "Order By", "Output", "Sort Key", "Group Key",
-        "Presorted Key", "Cache Key", "Function Call", "Table Function Call", "Sampling Parameters",
-        "Repeatable Seed", "Conflict Filter", "Hash Key", "Index Searches",
-    ]
-
-    /// The plan's format and its redacted form.
-    func explainPlan(_ plan: Substring) -> (String, JSONValue) {
+    /// The plan's format and its value: an object for JSON, else its text. Not redacted: the redactor does
+    /// (``LogEventRedactor``, `details.plan`).
+    static func explainPlan(_ plan: Substring) -> (String, JSONValue) {
         if plan.first == "{" || plan.first == "[" {
-            if let value = JSONBytesReader.value(of: String(plan)) {
-                return ("json", redactPlanValue(value, key: nil))
-            }
-            return ("json", .string(redactPlanText(plan)))
+            if let value = JSONBytesReader.value(of: String(plan)) { return ("json", value) }
+            return ("json", .string(String(plan)))
         }
-        if plan.first == "<" {
-            // XML: too rare to read tag by tag; every constant in it goes.
-            return ("xml", .string(masker.redact(String(plan))))
-        }
+        if plan.first == "<" { return ("xml", .string(String(plan))) }
         let isYAML = plan.hasASCIIPrefix("Query Text: \"") || plan.hasASCIIPrefix("- Plan:")
-        return (isYAML ? "yaml" : "text", .string(redactPlanText(plan)))
-    }
-
-    func redactPlanValue(_ value: JSONValue, key: String?) -> JSONValue {
-        switch value {
-        case .object(let members):
-            return .object(members.reduce(into: [:]) { $0[$1.key] = redactPlanValue($1.value, key: $1.key) })
-        case .array(let elements):
-            return .array(elements.map { redactPlanValue($0, key: key) })
-        case .string(let text):
-            guard let key else { return value }
-            if key == "Query Parameters" { return .string(redactParameters(Substring(text), masking: false)) }
-            return Self.expressionKeys.contains(key) ? .string(redactor.redact(text)) : value
-        default:
-            return value
-        }
-    }
-
-    /// Text (or YAML, or broken JSON) plans, line by line: the query text up to the first plan
-    /// node, and the value of every expression line.
-    func redactPlanText(_ plan: Substring) -> String {
-        var output: [String] = []
-        var queryLines: [Substring] = []
-        var queryPrefix: Substring?
-        func flushQuery() {
-            guard let prefix = queryPrefix else { return }
-            output.append(prefix + redactor.redact(queryLines.joined(separator: "\n")))
-            queryPrefix = nil
-            queryLines = []
-        }
-        for line in plan.splitASCII("\n", omittingEmpty: false) {
-            let trimmed = line.droppingLeading(" \t")
-            if queryPrefix != nil {
-                if line.containsASCII("(cost=") || line.containsASCII("(actual ") || line.containsASCII("(never executed)")
-                    || Self.planKey(trimmed) != nil {
-                    flushQuery()
-                } else {
-                    queryLines.append(line)
-                    continue
-                }
-            }
-            guard let (key, value) = Self.planKey(trimmed) else {
-                output.append(String(line))
-                continue
-            }
-            let prefix = line[..<value.startIndex]
-            if key == "Query Text" {
-                queryPrefix = prefix
-                queryLines = [value]
-            } else if key == "Query Parameters" {
-                output.append(prefix + redactParameters(value, masking: false))
-            } else if Self.expressionKeys.contains(key) {
-                output.append(prefix + redactQuoted(value))
-            } else {
-                output.append(String(line))
-            }
-        }
-        flushQuery()
-        return output.joined(separator: "\n")
-    }
-
-    /// `Filter: (…)`, `"Filter": "(…)",` or YAML's `Filter: "(…)"`: the key and the value's text.
-    static func planKey(_ line: Substring) -> (String, Substring)? {
-        var line = line
-        if line.first == "\"" { line = line.dropFirst() }
-        guard let colon = line.range(ofASCII: ": ") else { return nil }
-        var key = line[..<colon.lowerBound]
-        if key.last == "\"" { key = key.dropLast() }
-        let name = String(key)
-        guard name == "Query Parameters" || expressionKeys.contains(name) else { return nil }
-        return (name, line[colon.upperBound...])
-    }
-
-    /// Redacts a value that may sit in double quotes (JSON, YAML) and end with a comma (JSON).
-    func redactQuoted(_ value: Substring) -> String {
-        var body = value
-        var suffix: Substring = ""
-        if body.last == "," {
-            suffix = body.suffix(1)
-            body = body.dropLast()
-        }
-        if body.count >= 2, body.first == "\"", body.last == "\"" {
-            return "\"" + redactor.redact(String(body.dropFirst().dropLast())) + "\"" + suffix
-        }
-        return redactor.redact(String(body)) + suffix
+        return (isYAML ? "yaml" : "text", .string(String(plan)))
     }
 }

@@ -4,7 +4,7 @@ import SQLRedaction
 // Classes told by the message catalog, in any language.
 extension LogClassifier {
     /// Classifies an entry whose message the catalog recognised; false when that message decides no class.
-    func classify(_ match: MessageMatch, _ event: inout LogEvent, masking: Bool) -> Bool {
+    func classify(_ match: MessageMatch, _ event: inout LogEvent, _ spans: inout SQLSpans) -> Bool {
         var details: [String: JSONValue] = [:]
         func integer(_ index: Int) -> JSONValue? { match.argument(index).flatMap { Int64($0) }.map(JSONValue.integer) }
         func text(_ index: Int) -> JSONValue? { match.argument(index).map { .string(String($0)) } }
@@ -17,12 +17,12 @@ extension LogClassifier {
                 details["duration_ms"] = .number(milliseconds)
             }
             if match.id != .duration, let statement = match.ranges.last {
-                details.merge(redactStatement(in: &event, at: statement)) { _, new in new }
+                markStatement(in: event, at: statement, &details, &spans)
             }
         case .statement, .execute, .fastpath:
             eventClass = .statement
             if let statement = match.ranges.last {
-                details.merge(redactStatement(in: &event, at: statement)) { _, new in new }
+                markStatement(in: event, at: statement, &details, &spans)
             }
         case .lockStillWaiting, .lockAcquired, .lockAvoidedDeadlock, .lockDetectedDeadlock, .lockWaitFailed:
             eventClass = .lockWait
@@ -156,7 +156,7 @@ extension LogClassifier {
             details["parameter"] = text(0)
             details["pending_restart"] = .bool(true)
         case .deadlockDetected:
-            classifyDeadlock(&event)
+            classifyDeadlock(&event, &spans)
             return true
         case .syntaxError: eventClass = .syntaxError
         case .uniqueViolation, .checkViolation, .foreignKeyViolation, .notNullViolation:
@@ -175,21 +175,12 @@ extension LogClassifier {
         return true
     }
 
-    /// Redacts the statement argument of a message in place; returns the slow-query details it gives.
-    private func redactStatement(in event: inout LogEvent, at range: Range<String.Index>) -> [String: JSONValue] {
-        guard let message = event.message else { return [:] }
-        let statement = String(message[range])
-        let redacted = redactor.redact(statement)
-        event.message = String(message[..<range.lowerBound]) + redacted + String(message[range.upperBound...])
-        var details: [String: JSONValue] = ["statement": .string(redacted)]
-        if let detail = event.detail {
-            let masking = !redactor.redactLiterals && SQLRedactor.isPasswordBearing(statement)
-            let result = redactDetail(detail, masking: masking)
-            event.detail = result.text
-            if let parameters = result.parameters { details["parameters"] = .string(parameters) }
-            if let prepare = result.prepare { details["prepare"] = .string(prepare) }
-        }
-        return details
+    /// Marks the statement argument of a message (and its DETAIL's parameters) for the redactor.
+    private func markStatement(
+        in event: LogEvent, at range: Range<String.Index>, _ details: inout [String: JSONValue], _ spans: inout SQLSpans
+    ) {
+        spans.spans.append(.init(field: .message, range: range, kind: .statement, target: .detailKey("statement")))
+        if let detail = event.detail { Self.markDetailStatements(detail, &spans) }
     }
 
     /// `db.schema.table` from the three arguments of an autovacuum or autoanalyze message.

@@ -68,7 +68,7 @@ extension LogClassifier {
     /// `deadlock detected`, with DETAIL's `Process N waits for MODE on OBJECT; blocked by process M.`
     /// lines and then `Process N: statement` lines (statements may span lines). The statement lines
     /// are found in any language (`Prozess N: …`, `Processus N : …`), so that they are always redacted.
-    func classifyDeadlock(_ event: inout LogEvent) {
+    func classifyDeadlock(_ event: inout LogEvent, _ spans: inout SQLSpans) {
         event.event = .deadlock
         var details: [String: JSONValue] = ["sqlstate": .string("40P01")]
         guard let detail = event.detail else {
@@ -77,20 +77,21 @@ extension LogClassifier {
         }
         var order: [Int64] = []
         var processes: [Int64: [String: JSONValue]] = [:]
-        var current: (pid: Int64, prefix: Substring, lines: [Substring])?
-        var lines: [String] = []
+        var statements: [(pid: Int64, range: Range<String.Index>)] = []
+        var current: (pid: Int64, start: String.Index, end: String.Index)?
         func flush() {
-            guard let (pid, prefix, parts) = current else { return }
-            let redacted = redactor.redact(parts.joined(separator: "\n"))
-            if processes[pid] == nil { order.append(pid) }
-            processes[pid, default: ["pid": .integer(pid)]]["statement"] = .string(redacted)
-            lines.append(prefix + redacted)
+            guard let (pid, start, end) = current else { return }
+            if processes[pid] == nil {
+                order.append(pid)
+                processes[pid] = ["pid": .integer(pid)]
+            }
+            statements.append((pid, start..<end))
             current = nil
         }
         for line in detail.splitASCII("\n", omittingEmpty: false) {
-            if let (pid, prefix, statement) = Self.processStatementLine(line) {
+            if let (pid, _, statement) = Self.processStatementLine(line) {
                 flush()
-                current = (pid, prefix, [statement])
+                current = (pid, statement.startIndex, line.endIndex)
                 continue
             }
             if let rest = line.after("Process "), let pid = Int64(rest.asciiDigits),
@@ -108,17 +109,17 @@ extension LogClassifier {
                 }
                 if processes[pid] == nil { order.append(pid) }
                 processes[pid, default: [:]].merge(process) { _, new in new }
-                lines.append(String(line))
                 continue
             }
-            if current != nil {
-                current?.lines.append(line)
-            } else {
-                lines.append(String(line))
-            }
+            // A statement goes on over its lines.
+            if current != nil { current!.end = line.endIndex }
         }
         flush()
-        event.detail = lines.joined(separator: "\n")
+        // The statements are redacted into the DETAIL and into each process's `statement`.
+        for (pid, range) in statements {
+            guard let index = order.firstIndex(of: pid) else { continue }
+            spans.spans.append(.init(field: .detail, range: range, kind: .statement, target: .process(index)))
+        }
         details["processes"] = .array(order.compactMap { processes[$0].map(JSONValue.object) })
         event.details = details
     }

@@ -2,7 +2,9 @@ package import AgentSchema
 package import SQLRedaction
 
 /// Gives a parsed log event its class (``LogEventClass``), its structured `details`, its `duration_ms` and
-/// its `correlation_id`; then ``LogEventRedactor`` takes the values out of every text it carries.
+/// its `correlation_id`, in two stages: the classifier decides the class and details and says where the
+/// SQL is (``SQLSpans``) without changing any text; then ``LogEventRedactor`` takes the values out of
+/// every text field, the SQL the classifier found included.
 ///
 /// ## Classes
 /// A message is recognised by what it says, in any language the server's catalogs have: the
@@ -18,16 +20,12 @@ package import SQLRedaction
 /// The plan moves from the message into `details.plan` (a string for text, YAML or XML, an object
 /// for JSON), so that a large plan is not shipped twice; the message keeps its first line.
 package struct LogClassifier: Sendable {
-    let redactor: SQLRedactor
-    /// Masks every constant: for the parameters of a credential-bearing statement.
-    let masker = SQLRedactor(redactLiterals: true)
     let catalog: MessageCatalog
     private let correlation: CorrelationExtractor
     private let redaction: LogEventRedactor
 
     /// Makes a classifier; `redactor` follows `[privacy]`, `correlation` follows `[correlation]`.
     package init(redactor: SQLRedactor, correlation: CorrelationExtractor) {
-        self.redactor = redactor
         self.correlation = correlation
         self.catalog = MessageCatalog.standard
         self.redaction = LogEventRedactor(redactor: redactor, catalog: MessageCatalog.standard)
@@ -35,31 +33,27 @@ package struct LogClassifier: Sendable {
 
     /// Sets `event`, `details`, `durationMs` and `correlationID`, and redacts every text field in place.
     package func classify(_ event: inout LogEvent) {
+        var spans = SQLSpans()
         if event.event != .unparsed {
             event.correlationID = correlation.extract(from: event.applicationName)
-            var masking = false
-            if let statement = event.statement {
-                masking = !redactor.redactLiterals && SQLRedactor.isPasswordBearing(statement)
-                event.statement = redactor.redact(statement)
-            }
-            if let query = event.internalQuery { event.internalQuery = redactor.redact(query) }
-            classifyEntry(&event, masking: masking)
+            classifyEntry(&event, &spans)
         }
-        redaction.redact(&event)
+        redaction.redact(&event, spans: spans)
     }
 
-    private func classifyEntry(_ event: inout LogEvent, masking: Bool) {
+    /// The first stage: class, details and where the SQL is; no text changes.
+    private func classifyEntry(_ event: inout LogEvent, _ spans: inout SQLSpans) {
         if let message = event.message {
             // English texts first: they carry the richest details, and most logs are English.
-            if classifyMessage(message, &event, masking: masking) { return }
+            if classifyMessage(message, &event, &spans) { return }
         }
         if event.sqlstate == "40P01" || (event.sqlstate == nil && event.severity == .error
             && event.message?.hasPrefix("deadlock detected") == true) {
-            classifyDeadlock(&event)
+            classifyDeadlock(&event, &spans)
             return
         }
         if let message = event.message, let match = catalog.match(message, role: .message),
-           classify(match, &event, masking: masking) {
+           classify(match, &event, &spans) {
             return
         }
         if let sqlstate = event.sqlstate, let eventClass = Self.eventClass(sqlstate: sqlstate, severity: event.severity) {
@@ -84,19 +78,18 @@ package struct LogClassifier: Sendable {
     }
 
     /// The English classes told by the message text; false when the text is none of them.
-    func classifyMessage(_ message: String, _ event: inout LogEvent, masking: Bool) -> Bool {
+    func classifyMessage(_ message: String, _ event: inout LogEvent, _ spans: inout SQLSpans) -> Bool {
         let text = Substring(message)
         if let rest = text.after("duration: ") {
-            classifyDuration(rest, &event)
+            classifyDuration(rest, &event, &spans)
         } else if let rest = text.after("statement: ") {
             // log_statement: not slow, but the statement must not leak.
             event.event = .statement
-            redactStatementMessage(prefix: "statement: ", statement: rest, phase: "statement", name: nil, &event)
+            markStatement(rest, phase: "statement", name: nil, &event, &spans)
         } else if text.hasASCIIPrefix("execute ") {
             guard let (phase, name, statement) = Self.extendedProtocolMessage(text) else { return false }
             event.event = .statement
-            redactStatementMessage(
-                prefix: text[..<statement.startIndex], statement: statement, phase: phase, name: name, &event)
+            markStatement(statement, phase: phase, name: name, &event, &spans)
         } else if let rest = text.after("process ") {
             return classifyLockWait(rest, &event)
         } else if text.hasASCIIPrefix("temporary file: ") {
@@ -115,9 +108,6 @@ package struct LogClassifier: Sendable {
             classifyDisconnection(rest, &event)
         } else {
             return false
-        }
-        if let detail = event.detail, event.event != .slowQuery, event.event != .statement {
-            event.detail = redactDetail(detail, masking: masking).text
         }
         return true
     }

@@ -5,6 +5,11 @@ import SQLRedaction
 /// text field of an event, whatever language the server logged in, and masks any text that carries a
 /// password as a last line of defence.
 ///
+/// - `statement`, `internal_query`, and the SQL the classifier found (``SQLSpans``: a slow query's or
+///   `log_statement`'s statement in the message, `Parameters:` and `prepare:` lines in DETAIL, a deadlock's
+///   statements, an auto_explain plan), whose redacted forms also go into `details` (`statement`,
+///   `parameters`, `prepare`, `processes[].statement`, `plan`). The bind parameters of a statement that
+///   carries a credential are masked whole, even with `redact_query_literals` off.
 /// - `context`: `SQL statement "…"` and `SQL expression "…"` lines and bind parameters (`unnamed portal with
 ///   parameters: $1 = …`), found in every language through the ``MessageCatalog``.
 /// - `detail`: `Parameters: $1 = …` and `prepare: PREPARE …` lines (told by their values, in any
@@ -16,31 +21,47 @@ import SQLRedaction
 /// - last: every text field (`message`, `detail`, `hint`, `context`, `statement`, `internal_query`) that
 ///   still reads as a statement carrying a credential (`PASSWORD '…'`) has every constant masked, even
 ///   with `redact_query_literals` off.
-///
-/// Statements the classifier found (a slow query's, `log_statement`'s, a deadlock's) are redacted there,
-/// where their place in the text is known.
 struct LogEventRedactor: Sendable {
     let redactor: SQLRedactor
     let catalog: MessageCatalog
-    private let masker = SQLRedactor(redactLiterals: true)
+    /// Masks every constant: plans in XML, and what carries a credential.
+    let masker = SQLRedactor(redactLiterals: true)
 
     init(redactor: SQLRedactor, catalog: MessageCatalog) {
         self.redactor = redactor
         self.catalog = catalog
     }
 
-    /// Redacts every text field of `event` in place.
-    func redact(_ event: inout LogEvent) {
+    /// Redacts every text field of `event` in place, the SQL the classifier found in `spans` included.
+    func redact(_ event: inout LogEvent, spans: SQLSpans = SQLSpans()) {
         if event.event == .unparsed {
             if let message = event.message { event.message = redactor.redact(message) }
             maskCredentials(&event)
             return
         }
-        let masking = !redactor.redactLiterals && (event.statement.map(Self.mayCarryCredential) ?? false)
-            && (event.statement.map(SQLRedactor.isPasswordBearing) ?? false)
+        // A statement that carries a credential has its bind parameters masked whole.
+        var masking = false
+        if !redactor.redactLiterals {
+            let statements = [event.statement].compactMap { $0 }
+                + spans.spans.filter { $0.field == .message && $0.kind == .statement }.compactMap { span in
+                    event.message.map { String($0[span.range]) }
+                }
+            masking = statements.contains { Self.mayCarryCredential($0) && SQLRedactor.isPasswordBearing($0) }
+        }
+        if let statement = event.statement { event.statement = redactor.redact(statement) }
+        if let query = event.internalQuery { event.internalQuery = redactor.redact(query) }
+        if let message = event.message, spans.covers(.message) {
+            event.message = apply(spans, in: .message, to: message, masking: masking, details: &event.details)
+        }
+        if let detail = event.detail, spans.covers(.detail) {
+            event.detail = apply(spans, in: .detail, to: detail, masking: masking, details: &event.details)
+        }
+        if spans.plan, let plan = event.details?["plan"], case .string(let format)? = event.details?["format"] {
+            event.details?["plan"] = redactPlan(plan, format: format)
+        }
         if let context = event.context { event.context = redactContext(context, masking: masking) }
-        // A slow query's or log_statement's DETAIL (parameters, PREPARE) was redacted with its statement.
-        if let detail = event.detail, event.details?["statement"] == nil {
+        // DETAIL lines the classifier did not mark: bind parameters and PREPARE by their shape, row values.
+        if let detail = event.detail, !spans.covers(.detail) {
             event.detail = redactDetail(detail, masking: masking)
         }
         // Messages that quote a value are errors.
@@ -52,6 +73,39 @@ struct LogEventRedactor: Sendable {
     }
 
     // MARK: - Fields
+
+    /// The text of `field` with each of its spans redacted, and the redacted forms written to their
+    /// targets in `details`.
+    private func apply(
+        _ spans: SQLSpans, in field: SQLSpans.Field, to text: String, masking: Bool, details: inout [String: JSONValue]?
+    ) -> String {
+        let own = spans.spans.filter { $0.field == field }.sorted { $0.range.lowerBound < $1.range.lowerBound }
+        var output = ""
+        output.reserveCapacity(text.utf8.count)
+        var copied = text.startIndex
+        for span in own where span.range.lowerBound >= copied {
+            let original = String(text[span.range])
+            let redacted = (span.kind == .parameters && masking ? masker : redactor).redact(original)
+            output += text[copied..<span.range.lowerBound]
+            output += redacted
+            copied = span.range.upperBound
+            switch span.target {
+            case .detailKey(let key)?:
+                details?[key] = .string(redacted)
+            case .process(let index)?:
+                if case .array(var processes)? = details?["processes"], index < processes.count,
+                   case .object(var process) = processes[index] {
+                    process["statement"] = .string(redacted)
+                    processes[index] = .object(process)
+                    details?["processes"] = .array(processes)
+                }
+            case nil:
+                break
+            }
+        }
+        output += text[copied...]
+        return output
+    }
 
     /// CONTEXT, line by line: quoted statements and bind parameters, in any language.
     private func redactContext(_ context: String, masking: Bool) -> String {
