@@ -129,7 +129,10 @@ extension LogClassifier {
         case .couldNotFork: eventClass = .forkFailure
         case .tooManyClients, .reservedSlots: eventClass = .tooManyConnections
         case .noSpace:
-            guard event.sqlstate == "53100" else { return false }
+            // 53100, or (a prefix without %e) the English errno text; other errors of a write are no full disk.
+            guard event.sqlstate == "53100"
+                || (event.sqlstate == nil && match.arguments.last?.hasSuffix("No space left on device") == true)
+            else { return false }
             eventClass = .diskFull
         case .archiveFailed, .archiveTooManyFailures:
             eventClass = .archiveFailure
