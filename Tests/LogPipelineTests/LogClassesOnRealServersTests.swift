@@ -30,6 +30,8 @@ import Testing
                  stderrOnlyLines: true),
         // The standby's own log: a wrong primary_conninfo, then queries canceled by recovery.
         ClassSet(directory: "classes-standby-pg17", expected: [.walreceiverError, .recoveryConflict]),
+        // NOWAIT refused, and temp_file_limit exceeded.
+        ClassSet(directory: "classes-limits-pg17", expected: [.lockNotAvailable, .tempFileLimit, .tempFile, .slowQuery]),
     ]
 
     /// What each set must show, whatever its language.

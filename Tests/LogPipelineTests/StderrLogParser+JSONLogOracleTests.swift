@@ -56,6 +56,7 @@ import Testing
         FixtureSet(directory: "classes-ja", prefix: "%m [%p] %q%u@%d %a ", language: "ja"),
         FixtureSet(directory: "classes-extreme-pg17", prefix: "%m [%p] %q%u@%d %a ", stderrOnlyLines: true),
         FixtureSet(directory: "classes-standby-pg17", prefix: "%m [%p] %q%u@%d %a "),
+        FixtureSet(directory: "classes-limits-pg17", prefix: "%m [%p] %q%u@%d %a "),
     ]
 
     static func fixture(_ path: String) throws -> Data {
@@ -91,7 +92,7 @@ import Testing
         #expect(statistics.unparsedLines == 0 || set.stderrOnlyLines)
         #expect(statistics.unknownSeverityLines == 0)
         #expect(events.count == records.count)
-        #expect(events.count > 60)
+        #expect(events.count >= 50)
 
         // Entries of one process are in the same order in both files; across processes the order of the
         // two files may differ, so we pair them per pid (in file order where the prefix has no pid).

@@ -63,7 +63,8 @@ extension JSONValue {
             json.endArray()
         case let .object(members):
             json.beginObject()
-            for member in members.sorted(by: { $0.key < $1.key }) {
+            // Byte order: the same as String's for the ASCII keys we write, without Unicode comparison.
+            for member in members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
                 json.key(member.key)
                 member.value.write(to: &json)
             }

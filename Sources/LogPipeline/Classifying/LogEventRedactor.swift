@@ -79,7 +79,8 @@ struct LogEventRedactor: Sendable {
     private func apply(
         _ spans: SQLSpans, in field: SQLSpans.Field, to text: String, masking: Bool, details: inout [String: JSONValue]?
     ) -> String {
-        let own = spans.spans.filter { $0.field == field }.sorted { $0.range.lowerBound < $1.range.lowerBound }
+        let own = spans.spans.count == 1 ? spans.spans
+            : spans.spans.filter { $0.field == field }.sorted { $0.range.lowerBound < $1.range.lowerBound }
         var output = ""
         output.reserveCapacity(text.utf8.count)
         var copied = text.startIndex
