@@ -55,6 +55,7 @@ package enum ConnInfoParser {
         var result: [String: String] = [:]
         let characters = Array(conninfo)
         var index = 0
+        var previousKeyword: String?
 
         func skipWhitespace() {
             while index < characters.count, characters[index].isWhitespace { index += 1 }
@@ -118,8 +119,9 @@ package enum ConnInfoParser {
                     }
                 }
             }
-            try self.checkKeyword(keyword, isQueryParameter: false)
+            try self.checkKeyword(keyword, isQueryParameter: false, after: previousKeyword)
             result[keyword] = value
+            previousKeyword = keyword
         }
         return result
     }
@@ -219,22 +221,39 @@ package enum ConnInfoParser {
 
     // MARK: helpers
 
-    private static func checkKeyword(_ keyword: String, isQueryParameter: Bool) throws(AgentConfigurationError) {
+    private static func checkKeyword(
+        _ keyword: String, isQueryParameter: Bool, after previous: String? = nil
+    ) throws(AgentConfigurationError) {
         guard !self.keywords.contains(keyword) else { return }
         let what = isQueryParameter ? "invalid URI query parameter" : "invalid connection option"
+        var hint = ""
+        if let previous, self.errorKey(for: keyword) == "conninfo" {
+            hint = " (after the value of `\(previous)`: a value with spaces must be in single quotes)"
+        }
         throw AgentConfigurationError(
             code: .unknownKey, key: self.errorKey(for: keyword),
-            message: "\(what); supported keywords: \(self.keywords.joined(separator: ", "))"
+            message: "\(what)\(hint); supported keywords: \(self.keywords.joined(separator: ", "))"
         )
     }
 
-    /// `conninfo.KEYWORD` when the keyword looks like one; `conninfo` when it might be something
-    /// else that ended up before an `=` (we never print a possible secret).
+    /// `conninfo.KEYWORD` when the word is one of libpq's keywords (public words, whether we support them
+    /// or not); `conninfo` for any other word before an `=`: it may be a piece of a value, such as the rest
+    /// of an unquoted password with a space (`password=abc def=x`), and we never print a possible secret.
     private static func errorKey(for keyword: String) -> String {
-        let looksLikeKeyword = !keyword.isEmpty && keyword.count <= 64
-            && keyword.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
-        return looksLikeKeyword ? "conninfo.\(keyword)" : "conninfo"
+        self.keywords.contains(keyword) || self.libpqKeywords.contains(keyword) ? "conninfo.\(keyword)" : "conninfo"
     }
+
+    /// Every keyword libpq knows (PostgreSQL 18), supported here or not.
+    private static let libpqKeywords: Set<String> = [
+        "host", "hostaddr", "port", "dbname", "user", "password", "passfile", "channel_binding", "connect_timeout",
+        "client_encoding", "options", "application_name", "fallback_application_name", "keepalives",
+        "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout", "replication",
+        "gssencmode", "sslmode", "sslnegotiation", "sslcompression", "sslcert", "sslkey", "sslcertmode",
+        "sslpassword", "sslrootcert", "sslcrl", "sslcrldir", "sslsni", "requirepeer", "ssl_min_protocol_version",
+        "ssl_max_protocol_version", "krbsrvname", "gsslib", "gssdelegation", "service", "target_session_attrs",
+        "load_balance_hosts", "require_auth", "scram_client_key", "scram_server_key", "oauth_issuer",
+        "oauth_client_id", "oauth_client_secret", "oauth_scope",
+    ]
 
     /// Decodes `%XX` sequences; the result must be valid UTF-8 without NUL bytes.
     private static func percentDecode(_ text: Substring, key: String) throws(AgentConfigurationError) -> String {

@@ -65,6 +65,17 @@ import Testing
         #expect(!String(describing: error).contains("s3cr3t-XYZ"))
     }
 
+    @Test func neverNamesAPieceOfAValue() throws {
+        // An unquoted password with a space: the second half looks like a keyword, and is a secret.
+        let error = try #require(self.parseError("user=app password=abc s3cr3t=x"))
+        #expect(error.code == .unknownKey)
+        #expect(error.key == "conninfo")
+        #expect(!"\(error)".contains("s3cr3t"))
+        #expect(error.message.contains("after the value of `password`"))
+        let quoted = try #require(self.parseError("password=abc s3cr3t='x"))
+        #expect(quoted.key == "conninfo" && !"\(quoted)".contains("s3cr3t"))
+    }
+
     @Test func doesNotNameSuspiciousKeywords() throws {
         let error = try #require(self.parseError("s3cr3t-XYZ=1"))
         #expect(error.key == "conninfo")
