@@ -55,7 +55,7 @@ extension AgentConfiguration.Agent {
             self.project = try value.nonEmptyString("the project id goes into every payload")
         }
         if let value = section.value("interval_seconds") {
-            self.intervalSeconds = try value.integer(unit: "seconds", minimum: 1)
+            self.intervalSeconds = try value.integer(unit: "seconds", minimum: 1, maximum: 86_400)
         }
         if let value = section.value("state_dir") {
             self.stateDirectory = try value.nonEmptyString("the directory for the spool, checkpoints and state")

@@ -47,19 +47,19 @@ extension AgentConfiguration.Collectors {
     init(reading section: ConfigurationSectionReader) throws(AgentConfigurationError) {
         self.init()
         if let value = section.value("top_statements") {
-            self.topStatements = try value.integer(minimum: 1)
+            self.topStatements = try value.integer(minimum: 1, maximum: 10_000)
         }
         if let value = section.value("query_text_max_bytes") {
-            self.queryTextMaxBytes = try value.integer(unit: "bytes", minimum: 64)
+            self.queryTextMaxBytes = try value.integer(unit: "bytes", minimum: 64, maximum: 1_048_576)
         }
         if let value = section.value("timeout_ms") {
-            self.timeoutMilliseconds = try value.integer(unit: "milliseconds", minimum: 1)
+            self.timeoutMilliseconds = try value.integer(unit: "milliseconds", minimum: 1, maximum: 3_600_000)
         }
         if let value = section.value("database_size_interval_seconds") {
-            self.databaseSizeIntervalSeconds = try value.integer(unit: "seconds", minimum: 1)
+            self.databaseSizeIntervalSeconds = try value.integer(unit: "seconds", minimum: 1, maximum: 604_800)
         }
         if let value = section.value("baseline_window_ms") {
-            self.baselineWindowMilliseconds = try value.integer(unit: "milliseconds", minimum: 0)
+            self.baselineWindowMilliseconds = try value.integer(unit: "milliseconds", minimum: 0, maximum: 60_000)
         }
     }
 }

@@ -145,13 +145,13 @@ extension AgentConfiguration.PostgresInstance {
             self.applicationName = value.raw
         }
         if let value = section.value("statement_timeout_ms") {
-            self.statementTimeoutMilliseconds = try value.integer(unit: "milliseconds", minimum: 1)
+            self.statementTimeoutMilliseconds = try value.integer(unit: "milliseconds", minimum: 1, maximum: 3_600_000)
         }
         if let value = section.value("lock_timeout_ms") {
-            self.lockTimeoutMilliseconds = try value.integer(unit: "milliseconds", minimum: 1)
+            self.lockTimeoutMilliseconds = try value.integer(unit: "milliseconds", minimum: 1, maximum: 3_600_000)
         }
         if let value = section.value("connect_timeout_ms") {
-            self.connectTimeoutMilliseconds = try value.integer(unit: "milliseconds", minimum: 1)
+            self.connectTimeoutMilliseconds = try value.integer(unit: "milliseconds", minimum: 1, maximum: 600_000)
         }
         if let value = section.value("max_connections") {
             self.maxConnections = try value.integer(minimum: 1, maximum: 2)

@@ -195,6 +195,11 @@ struct CheckCommand: AsyncParsableCommand {
             return CheckResult(aspect: "listener", passed: false, detail: "[listener] url is empty: nothing would be sent",
                                fix: "set [listener] url = https://LISTENER:8443/ingest/postgres and api_key_file")
         }
+        if listener.sendsKeyInClearText {
+            return CheckResult(aspect: "listener", passed: false,
+                               detail: "\(listener.url) is http:// to another host: the API key crosses the network in clear text",
+                               fix: "use https:// (with ca_file for a private CA); allow_insecure_http = true only accepts the risk")
+        }
         guard let key = environment.apiKey(configuration) else {
             return CheckResult(aspect: "listener", passed: false, detail: "no API key",
                                fix: "put the key in the file named by [listener] api_key_file (mode 0600), or set POSTGRES_AGENT_LISTENER_API_KEY")

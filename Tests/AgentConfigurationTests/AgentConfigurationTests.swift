@@ -172,7 +172,7 @@ import Testing
                 "baseline_window_ms",
             ],
             "logs": ["path", "format", "prefix", "timezone"],
-            "listener": ["url", "api_key_file", "ca_file", "timeout_ms"],
+            "listener": ["url", "api_key_file", "ca_file", "timeout_ms", "allow_insecure_http"],
             "spool": ["max_size_mb", "min_free_disk_mb"],
             "privacy": ["redact_query_literals"],
             "correlation": ["pattern"],
@@ -365,7 +365,7 @@ import Testing
             self.loadError(nil, environment: ["POSTGRES_AGENT_POSTGRES_CONNINFO": "bogus=\(Self.leak)"])
         )
         #expect(fromEnvironment.code == .unknownKey)
-        #expect(fromEnvironment.key == "POSTGRES_AGENT_POSTGRES_CONNINFO.bogus")
+        #expect(fromEnvironment.key == "POSTGRES_AGENT_POSTGRES_CONNINFO")  // `bogus` is no libpq keyword: it may be part of a value
         self.expectNoLeak(fromEnvironment)
     }
 
@@ -517,32 +517,35 @@ import Testing
     }
 
     static let invalidValues: [InvalidValue] = [
-        .init(section: "agent", key: "interval_seconds", value: "0", expected: "whole number of seconds ≥ 1"),
-        .init(section: "agent", key: "interval_seconds", value: "1.5", expected: "whole number of seconds ≥ 1"),
+        .init(section: "agent", key: "interval_seconds", value: "0", expected: "whole number of seconds from 1 to 86400"),
+        .init(section: "agent", key: "interval_seconds", value: "1.5", expected: "whole number of seconds from 1 to 86400"),
+        .init(section: "agent", key: "interval_seconds", value: "9223372036854775807", expected: "from 1 to 86400"),
         .init(section: "agent", key: "interval_seconds", value: "s3cr3t-XYZ", expected: "whole number"),
         .init(section: "agent", key: "project", value: "", expected: "must not be empty"),
         .init(section: "agent", key: "state_dir", value: "", expected: "must not be empty"),
         .init(section: "agent", key: "log_level", value: "s3cr3t-XYZ", expected: "trace, debug, info"),
-        .init(section: "postgres", key: "statement_timeout_ms", value: "0", expected: "whole number of milliseconds ≥ 1"),
-        .init(section: "postgres", key: "lock_timeout_ms", value: "-1", expected: "milliseconds ≥ 1"),
-        .init(section: "postgres", key: "connect_timeout_ms", value: "s3cr3t-XYZ", expected: "milliseconds ≥ 1"),
+        .init(section: "postgres", key: "statement_timeout_ms", value: "0", expected: "whole number of milliseconds from 1 to 3600000"),
+        .init(section: "postgres", key: "lock_timeout_ms", value: "-1", expected: "milliseconds from 1 to 3600000"),
+        .init(section: "postgres", key: "connect_timeout_ms", value: "s3cr3t-XYZ", expected: "milliseconds from 1 to 600000"),
         .init(section: "postgres", key: "max_connections", value: "3", expected: "from 1 to 2"),
         .init(section: "postgres", key: "max_connections", value: "0", expected: "from 1 to 2"),
         .init(section: "postgres", key: "application_name", value: String(repeating: "a", count: 64), expected: "63"),
         .init(section: "postgres", key: "application_name", value: "tab\there", expected: "printable ASCII"),
         .init(section: "postgres", key: "conninfo", value: "s3cr3t-XYZ", expected: "keyword=value"),
-        .init(section: "collectors", key: "top_statements", value: "0", expected: "≥ 1"),
-        .init(section: "collectors", key: "query_text_max_bytes", value: "63", expected: "bytes ≥ 64"),
-        .init(section: "collectors", key: "timeout_ms", value: "0", expected: "≥ 1"),
-        .init(section: "collectors", key: "database_size_interval_seconds", value: "0", expected: "seconds ≥ 1"),
-        .init(section: "collectors", key: "baseline_window_ms", value: "-1", expected: "milliseconds ≥ 0"),
+        .init(section: "collectors", key: "top_statements", value: "0", expected: "from 1 to 10000"),
+        .init(section: "collectors", key: "top_statements", value: "100001", expected: "from 1 to 10000"),
+        .init(section: "collectors", key: "query_text_max_bytes", value: "63", expected: "bytes from 64 to 1048576"),
+        .init(section: "collectors", key: "query_text_max_bytes", value: "9223372036854775807", expected: "bytes from 64 to 1048576"),
+        .init(section: "collectors", key: "timeout_ms", value: "0", expected: "from 1 to 3600000"),
+        .init(section: "collectors", key: "database_size_interval_seconds", value: "0", expected: "seconds from 1 to 604800"),
+        .init(section: "collectors", key: "baseline_window_ms", value: "-1", expected: "milliseconds from 0 to 60000"),
         .init(section: "logs", key: "format", value: "syslog", expected: "auto, stderr, csvlog, jsonlog"),
         .init(section: "listener", key: "url", value: "ftp://listener/ingest", expected: "http:// or https://"),
         .init(section: "listener", key: "url", value: "https:///ingest", expected: "with a host"),
         .init(section: "listener", key: "url", value: "listener.example:8443", expected: "http:// or https://"),
         .init(section: "listener", key: "url", value: "https://user:s3cr3t-XYZ@listener/ingest", expected: "no user name or password"),
         .init(section: "listener", key: "url", value: "https://listener:99999/", expected: "http:// or https://"),
-        .init(section: "listener", key: "timeout_ms", value: "0", expected: "≥ 1"),
+        .init(section: "listener", key: "timeout_ms", value: "0", expected: "from 1 to 3600000"),
         .init(section: "spool", key: "max_size_mb", value: "0", expected: "MiB from 1"),
         .init(section: "spool", key: "min_free_disk_mb", value: "-5", expected: "MiB from 0"),
         .init(section: "privacy", key: "redact_query_literals", value: "s3cr3t-XYZ", expected: "true or false"),
@@ -609,6 +612,22 @@ import Testing
         #expect(metrics.listenAddress?.host == "::1")
         #expect(metrics.listenAddress?.port == 9200)
         #expect(try self.load("[metrics]\nlisten =\n").metrics.listenAddress == nil)
+    }
+
+    @Test func plainHTTPToAnotherHostIsRefusedUnlessAllowed() throws {
+        // The Bearer key would cross the network in clear text.
+        for url in ["http://listener.example:8080/ingest/postgres", "http://10.1.2.3/x", "http://[2001:db8::1]:80/x"] {
+            let error = try #require(self.captureError { _ = try self.load("[listener]\nurl = \(url)\n") }, "\(url)")
+            #expect(error.code == .invalidValue && error.key == "listener.url", "\(url)")
+            #expect(error.message.contains("allow_insecure_http"))
+            let allowed = try self.load("[listener]\nurl = \(url)\nallow_insecure_http = true\n").listener
+            #expect(allowed.url == url && allowed.allowInsecureHTTP && allowed.sendsKeyInClearText)
+        }
+        for url in ["http://127.0.0.1:8080/ingest/postgres", "http://127.9.9.9/x", "http://localhost:8443/x", "http://[::1]/x",
+                    "https://listener.example/x"] {
+            let listener = try self.load("[listener]\nurl = \(url)\n").listener
+            #expect(!listener.sendsKeyInClearText, "\(url)")
+        }
     }
 
     @Test func optionalPathsAreNilWhenEmpty() throws {
