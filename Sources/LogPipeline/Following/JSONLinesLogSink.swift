@@ -7,6 +7,10 @@ import Foundation
 /// is saved (atomically, with `rename`) together with the output file's length. On start the output is
 /// cut back to the saved length, so events written after the last saved checkpoint (a crash between the
 /// two steps) disappear and are written again by the resumed tailer: none lost, none twice.
+///
+/// The output is only ever cut back to what a checkpoint says it held. Without a checkpoint (a new state
+/// directory, or one that was removed) a non-empty output is kept and appended to; an output shorter than
+/// its checkpoint says (someone cut it) is appended to where it ends, never extended with zeros.
 package actor JSONLinesLogSink: LogBatchSink {
     /// What the state file holds.
     struct State: Codable, Sendable {
@@ -37,10 +41,20 @@ package actor JSONLinesLogSink: LogBatchSink {
         let state = stateFile.load()
         let descriptor = open(outputPath, O_WRONLY | O_CREAT | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else { throw SinkError(path: outputPath, reason: String(cString: strerror(errno))) }
-        let length = state?.outputLength ?? 0
-        guard ftruncate(descriptor, off_t(length)) == 0 else {
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
             close(descriptor)
-            throw SinkError(path: outputPath, reason: "cannot cut back to the checkpoint: \(String(cString: strerror(errno)))")
+            throw SinkError(path: outputPath, reason: String(cString: strerror(errno)))
+        }
+        let size = Int64(status.st_size)
+        var length = size
+        if let saved = state?.outputLength, saved < size {
+            // Events written after the last checkpoint: the resumed tailer writes them again.
+            guard ftruncate(descriptor, off_t(saved)) == 0 else {
+                close(descriptor)
+                throw SinkError(path: outputPath, reason: "cannot cut back to the checkpoint: \(String(cString: strerror(errno)))")
+            }
+            length = saved
         }
         self.descriptor = descriptor
         self.length = length
