@@ -215,3 +215,30 @@ import Testing
         #expect(rates.allSatisfy { ($0 ?? 0) >= 0 })
     }
 }
+
+/// A `/proc` that says `nan` or `inf` (a container's emulation of it, a broken kernel module): JSON cannot
+/// carry such numbers, and the encoder used to drop the whole snapshot for them.
+@Suite struct HostCollectorNonFiniteTests {
+    @Test func nanAndInfinityAreLeftOutAndReportedNotShipped() throws {
+        let base = URL(fileURLWithPath: try hostFixtureRoot("proc-a")).appendingPathComponent("proc")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("host-nan-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let proc = root.appendingPathComponent("proc")
+        try FileManager.default.createDirectory(at: proc, withIntermediateDirectories: true)
+        for file in ["stat", "meminfo"] {
+            try FileManager.default.copyItem(at: base.appendingPathComponent(file), to: proc.appendingPathComponent(file))
+        }
+        try "nan inf 0.50 1/100 4242\n".write(to: proc.appendingPathComponent("loadavg"), atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(at: proc.appendingPathComponent("pressure"), withIntermediateDirectories: true)
+        try "some avg10=nan avg60=0.00 avg300=0.00 total=1\n".write(
+            to: proc.appendingPathComponent("pressure/io"), atomically: true, encoding: .utf8)
+        let collector = HostCollector(root: root.path(percentEncoded: false), dataDirectory: hostFixtureDataDirectory,
+                                      statvfs: hostFixtureStatvfs)
+        let reading = try collector.collectReporting(now: .now)
+        #expect(reading.metrics.load == nil)
+        #expect(reading.metrics.pressure?.io == nil)
+        #expect(Set(reading.problems.map(\.path)) == ["/proc/loadavg", "/proc/pressure/io"])
+        // What is left encodes: nothing non-finite remains for the payload's JSON.
+        _ = try JSONEncoder().encode(reading.metrics)
+    }
+}

@@ -49,6 +49,12 @@ package final class HostCollector: Sendable {
     /// - Throws: ``SampleError`` when `/proc/stat` or `/proc/meminfo` cannot be read or parsed.
     ///   The previous sample is kept, so the next successful call measures from it.
     package func collect(now: ContinuousClock.Instant) throws -> SystemMetrics {
+        try collectReporting(now: now).metrics
+    }
+
+    /// ``collect(now:)``, and the optional files that were there but did not read (left out of the
+    /// metrics; the caller reports them).
+    package func collectReporting(now: ContinuousClock.Instant) throws -> (metrics: SystemMetrics, problems: [SampleError]) {
         // Sampling reads files, so it happens outside the lock; only the swap is locked.
         let current = try sampler.sample(at: now)
         let previous = self.previous.withLock { stored in
@@ -56,7 +62,7 @@ package final class HostCollector: Sendable {
             stored = current
             return previous
         }
-        return HostMetricsCalculator.metrics(previous: previous, current: current)
+        return (HostMetricsCalculator.metrics(previous: previous, current: current), current.problems)
     }
 }
 

@@ -25,6 +25,8 @@ struct HostSample: Sendable, Equatable {
     var pressure: SystemMetrics.Pressure?
     /// The cgroup v2 limits and counters, as read.
     var cgroup: SystemMetrics.CGroup?
+    /// Optional files that were there but did not read: reported in the payload's `errors`.
+    var problems: [HostCollector.SampleError] = []
 }
 
 extension HostSample {

@@ -31,19 +31,21 @@ struct HostSampler: Sendable {
         guard let memory = Self.parseMemory(meminfo) else {
             throw HostCollector.SampleError(code: .malformedFile, path: "/proc/meminfo")
         }
+        var problems: [HostCollector.SampleError] = []
         return HostSample(
             timestamp: timestamp,
             cpuTimes: cpu.times,
             cpuCount: cpu.count,
-            load: fileSystem.read("/proc/loadavg").flatMap(Self.parseLoad),
+            load: optionalPart("/proc/loadavg", Self.parseLoad, &problems),
             memory: memory,
             disks: fileSystem.read("/proc/diskstats").map { Self.parseDiskstats($0).filter { isWholeDisk($0.name) } },
             interfaces: fileSystem.read("/proc/net/dev").map(Self.parseNetDev),
             filesystem: dataDirectory.flatMap { path in
                 fileSystem.statvfs(path).map { HostSample.Filesystem(path: path, statistics: $0) }
             },
-            pressure: readPressure(),
-            cgroup: readCGroup()
+            pressure: readPressure(&problems),
+            cgroup: readCGroup(),
+            problems: problems
         )
     }
 
@@ -63,11 +65,24 @@ struct HostSampler: Sendable {
         return !Self.looksLikePartition(name)
     }
 
+    /// A file the host may lack: nil when it is missing, and a problem noted when it is there but does not
+    /// read (a value that is not a finite number, a line cut short).
+    func optionalPart<Part>(
+        _ path: String, _ parse: (String) -> Part?, _ problems: inout [HostCollector.SampleError]
+    ) -> Part? {
+        guard let text = fileSystem.read(path) else { return nil }
+        guard let part = parse(text) else {
+            problems.append(HostCollector.SampleError(code: .malformedFile, path: path))
+            return nil
+        }
+        return part
+    }
+
     /// The three PSI files; `nil` when none of them can be read.
-    func readPressure() -> SystemMetrics.Pressure? {
-        var cpu = fileSystem.read("/proc/pressure/cpu").flatMap(Self.parsePressure)
-        let memory = fileSystem.read("/proc/pressure/memory").flatMap(Self.parsePressure)
-        let io = fileSystem.read("/proc/pressure/io").flatMap(Self.parsePressure)
+    func readPressure(_ problems: inout [HostCollector.SampleError]) -> SystemMetrics.Pressure? {
+        var cpu = optionalPart("/proc/pressure/cpu", Self.parsePressure, &problems)
+        let memory = optionalPart("/proc/pressure/memory", Self.parsePressure, &problems)
+        let io = optionalPart("/proc/pressure/io", Self.parsePressure, &problems)
         if cpu == nil, memory == nil, io == nil { return nil }
         // Kernels from 5.13 print a "full" line for CPU, but at the system level it is undefined
         // and always zero; only a cgroup's cpu.pressure gives it meaning.
@@ -137,11 +152,18 @@ struct HostSampler: Sendable {
         )
     }
 
+    /// A decimal number that is finite: `Double` also reads `nan` and `inf`, which a broken or hostile
+    /// `/proc` (a container's emulation of it) may hold and which no JSON can carry.
+    static func finite(_ text: Substring) -> Double? {
+        guard let value = Double(text), value.isFinite else { return nil }
+        return value
+    }
+
     /// `/proc/loadavg`: the first three columns.
     static func parseLoad(_ text: String) -> SystemMetrics.Load? {
         let fields = text.split(whereSeparator: \.isWhitespace)
-        guard fields.count >= 3, let load1 = Double(fields[0]), let load5 = Double(fields[1]),
-            let load15 = Double(fields[2])
+        guard fields.count >= 3, let load1 = finite(fields[0]), let load5 = finite(fields[1]),
+            let load15 = finite(fields[2])
         else { return nil }
         return SystemMetrics.Load(load1: load1, load5: load5, load15: load15)
     }
@@ -240,9 +262,9 @@ struct HostSampler: Sendable {
                 guard let equals = word.firstIndex(of: "=") else { continue }
                 values[word[..<equals]] = word[word.index(after: equals)...]
             }
-            guard let avg10 = values["avg10"].flatMap({ Double($0) }),
-                let avg60 = values["avg60"].flatMap({ Double($0) }),
-                let avg300 = values["avg300"].flatMap({ Double($0) }),
+            guard let avg10 = values["avg10"].flatMap({ finite($0) }),
+                let avg60 = values["avg60"].flatMap({ finite($0) }),
+                let avg300 = values["avg300"].flatMap({ finite($0) }),
                 let total = values["total"].flatMap({ UInt64($0) })
             else { continue }
             lines[kind] = (avg10, avg60, avg300, total)

@@ -124,8 +124,14 @@ package final class SnapshotCollector: Sendable {
         }
 
         do {
-            payload.systemMetrics = try hostCollector(dataDirectory: settings.dataDirectory ?? server?.info.dataDirectory)
-                .collect(now: now)
+            let reading = try hostCollector(dataDirectory: settings.dataDirectory ?? server?.info.dataDirectory)
+                .collectReporting(now: now)
+            payload.systemMetrics = reading.metrics
+            for problem in reading.problems {
+                payload.errors.append(CollectorErrorEntry(
+                    collector: "host", code: "malformed_value",
+                    message: "\(problem.path) holds a value that is not a finite number or a line cut short; that part is left out"))
+            }
         } catch {
             payload.errors.append(CollectorErrorEntry(collector: "host", code: "io",
                                                       message: "could not read host metrics: \(error)"))
