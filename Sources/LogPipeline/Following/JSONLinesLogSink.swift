@@ -70,7 +70,7 @@ package actor JSONLinesLogSink: LogBatchSink {
             var json = JSONWriter(capacity: 512 * events.count)
             for event in events {
                 event.write(to: &json)
-                json.raw([0x0A])
+                json.newline()
             }
             let data = json.bytes
             let ok = data.withUnsafeBytes { buffer -> Bool in
