@@ -26,11 +26,7 @@ extension LogClassifier {
             }
         case .lockStillWaiting, .lockAcquired, .lockAvoidedDeadlock, .lockDetectedDeadlock, .lockWaitFailed:
             eventClass = .lockWait
-            let states: [MessageID: String] = [
-                .lockStillWaiting: "waiting", .lockAcquired: "acquired", .lockAvoidedDeadlock: "avoided_deadlock",
-                .lockDetectedDeadlock: "deadlock_detected", .lockWaitFailed: "failed",
-            ]
-            details["state"] = states[match.id].map(JSONValue.string)
+            details["state"] = Self.detailWords[match.id].map(JSONValue.string)
             details["pid"] = integer(0)
             details["lock_mode"] = text(1)
             details["object"] = text(2)
@@ -77,9 +73,7 @@ extension LogClassifier {
             details["database"] = text(0)
         case .connectionReceived, .connectionAuthorized, .connectionReady:
             eventClass = .connection
-            let stages: [MessageID: String] = [.connectionReceived: "received", .connectionAuthorized: "authorized",
-                                               .connectionReady: "ready"]
-            details["stage"] = stages[match.id].map(JSONValue.string)
+            details["stage"] = Self.detailWords[match.id].map(JSONValue.string)
         case .connectionAuthenticated:
             eventClass = .authentication
             details["failure"] = .bool(false)
@@ -90,11 +84,7 @@ extension LogClassifier {
             guard event.severity == .fatal || match.id == .passwordFailed || match.id == .authFailedGeneric
                 || match.id == .noHbaEntry || match.id == .hbaReject else { return false }
             classifyAuthenticationFailure(&event)
-            let causes: [MessageID: String] = [
-                .passwordFailed: "password", .authFailedGeneric: "method", .noHbaEntry: "no_hba_entry",
-                .hbaReject: "hba_reject", .roleNotExist: "role_does_not_exist", .databaseNotExist: "database_does_not_exist",
-            ]
-            event.details?["cause"] = causes[match.id].map(JSONValue.string)
+            event.details?["cause"] = Self.detailWords[match.id].map(JSONValue.string)
             return true
         case .statementTimeout: eventClass = .statementTimeout
         case .lockTimeout: eventClass = .lockTimeout
@@ -119,12 +109,7 @@ extension LogClassifier {
             details["exit_code"] = .integer(code)
         case .terminatingOtherProcesses, .reinitializing, .automaticRecovery, .interrupted, .redoStarts, .redoDone:
             eventClass = .crashRecovery
-            let steps: [MessageID: String] = [
-                .terminatingOtherProcesses: "terminating_processes", .reinitializing: "reinitializing",
-                .automaticRecovery: "recovery_started", .interrupted: "interrupted", .redoStarts: "redo_starts",
-                .redoDone: "redo_done",
-            ]
-            details["step"] = steps[match.id].map(JSONValue.string)
+            details["step"] = Self.detailWords[match.id].map(JSONValue.string)
         case .outOfMemory: eventClass = .outOfMemory
         case .couldNotFork: eventClass = .forkFailure
         case .tooManyClients, .reservedSlots: eventClass = .tooManyConnections
@@ -146,9 +131,7 @@ extension LogClassifier {
         case .shutDown: eventClass = .serverStop
         case .shutdownRequestFast, .shutdownRequestSmart, .shutdownRequestImmediate:
             eventClass = .shutdownRequest
-            let modes: [MessageID: String] = [.shutdownRequestFast: "fast", .shutdownRequestSmart: "smart",
-                                              .shutdownRequestImmediate: "immediate"]
-            details["mode"] = modes[match.id].map(JSONValue.string)
+            details["mode"] = Self.detailWords[match.id].map(JSONValue.string)
         case .reload: eventClass = .configurationReload
         case .parameterChanged:
             eventClass = .parameterChanged
@@ -164,9 +147,7 @@ extension LogClassifier {
         case .syntaxError: eventClass = .syntaxError
         case .uniqueViolation, .checkViolation, .foreignKeyViolation, .notNullViolation:
             eventClass = .constraintViolation
-            let kinds: [MessageID: String] = [.uniqueViolation: "unique", .checkViolation: "check",
-                                              .foreignKeyViolation: "foreign_key", .notNullViolation: "not_null"]
-            details["constraint_type"] = kinds[match.id].map(JSONValue.string)
+            details["constraint_type"] = Self.detailWords[match.id].map(JSONValue.string)
         case .serializationFailure: eventClass = .serializationFailure
         case .permissionDenied: eventClass = .permissionDenied
         default:
@@ -185,6 +166,22 @@ extension LogClassifier {
         spans.spans.append(.init(field: .message, range: range, kind: .statement, target: .detailKey("statement")))
         if let detail = event.detail { Self.markDetailStatements(detail, &spans) }
     }
+
+    /// The word a message gives its class's details (`state`, `stage`, `cause`, `step`, `mode`,
+    /// `constraint_type`), once for all events rather than a table per event.
+    static let detailWords: [MessageID: String] = [
+        .lockStillWaiting: "waiting", .lockAcquired: "acquired", .lockAvoidedDeadlock: "avoided_deadlock",
+        .lockDetectedDeadlock: "deadlock_detected", .lockWaitFailed: "failed",
+        .connectionReceived: "received", .connectionAuthorized: "authorized", .connectionReady: "ready",
+        .passwordFailed: "password", .authFailedGeneric: "method", .noHbaEntry: "no_hba_entry",
+        .hbaReject: "hba_reject", .roleNotExist: "role_does_not_exist", .databaseNotExist: "database_does_not_exist",
+        .terminatingOtherProcesses: "terminating_processes", .reinitializing: "reinitializing",
+        .automaticRecovery: "recovery_started", .interrupted: "interrupted", .redoStarts: "redo_starts",
+        .redoDone: "redo_done",
+        .shutdownRequestFast: "fast", .shutdownRequestSmart: "smart", .shutdownRequestImmediate: "immediate",
+        .uniqueViolation: "unique", .checkViolation: "check", .foreignKeyViolation: "foreign_key",
+        .notNullViolation: "not_null",
+    ]
 
     /// `db.schema.table` from the three arguments of an autovacuum or autoanalyze message.
     private static func tableName(_ match: MessageMatch) -> JSONValue? {

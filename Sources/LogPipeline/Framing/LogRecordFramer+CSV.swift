@@ -189,8 +189,10 @@ extension LogRecordFramer {
         _ buffer: UnsafeBufferPointer<UInt8>, row: Range<Int>, base: Int64, _ deliver: (LogRecord) -> Bool
     ) -> Bool {
         guard row.count > cap else {
-            let separators = commas.map { $0 - row.lowerBound }
-            return separators.withUnsafeBufferPointer { separators in
+            // Positions within the row, in a buffer kept across rows (no allocation per row).
+            separatorScratch.removeAll(keepingCapacity: true)
+            for comma in commas { separatorScratch.append(comma - row.lowerBound) }
+            return separatorScratch.withUnsafeBufferPointer { separators in
                 deliver(LogRecord(bytes: UnsafeBufferPointer(rebasing: buffer[row]), offset: base + Int64(row.lowerBound),
                                   truncated: false, separators: separators))
             }

@@ -42,6 +42,7 @@ struct LogRecordFramer: Sendable {
     /// csvRows: the scan over the row in progress, its commas, and the capped copy of an overlong row.
     var csv = CSVScan()
     var commas: [Int] = []
+    var separatorScratch: [Int] = []
     var csvOverflow: CSVRowCapper?
 
     init(framing: LogRecordFraming, cap: Int) {

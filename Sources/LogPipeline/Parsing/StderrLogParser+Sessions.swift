@@ -10,11 +10,11 @@ extension StderrLogParser {
         let bytes = Array(text)
         if bytes.starts(with: Self.authorized) {
             let body = bytes[Self.authorized.count...]
-            guard let databaseMark = Self.find(Self.databaseKey, in: body) else { return }
+            guard let databaseMark = body.firstRange(of: Self.databaseKey)?.lowerBound else { return }
             let user = Array(body[body.startIndex..<databaseMark])
             var rest = body[(databaseMark + Self.databaseKey.count)...]
             for end in [Self.applicationKey, Self.sslKey, Self.gssKey] {
-                if let mark = Self.find(end, in: rest) { rest = rest[rest.startIndex..<mark] }
+                if let mark = rest.firstRange(of: end)?.lowerBound { rest = rest[rest.startIndex..<mark] }
             }
             if sessionNames.count >= 4 * maximumOpenEntries { sessionNames.removeAll() }
             sessionNames[key] = LogLinePrefix.Pins(user: user, database: Array(rest))
@@ -31,13 +31,4 @@ extension StderrLogParser {
     static let disconnection = Array("disconnection: ".utf8)
     static let received = Array("connection received: ".utf8)
 
-    static func find(_ needle: [UInt8], in haystack: ArraySlice<UInt8>) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        var index = haystack.startIndex
-        while index + needle.count <= haystack.endIndex {
-            if haystack[index] == needle[0], haystack[index..<(index + needle.count)].elementsEqual(needle) { return index }
-            index += 1
-        }
-        return nil
-    }
 }

@@ -128,7 +128,7 @@ package struct LogTimestampReader: Sendable {
     private mutating func offset(of zone: UnsafeBufferPointer<UInt8>, local: Int64) -> Int64? {
         if let numeric = Self.numericOffset(zone) { return numeric }
         if let timeZone {
-            if cachedRange.contains(local), Self.equal(cachedAbbreviation, zone) { return cachedOffset }
+            if cachedRange.contains(local), cachedAbbreviation.elementsEqual(zone) { return cachedOffset }
             if let found = timeZone.utc(local: local, abbreviation: zone) {
                 cachedAbbreviation = Array(zone)
                 cachedRange = found.localRange
@@ -139,11 +139,6 @@ package struct LogTimestampReader: Sendable {
         return Self.unambiguousOffsets[String(decoding: zone, as: UTF8.self)]
     }
 
-    private static func equal(_ left: [UInt8], _ right: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard left.count == right.count else { return false }
-        for index in 0..<left.count where left[index] != right[index] { return false }
-        return true
-    }
 
     /// No zone, `UTC`, `GMT`, `UCT` or `Z`.
     private static func isUTC(_ zone: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -80,7 +80,7 @@ package struct TimeZoneRules: Sendable, Equatable {
             let period = periods[index]
             let utc = local - period.offset
             let end = index + 1 < periods.count ? periods[index + 1].start : Int64.max
-            guard utc >= period.start, utc < end, Self.equal(period.abbreviation, abbreviation) else { continue }
+            guard utc >= period.start, utc < end, period.abbreviation.elementsEqual(abbreviation) else { continue }
             let localStart = period.start == Int64.min ? Int64.min : period.start + period.offset
             let localEnd = end == Int64.max ? Int64.max : end + period.offset
             return (utc, localStart..<localEnd)
@@ -98,11 +98,6 @@ package struct TimeZoneRules: Sendable, Equatable {
         return low
     }
 
-    private static func equal(_ left: [UInt8], _ right: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard left.count == right.count else { return false }
-        for index in 0..<left.count where left[index] != right[index] { return false }
-        return true
-    }
 
     // MARK: - TZif
 
