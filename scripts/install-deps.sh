@@ -7,6 +7,8 @@ command -v unzip >/dev/null || need+=(unzip)
 # The spool links Debian's SQLite (through GRDB) and zlib (gzip).
 [ -e /usr/include/sqlite3.h ] || need+=(libsqlite3-dev)
 [ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
+# The Debian install tests rotate the server log with Debian's own logrotate rule.
+[ -x /usr/sbin/logrotate ] || need+=(logrotate)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "missing Debian packages: ${need[*]} (install them, or run as root)" >&2

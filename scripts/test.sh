@@ -8,7 +8,16 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 export PGAGENT_TEST_ROOT="${PGAGENT_TEST_ROOT:-/tmp/postgres-agent-test}"
 scripts/test-clusters.sh up
-trap 'scripts/test-clusters.sh down >/dev/null 2>&1 || true' EXIT
+debian_cluster=""
+trap 'scripts/test-clusters.sh down >/dev/null 2>&1 || true; [ -z "$debian_cluster" ] || scripts/debian-cluster.sh down "$debian_cluster" >/dev/null 2>&1 || true' EXIT
+# A real Debian cluster (pg_createcluster: /etc/postgresql, /var/log/postgresql, Debian's defaults) for
+# the Debian install tests; it needs root, which is how CI runs.
+if [ "$(id -u)" -eq 0 ]; then
+    debian_cluster=pgagent_debian
+    debian_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    (umask 077 && scripts/debian-cluster.sh up "$debian_cluster" "$debian_port" >"$PGAGENT_TEST_ROOT/debian.json")
+    export PGAGENT_TEST_DEBIAN_FILE="$PGAGENT_TEST_ROOT/debian.json"
+fi
 # shellcheck disable=SC1091
 source "$PGAGENT_TEST_ROOT/env"
 # Every per-major test runs over these; a missing one must fail the run, not shrink it.

@@ -95,7 +95,7 @@ struct CheckCommand: AsyncParsableCommand {
         } catch {
             let reason = CollectorError.from(error)
             return [CheckResult(aspect: "connection", instance: name, passed: false, detail: "\(target): \(reason)",
-                                fix: Self.connectionFix(reason, instance: instance))]
+                                fix: Self.connectionFix(reason, instance: instance, role: runtime.connection.user))]
         }
         var results: [CheckResult] = []
         var serverLogs: ServerLogSettings?
@@ -117,12 +117,21 @@ struct CheckCommand: AsyncParsableCommand {
                                        detail: "\(target): \(CollectorError.from(error))", fix: "see the reason above"))
             return results
         }
-        results.append(checkLog(configuration.logs(for: instance), server: serverLogs, instance: instance))
+        let logs = configuration.logs(for: instance)
+        let log = checkLog(logs, server: serverLogs, instance: instance)
+        results.append(log.result)
+        if log.result.passed, logs.isEnabled {
+            results.append(checkLogCorrelation(format: log.format, prefix: log.prefix, server: serverLogs, instance: instance))
+        }
         return results
     }
 
-    static func connectionFix(_ error: CollectorError, instance: AgentConfiguration.PostgresInstance) -> String {
+    static func connectionFix(_ error: CollectorError, instance: AgentConfiguration.PostgresInstance, role: String) -> String {
         let text = "\(error)".lowercased()
+        if error.sqlState == "28000", let hint = error.hint {
+            return hint.replacingOccurrences(of: "OSUSER", with: AgentEnvironment.current().osUser)
+                .replacingOccurrences(of: "ROLE", with: role)
+        }
         if text.contains("password") || text.contains("authentication") {
             return "give the role's password in password_file (or POSTGRES_AGENT_POSTGRES_PASSWORD), and allow the agent in pg_hba.conf"
         }
@@ -134,32 +143,40 @@ struct CheckCommand: AsyncParsableCommand {
 
     /// The log: the file the daemon would read, readable, its format detected and its first lines parsed.
     static func checkLog(_ logs: AgentConfiguration.Logs, server: ServerLogSettings?,
-                         instance: AgentConfiguration.PostgresInstance) -> CheckResult {
+                         instance: AgentConfiguration.PostgresInstance,
+                         locator: LogLocator = LogLocator()) -> (result: CheckResult, format: LogFormat?, prefix: String?) {
         let name = instance.name
         guard logs.isEnabled else {
-            return CheckResult(aspect: "log", instance: name, passed: true, detail: "log tailing is off ([logs] path is empty)")
+            return (CheckResult(aspect: "log", instance: name, passed: true, detail: "log tailing is off ([logs] path is empty)"), nil, nil)
         }
         var path = logs.path
+        var rule = ""
         if path == "auto" {
-            guard let directory = server?.logDirectory else {
-                return CheckResult(aspect: "log", instance: name, passed: false, detail: "path = auto, but the server names no log_directory",
-                                   fix: "set log_path of [\(instance.sectionName)] (or [logs] path) to the server's log file or directory")
+            guard let server else {
+                return (CheckResult(aspect: "log", instance: name, passed: false, detail: "path = auto, but the server's log settings cannot be read",
+                                   fix: "GRANT pg_monitor TO the agent's role, or set log_path of [\(instance.sectionName)] (or [logs] path) to the server's log file or directory"), nil, nil)
             }
-            path = directory
+            switch locator.locate(server.locatorFacts) {
+            case let .success(location):
+                path = location.path
+                rule = " (path = auto: \(location.rule))"
+            case let .failure(failure):
+                return (CheckResult(aspect: "log", instance: name, passed: false, detail: "path = auto: \(failure.reason)", fix: failure.fix), nil, nil)
+            }
         }
         let scanner = LogSourceScanner(path: path, format: logs.format, dataDirectory: instance.dataDirectory ?? server?.dataDirectory)
         guard let file = scanner.current(among: scanner.candidates())?.path else {
-            return CheckResult(aspect: "log", instance: name, passed: false, detail: "no log file found at \(path)",
-                               fix: "point [logs] path at the file or directory PostgreSQL writes (SHOW log_directory; SELECT pg_current_logfile();)")
+            return (CheckResult(aspect: "log", instance: name, passed: false, detail: "no log file found at \(path)\(rule)",
+                               fix: "point [logs] path at the file or directory PostgreSQL writes (SHOW log_directory; SELECT pg_current_logfile();)"), nil, nil)
         }
         guard let handle = FileHandle(forReadingAtPath: file) else {
-            return CheckResult(aspect: "log", instance: name, passed: false, detail: "cannot read \(file) as \(AgentEnvironment.current().osUser)",
-                               fix: "usermod -aG adm bitville-agent (Debian's /var/log/postgresql), or for logs in the data directory set log_file_mode = 0640 and add the agent's user to the postgres group")
+            return (CheckResult(aspect: "log", instance: name, passed: false, detail: "cannot read \(file) as \(AgentEnvironment.current().osUser)",
+                               fix: "usermod -aG adm bitville-agent (Debian's /var/log/postgresql), or for logs in the data directory set log_file_mode = 0640 and add the agent's user to the postgres group"), nil, nil)
         }
         let head = [UInt8]((try? handle.read(upToCount: 64 << 10)) ?? Data())
         try? handle.close()
         guard !head.isEmpty else {
-            return CheckResult(aspect: "log", instance: name, passed: true, detail: "\(file) is readable and empty so far")
+            return (CheckResult(aspect: "log", instance: name, passed: true, detail: "\(file) is readable and empty so far\(rule)"), logs.format == .auto ? nil : logs.format, logs.prefix == "auto" ? server?.logLinePrefix : logs.prefix)
         }
         let format = logs.format == .auto ? LogFormatDetector.format(name: file, head: head) : logs.format
         var prefix: LogLinePrefix?
@@ -178,13 +195,39 @@ struct CheckCommand: AsyncParsableCommand {
         let statistics = parser.statistics
         let described = format == .stderr ? "stderr with prefix '\(prefixText)'" : format.rawValue
         guard statistics.entries > 0, statistics.unparsed * 10 <= statistics.lines else {
-            return CheckResult(
+            return (CheckResult(
                 aspect: "log", instance: name, passed: false,
                 detail: "\(file): as \(described), \(statistics.unparsed) of \(statistics.lines) lines were not recognised",
-                fix: "set [logs] prefix (or log_prefix of [\(instance.sectionName)]) to the server's log_line_prefix: SHOW log_line_prefix;")
+                fix: "set [logs] prefix (or log_prefix of [\(instance.sectionName)]) to the server's log_line_prefix: SHOW log_line_prefix;"), nil, nil)
         }
-        return CheckResult(aspect: "log", instance: name, passed: true,
-                           detail: "\(file) readable, \(described): \(statistics.entries) entries in the first \(statistics.lines) lines")
+        return (CheckResult(aspect: "log", instance: name, passed: true,
+                           detail: "\(file) readable, \(described): \(statistics.entries) entries in the first \(statistics.lines) lines\(rule)"), format, prefixText)
+    }
+
+    /// Whether the log's entries can carry a correlation id: the format names the application (csvlog,
+    /// jsonlog, a prefix with `%a`), or the log names each session's application when it starts
+    /// (`log_connections`), so that the agent attributes entries by pid.
+    static func checkLogCorrelation(format: LogFormat?, prefix: String?, server: ServerLogSettings?,
+                                    instance: AgentConfiguration.PostgresInstance) -> CheckResult {
+        let name = instance.name
+        if let format, format == .csvlog || format == .jsonlog {
+            return CheckResult(aspect: "log correlation", instance: name, passed: true, detail: "\(format.rawValue) carries application_name")
+        }
+        guard let prefix else {
+            return CheckResult(aspect: "log correlation", instance: name, passed: true, detail: "unknown until the log has an entry")
+        }
+        if prefix.contains("%a") {
+            return CheckResult(aspect: "log correlation", instance: name, passed: true, detail: "log_line_prefix '\(prefix)' has %a")
+        }
+        if server?.logsAuthorizations == true {
+            return CheckResult(aspect: "log correlation", instance: name, passed: true,
+                               detail: "log_line_prefix '\(prefix)' has no %a; entries are attributed to their sessions by pid (log_connections = \(server?.logConnections ?? "on"))")
+        }
+        let quoted = LogLinePrefix.addingApplicationName(to: prefix).replacingOccurrences(of: "'", with: "''")
+        return CheckResult(
+            aspect: "log correlation", instance: name, passed: false,
+            detail: "log_line_prefix '\(prefix)' has no %a and log_connections is off: no log entry can carry a correlation id",
+            fix: "ALTER SYSTEM SET log_line_prefix = '\(quoted)'; SELECT pg_reload_conf();  or  ALTER SYSTEM SET log_connections = on; SELECT pg_reload_conf();")
     }
 
     /// An empty JSON object with the key: a listener that accepts the key refuses the body (400); one

@@ -47,4 +47,9 @@ struct LogFormatOptions: ParsableArguments {
     func classifier() throws -> LogClassifier {
         LogClassifier(redactor: SQLRedactor(redactLiterals: !keepLiterals), correlation: try CorrelationExtractor())
     }
+
+    /// Sessions learned from the log itself (`log_connections`), for entries without an application name.
+    func sessionTracker() throws -> SessionTracker {
+        SessionTracker()
+    }
 }

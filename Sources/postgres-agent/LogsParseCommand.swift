@@ -65,6 +65,7 @@ struct LogsParseCommand: AsyncParsableCommand {
         let output = FileHandle.standardOutput
         // One writer for the whole file: a new one per chunk cost a fresh multi-megabyte buffer each time.
         var json = JSONWriter(capacity: 4 << 20)
+        var sessions = try formatOptions.sessionTracker()
         while true {
             let count = buffer.withUnsafeMutableBytes { handle.read(into: $0, at: offset) }
             guard let count else { throw ValidationError("\(handle.path): read error: \(String(cString: strerror(errno)))") }
@@ -73,22 +74,23 @@ struct LogsParseCommand: AsyncParsableCommand {
                 parser.consume(UnsafeBufferPointer(rebasing: $0[..<count]), offset: offset)
             }
             offset += Int64(count)
-            try write(&events, classifier: classifier, to: output, json: &json, summary: &summary)
+            try write(&events, classifier: classifier, sessions: &sessions, to: output, json: &json, summary: &summary)
         }
         var last = parser.finish()
-        try write(&last, classifier: classifier, to: output, json: &json, summary: &summary)
+        try write(&last, classifier: classifier, sessions: &sessions, to: output, json: &json, summary: &summary)
         summary.statistics = parser.statistics
         let prefixText = fileFormat == .stderr ? " (prefix '\((filePrefix ?? LogLinePrefix.postgresDefault).text)')" : ""
         Self.printError(Self.describe(summary, label: "\(handle.path): \(fileFormat.rawValue)\(prefixText)"))
     }
 
-    private func write(_ events: inout [LogEvent], classifier: LogClassifier, to output: FileHandle,
+    private func write(_ events: inout [LogEvent], classifier: LogClassifier, sessions: inout SessionTracker, to output: FileHandle,
                        json: inout JSONWriter, summary: inout Summary) throws {
         guard !events.isEmpty else { return }
         events.sort { ($0.source?.offset ?? 0) < ($1.source?.offset ?? 0) }
         json.reset()
         for index in events.indices {
             classifier.classify(&events[index])
+            sessions.attribute(&events[index], correlation: classifier.correlation)
             summary.classes[(events[index].event ?? .other).rawValue, default: 0] += 1
             events[index].write(to: &json)
             json.newline()

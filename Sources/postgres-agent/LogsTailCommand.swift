@@ -99,6 +99,7 @@ struct LogsTailCommand: AsyncParsableCommand {
         guard let path else { throw ValidationError("give PATH, --dsn or --config") }
         let scanner = LogSourceScanner(path: path, format: options.format, dataDirectory: dataDirectory)
         let classifier = try formatOptions.classifier()
+        let sessions = SessionDirectory()
         let follower: any Service
         do {
             if let spool {
@@ -106,11 +107,11 @@ struct LogsTailCommand: AsyncParsableCommand {
                 let store = try Spool(path: spool, limits: .init(maxBytes: 100 << 20))
                 let agent = AgentInfo(version: AgentVersion.current, hostname: environment.hostname, instance: "default")
                 let sink = SpoolLogSink(spool: store, source: "default:\(path)", project: "logs-tail", agent: agent)
-                follower = LogFollower(scanner: scanner, options: options, classifier: classifier, sink: sink,
+                follower = LogFollower(scanner: scanner, options: options, classifier: classifier, sessions: sessions, sink: sink,
                                        clock: ContinuousClock(), pollInterval: .milliseconds(pollIntervalMs), logger: logger)
             } else {
                 let sink = try JSONLinesLogSink(outputPath: output!, stateDirectory: stateDir!)
-                follower = LogFollower(scanner: scanner, options: options, classifier: classifier, sink: sink,
+                follower = LogFollower(scanner: scanner, options: options, classifier: classifier, sessions: sessions, sink: sink,
                                        clock: ContinuousClock(), pollInterval: .milliseconds(pollIntervalMs), logger: logger)
             }
         } catch {

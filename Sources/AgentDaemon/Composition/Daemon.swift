@@ -1,6 +1,7 @@
 package import AgentConfiguration
 import AgentSchema
 import Collectors
+import LogPipeline
 package import Delivery
 import Foundation
 package import Logging
@@ -168,6 +169,9 @@ package struct Daemon: Sendable {
         let (spool, environment, hub, metrics, heartbeats, logger) = (spool, environment, hub, metrics, heartbeats, logger)
         let clock = options.clock
         let stateDirectory = configuration.agent.stateDirectory
+        // What the snapshots see of sessions attributes log entries without an application name; it
+        // outlives reloads of either part.
+        let sessions = SessionDirectory()
         let logs = Supervisor(name: "log tailing of \(name)", hub: hub,
                               key: { DaemonPartSettings.logs(of: name, in: $0) }, make: { configuration in
             guard let instance = configuration.postgres.first(where: { $0.name == name }) else { return nil }
@@ -175,7 +179,7 @@ package struct Daemon: Sendable {
             guard logs.isEnabled else { return nil }
             let runtime = try InstanceRuntime(instance: instance, configuration: configuration,
                                               environment: environment, stateDirectory: nil)
-            return LogSourceService(runtime: runtime, logs: logs, configuration: configuration, spool: spool,
+            return LogSourceService(runtime: runtime, logs: logs, configuration: configuration, spool: spool, sessions: sessions,
                                     hostname: environment.hostname, metrics: metrics, heartbeats: heartbeats,
                                     clock: clock, logger: logger)
         }, clock: clock, logger: logger)
@@ -184,7 +188,7 @@ package struct Daemon: Sendable {
             guard let instance = configuration.postgres.first(where: { $0.name == name }) else { return nil }
             let runtime = try InstanceRuntime(instance: instance, configuration: configuration,
                                               environment: environment, stateDirectory: stateDirectory)
-            return SnapshotScheduler(runtime: runtime, configuration: configuration, spool: spool,
+            return SnapshotScheduler(runtime: runtime, configuration: configuration, spool: spool, sessions: sessions,
                                      hostname: environment.hostname, metrics: metrics, heartbeats: heartbeats,
                                      clock: clock, logger: logger)
         }, clock: clock, logger: logger)

@@ -5,7 +5,7 @@ import Collectors
 package import Delivery
 import Foundation
 package import Logging
-import LogPipeline
+package import LogPipeline
 import ServiceLifecycle
 
 /// The log pipeline of one monitored server in the daemon: works out what to tail (asking the server
@@ -16,6 +16,8 @@ package struct LogSourceService: Service {
     package let logs: AgentConfiguration.Logs
     package let configuration: AgentConfiguration
     package let spool: Spool
+    /// Sessions seen by the snapshots and in the log, for entries without an application name.
+    package var sessions: SessionDirectory? = nil
     package let hostname: String
     package let metrics: MetricsRegistry
     package let heartbeats: Heartbeats
@@ -64,11 +66,15 @@ package struct LogSourceService: Service {
             }
             dataDirectory = dataDirectory ?? server.dataDirectory
             if path == "auto" {
-                guard let directory = server.logDirectory else {
+                switch LogLocator().locate(server.locatorFacts) {
+                case let .success(location):
+                    logger.info("found the server log", metadata: ["instance": "\(instance)", "path": "\(location.path)",
+                                                                   "rule": "\(location.rule)"])
+                    path = location.path
+                case let .failure(failure):
                     throw AgentConfigurationError(code: .invalidValue, key: "logs.path",
-                                                  message: "is auto, but the server names no log_directory: set the path")
+                                                  message: "is auto, but \(failure.reason): \(failure.fix)")
                 }
-                path = directory
             }
         }
         let scanner = LogSourceScanner(path: path, format: options.format, dataDirectory: dataDirectory)
@@ -83,7 +89,8 @@ package struct LogSourceService: Service {
         defer { heartbeats.remove(beatName) }
         logger.info("following the server log", metadata: ["instance": "\(instance)", "path": "\(path)",
                                                             "format": "\(options.format)"])
-        let follower = LogFollower(scanner: scanner, options: options, classifier: classifier, sink: sink,
+        let follower = LogFollower(scanner: scanner, options: options, classifier: classifier,
+                                   sessions: sessions ?? SessionDirectory(), sink: sink,
                                    clock: clock, logger: logger) { statistics, lag in
             heartbeats.beat(beatName, allowance: .seconds(120))
             metrics.set("pgagent_log_lines_total", Double(statistics.parse.lines), labels: labels)

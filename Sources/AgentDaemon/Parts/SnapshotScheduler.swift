@@ -1,6 +1,7 @@
 import AgentSchema
 package import AgentConfiguration
 import Collectors
+package import LogPipeline
 package import Delivery
 import Foundation
 package import Logging
@@ -16,6 +17,8 @@ package struct SnapshotScheduler: Service {
     package let runtime: InstanceRuntime
     package let configuration: AgentConfiguration
     package let spool: Spool
+    /// Told the client backends of every snapshot, for the log's entries without an application name.
+    package var sessions: SessionDirectory? = nil
     package let hostname: String
     package let metrics: MetricsRegistry
     package let heartbeats: Heartbeats
@@ -53,6 +56,7 @@ package struct SnapshotScheduler: Service {
                 let started = clock.now
                 // Host rates divide /proc counters by real elapsed time, whatever clock paces the cycles.
                 var payload = await collector.collect(now: ContinuousClock.now, wallClock: Date().timeIntervalSince1970)
+                report(payload)
                 if let entry = late {
                     payload.errors.append(entry)
                     late = nil
@@ -76,6 +80,18 @@ package struct SnapshotScheduler: Service {
             }
             logger.info("snapshot cycle stopped", metadata: ["instance": "\(instance)"])
         }
+    }
+
+    /// Tells the session directory which client backends the snapshot saw; a snapshot whose activity
+    /// part failed tells nothing (an empty list would end every session).
+    private func report(_ payload: SnapshotPayload) {
+        guard let sessions, let backends = payload.clientBackends,
+              !payload.errors.contains(where: { $0.collector == "activity" }) else { return }
+        let observations = backends.map { backend in
+            SessionObservation(pid: backend.pid, backendStart: Int64((backend.backendStart * 1_000).rounded(.down)),
+                               applicationName: backend.applicationName, user: backend.user, database: backend.database)
+        }
+        sessions.observe(observations, at: Int64((payload.timestamp * 1_000).rounded(.down)), complete: true)
     }
 
     /// Adds the spool's state to the `agent` section and appends the payload.

@@ -8,6 +8,7 @@ extension LogEvent {
         if let backendType { json.key("backend_type"); json.string(backendType) }
         if let context { json.key("context"); json.string(context) }
         if let correlationID { json.key("correlation_id"); json.string(correlationID) }
+        if let correlationSource { json.key("correlation_source"); json.string(correlationSource.rawValue) }
         if let cursorPosition { json.key("cursor_position"); json.integer(cursorPosition) }
         if let database { json.key("database"); json.string(database) }
         if let detail { json.key("detail"); json.string(detail) }

@@ -48,6 +48,9 @@ package struct LogEvent: Codable, Sendable, Equatable {
     package var leaderPID: Int?
     /// The web request's correlation id, from the application name.
     package var correlationID: String?
+    /// Where `correlationID` came from: the entry's own application name, or its session's (see
+    /// ``CorrelationSource``). Absent when there is no id.
+    package var correlationSource: CorrelationSource?
     /// The class (see ``LogEventClass``); `unparsed` for lines that belong to no entry.
     package var event: LogEventClass?
     /// Statement duration (slow queries, auto_explain) or session time (disconnection), milliseconds.
@@ -78,6 +81,7 @@ package struct LogEvent: Codable, Sendable, Equatable {
         case xid
         case leaderPID = "leader_pid"
         case correlationID = "correlation_id"
+        case correlationSource = "correlation_source"
         case event
         case durationMs = "duration_ms"
         case details, truncated, source

@@ -35,6 +35,9 @@ package struct SnapshotPayload: Codable, Sendable {
     package var systemMetrics: SystemMetrics?
     /// Parts that could not be collected this time.
     package var errors: [CollectorErrorEntry] = []
+    /// Every client backend of the snapshot, idle ones included, for the session attribution of log
+    /// entries; not part of the payload (not encoded). Nil when the activity part failed.
+    package var clientBackends: [ClientBackend]? = nil
 
     package init(batchID: UUID = UUID(), timestamp: Double, project: String, agent: AgentInfo) {
         self.batchID = batchID

@@ -12,6 +12,8 @@ package struct ActivityCollector: Sendable {
         package var summary: ActivitySummary
         /// Backends whose details the monitoring role may not see.
         package var hiddenBackends: Int
+        /// Every client backend but the agent's own, idle ones included.
+        package var backends: [ClientBackend] = []
     }
 
     let settings: CollectorSettings
@@ -61,8 +63,14 @@ package struct ActivityCollector: Sendable {
                 result.summary.byState[state ?? "unknown", default: 0] += 1
                 if correlation != nil { result.summary.correlatedBackends += 1 }
             }
-            guard try row.value("busy", as: Bool.self) == true,
-                  try row.value("own", as: Bool.self) != true else { continue }
+            let own = try row.value("own", as: Bool.self) == true
+            if backendType == "client backend", !own, let pid = try row.value("pid", as: Int32.self),
+               let start = try row.value("backend_start", as: Double.self) {
+                result.backends.append(ClientBackend(pid: Int(pid), backendStart: start, applicationName: app,
+                                                     user: try row.value("usename", as: String.self),
+                                                     database: try row.value("datname", as: String.self)))
+            }
+            guard try row.value("busy", as: Bool.self) == true, !own else { continue }
 
             var activity = ActivityRow(pid: Int(try row.value("pid", as: Int32.self) ?? 0))
             activity.backendType = backendType

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 package import PostgresNIO
 
@@ -21,6 +22,12 @@ package struct ServerLogSettings: Sendable, Equatable {
     /// without the logging collector, or before PG 17 for a role that is not a superuser (the tailer then
     /// reads `current_logfiles` or takes the newest file).
     package var currentLogfile: String?
+    /// `cluster_name`: Debian's `pg_createcluster` sets it to `VERSION/NAME` (`15/main`).
+    package var clusterName: String = ""
+    /// `config_file`: Debian's is `/etc/postgresql/VERSION/NAME/postgresql.conf`.
+    package var configFile: String?
+    /// `log_connections`: `on`, `off`, or from PostgreSQL 18 a list of aspects (`receipt,authorization`).
+    package var logConnections: String = "off"
 
     package init(logLinePrefix: String, logDestination: String, loggingCollector: Bool, dataDirectory: String?,
                  logDirectory: String?, currentLogfile: String?, logTimezone: String? = nil) {
@@ -42,6 +49,9 @@ package struct ServerLogSettings: Sendable, Equatable {
                    current_setting('logging_collector') AS collector,
                    current_setting('data_directory', true) AS data_directory,
                    current_setting('log_directory', true) AS log_directory,
+                   current_setting('cluster_name') AS cluster_name,
+                   current_setting('config_file', true) AS config_file,
+                   current_setting('log_connections') AS log_connections,
                    has_function_privilege('pg_catalog.pg_current_logfile()', 'execute') AS may_ask
             """, what: "log settings", logger: logger)
         let dataDirectory: String? = try row.value("data_directory")
@@ -56,7 +66,7 @@ package struct ServerLogSettings: Sendable, Equatable {
             if path.hasPrefix("/") { return path }
             return dataDirectory.map { $0 + "/" + path }
         }
-        return ServerLogSettings(
+        var settings = ServerLogSettings(
             logLinePrefix: try row.value("prefix") ?? "",
             logDestination: try row.value("destination") ?? "stderr",
             loggingCollector: (try row.value("collector", as: String.self)) == "on",
@@ -64,5 +74,16 @@ package struct ServerLogSettings: Sendable, Equatable {
             logDirectory: absolute(try row.value("log_directory")),
             currentLogfile: absolute(current),
             logTimezone: try row.value("timezone"))
+        settings.clusterName = try row.value("cluster_name") ?? ""
+        settings.configFile = try row.value("config_file")
+        settings.logConnections = try row.value("log_connections") ?? "off"
+        return settings
+    }
+
+    /// Whether the log names each session's application when it starts: `connection authorized` lines
+    /// (`log_connections = on`; from PostgreSQL 18 the `authorization` aspect, or `all`).
+    package var logsAuthorizations: Bool {
+        let aspects = logConnections.lowercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return aspects.contains { ["on", "true", "yes", "1", "all", "authorization"].contains($0) }
     }
 }

@@ -92,6 +92,7 @@ package final class SnapshotCollector: Sendable {
             case .success(let result):
                 payload.pgActivity = result.rows
                 payload.activitySummary = result.summary
+                payload.clientBackends = result.backends
                 if result.hiddenBackends > 0 {
                     payload.errors.append(CollectorErrorEntry(
                         collector: "activity", code: "insufficient_privilege",

@@ -1,3 +1,4 @@
+import Foundation
 package import AgentSchema
 import PostgresNIO
 
@@ -61,6 +62,7 @@ package struct CollectorError: Error, Sendable, CustomStringConvertible {
         if let error = error as? CollectorError { return error }
         if let psql = error as? PSQLError {
             if let state = psql.serverInfo?[.sqlState] {
+                if state == "28000" { return rejected(serverMessage: psql.serverInfo?[.message]) }
                 return fromSQLState(state)
             }
             switch psql.code {
@@ -88,10 +90,44 @@ package struct CollectorError: Error, Sendable, CustomStringConvertible {
                               hint: "check that the server is up and the host, port and sslmode are right")
     }
 
+    /// SQLSTATE 28000: pg_hba.conf refused the role before any password was asked. Only the method is
+    /// taken from the server's message (`Peer authentication failed for user "…"`, `pg_hba.conf rejects
+    /// connection …`, `no pg_hba.conf entry …`), never the message itself.
+    package static func rejected(serverMessage: String?) -> CollectorError {
+        let text = serverMessage ?? ""
+        if let failed = text.range(of: " authentication failed for user ") {
+            let method = text[..<failed.lowerBound].lowercased()
+            if method == "peer" || method == "ident" {
+                return CollectorError(
+                    code: .authenticationFailed,
+                    message: "\(method) authentication failed: pg_hba.conf lets the role in over the Unix socket only from an OS user of the same name, and the agent runs as another",
+                    hint: "run the agent as an OS user named like the role, or map its OS user to the role in pg_ident.conf (pg_hba.conf: local all ROLE peer map=agent; pg_ident.conf: agent OSUSER ROLE); or connect over TCP with a password: host=127.0.0.1 in conninfo and password_file",
+                    sqlState: "28000")
+            }
+            let known = ["gss", "sspi", "ldap", "radius", "cert", "pam", "bsd", "trust", "reject"]
+            let named = known.contains(method) ? method : "the pg_hba.conf method's"
+            return CollectorError(code: .authenticationFailed, message: "\(named) authentication failed",
+                                  hint: "check the pg_hba.conf line that matches the agent's role, host and database", sqlState: "28000")
+        }
+        if text.hasPrefix("pg_hba.conf rejects connection") {
+            return CollectorError(code: .authenticationFailed, message: "a reject line of pg_hba.conf refuses the role",
+                                  hint: "add a line for the role above it: host all ROLE 127.0.0.1/32 scram-sha-256 (and SELECT pg_reload_conf())",
+                                  sqlState: "28000")
+        }
+        if text.hasPrefix("no pg_hba.conf entry") {
+            return CollectorError(code: .authenticationFailed, message: "no pg_hba.conf line matches the agent's host, role and database",
+                                  hint: "add one: host all ROLE 127.0.0.1/32 scram-sha-256 (and SELECT pg_reload_conf())", sqlState: "28000")
+        }
+        return CollectorError(code: .authenticationFailed, message: "the server refused the role (pg_hba.conf)",
+                              hint: "check the pg_hba.conf line that matches the agent's role, host and database", sqlState: "28000")
+    }
+
     /// Maps a SQLSTATE to a code with a fixed explanation.
     package static func fromSQLState(_ state: String) -> CollectorError {
         switch state {
-        case "28P01", "28000":
+        case "28000":
+            return rejected(serverMessage: nil)
+        case "28P01":
             return CollectorError(code: .authenticationFailed, message: "password authentication failed",
                                   hint: "check the monitoring role's password (password_file, PGPASSWORD, ~/.pgpass)",
                                   sqlState: state)

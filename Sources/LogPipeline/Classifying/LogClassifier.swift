@@ -21,7 +21,8 @@ package import SQLRedaction
 /// for JSON), so that a large plan is not shipped twice; the message keeps its first line.
 package struct LogClassifier: Sendable {
     let catalog: MessageCatalog
-    private let correlation: CorrelationExtractor
+    /// The configured correlation pattern.
+    package let correlation: CorrelationExtractor
     private let redaction: LogEventRedactor
 
     /// Makes a classifier; `redactor` follows `[privacy]`, `correlation` follows `[correlation]`.

@@ -11,6 +11,7 @@ package struct LogFollower<Sink: LogBatchSink, C: Clock>: Service where C.Durati
     private let scanner: LogSourceScanner
     private let options: LogTailer.Options
     private let classifier: LogClassifier
+    private let sessions: SessionDirectory?
     private let sink: Sink
     private let clock: C
     private let pollInterval: Duration
@@ -22,19 +23,22 @@ package struct LogFollower<Sink: LogBatchSink, C: Clock>: Service where C.Durati
     ///   - scanner: the files to follow.
     ///   - options: how to read them.
     ///   - classifier: classification, correlation and redaction.
+    ///   - sessions: gives entries without an application name their session's (nil: none).
     ///   - sink: where batches and checkpoints go.
     ///   - clock: the clock for waiting and for the quiet period.
     ///   - pollInterval: the pause after catching up with the file.
     ///   - budget: the most bytes read per batch.
     ///   - progress: told after each commit the tailer's counters and its lag (bytes behind the current
     ///     file's end), for the self-metrics.
-    package init(scanner: LogSourceScanner, options: LogTailer.Options, classifier: LogClassifier, sink: Sink,
+    package init(scanner: LogSourceScanner, options: LogTailer.Options, classifier: LogClassifier,
+                 sessions: SessionDirectory? = nil, sink: Sink,
                  clock: C, pollInterval: Duration = .milliseconds(250), budget: Int = 4 << 20, logger: Logger,
                  progress: @escaping @Sendable (LogTailer.Statistics, Int64) -> Void = { _, _ in }) {
         self.progress = progress
         self.scanner = scanner
         self.options = options
         self.classifier = classifier
+        self.sessions = sessions
         self.sink = sink
         self.clock = clock
         self.pollInterval = pollInterval
@@ -52,6 +56,7 @@ package struct LogFollower<Sink: LogBatchSink, C: Clock>: Service where C.Durati
             var batch = tailer.poll(now: origin.duration(to: clock.now), budget: budget)
             if !wasReading, let start = tailer.lastStart { logger.info("log tailing started", metadata: ["start": "\(start)"]) }
             for index in batch.events.indices { classifier.classify(&batch.events[index]) }
+            sessions?.attribute(&batch.events, correlation: classifier.correlation)
             if let checkpoint = batch.checkpoint, !batch.events.isEmpty || checkpoint != committed {
                 try await sink.commit(batch.events, checkpoint: checkpoint)
                 committed = checkpoint
