@@ -181,19 +181,27 @@ struct CheckCommand: AsyncParsableCommand {
         let format = logs.format == .auto ? LogFormatDetector.format(name: file, head: head) : logs.format
         var prefix: LogLinePrefix?
         var prefixText = logs.prefix
-        if format == .stderr {
+        let ident = server?.syslogIdent ?? "postgres"
+        if format == .stderr || format == .syslog {
             if logs.prefix == "auto", let serverPrefix = server?.logLinePrefix {
                 prefixText = serverPrefix
             }
-            prefix = prefixText == "auto" ? LogFormatDetector.prefix(for: head) : try? LogLinePrefix(prefixText)
+            let sample = format == .syslog ? LogFormatDetector.syslogMessages(head, ident: ident) : head
+            prefix = prefixText == "auto" ? LogFormatDetector.prefix(for: sample) : try? LogLinePrefix(prefixText)
         }
         // Whole lines only: the sample may end inside one.
         let whole = head.lastIndex(of: 0x0A).map { Array(head[...$0]) } ?? head
-        var parser = LogEntryParser(format: format, prefix: prefix, fileName: file, maximumEntryBytes: 1 << 20)
+        var parser = LogEntryParser(format: format, prefix: prefix, fileName: file, maximumEntryBytes: 1 << 20,
+                                    syslogIdent: ident, referenceTime: Int64(Date().timeIntervalSince1970))
         _ = whole.withUnsafeBufferPointer { parser.consume($0, offset: 0) }
         _ = parser.finish()
         let statistics = parser.statistics
-        let described = format == .stderr ? "stderr with prefix '\(prefixText)'" : format.rawValue
+        let described = format == .stderr || format == .syslog ? "\(format.rawValue) with prefix '\(prefixText)'" : format.rawValue
+        if format == .syslog, statistics.entries == 0, statistics.unparsed == 0, statistics.foreign > 0 {
+            return (CheckResult(aspect: "log", instance: name, passed: true,
+                                detail: "\(file) readable, syslog: none of the first \(statistics.lines) lines is of '\(ident)' yet (syslog_ident)\(rule)"),
+                    format, prefixText)
+        }
         guard statistics.entries > 0, statistics.unparsed * 10 <= statistics.lines else {
             return (CheckResult(
                 aspect: "log", instance: name, passed: false,

@@ -52,14 +52,16 @@ struct LogsParseCommand: AsyncParsableCommand {
             fileFormat = LogFormatDetector.format(name: handle.path, head: handle.bytes(at: 0, count: 4_096))
         }
         var filePrefix = prefix
-        if fileFormat == .stderr, filePrefix == nil {
-            filePrefix = LogFormatDetector.prefix(for: handle.bytes(at: 0, count: 64 << 10))
+        if fileFormat == .stderr || fileFormat == .syslog, filePrefix == nil {
+            let head = handle.bytes(at: 0, count: 64 << 10)
+            filePrefix = LogFormatDetector.prefix(for: fileFormat == .syslog ? LogFormatDetector.syslogMessages(head) : head)
             if filePrefix == nil {
                 Self.printError("\(handle.path): no common log_line_prefix fits; using '%m [%p] ' (pass --prefix)")
             }
         }
         var parser = LogEntryParser(format: fileFormat, prefix: filePrefix, fileName: handle.path,
-                                    maximumEntryBytes: 1 << 20, timeZone: timeZone)
+                                    maximumEntryBytes: 1 << 20, timeZone: timeZone, hostTimeZone: TimeZoneDatabase().local(),
+                                    referenceTime: (handle.status()?.modified ?? 0) / 1_000_000_000)
         var buffer = [UInt8](repeating: 0, count: 1 << 20)
         var offset: Int64 = 0
         let output = FileHandle.standardOutput
@@ -79,7 +81,7 @@ struct LogsParseCommand: AsyncParsableCommand {
         var last = parser.finish()
         try write(&last, classifier: classifier, sessions: &sessions, to: output, json: &json, summary: &summary)
         summary.statistics = parser.statistics
-        let prefixText = fileFormat == .stderr ? " (prefix '\((filePrefix ?? LogLinePrefix.postgresDefault).text)')" : ""
+        let prefixText = fileFormat == .stderr || fileFormat == .syslog ? " (prefix '\((filePrefix ?? LogLinePrefix.postgresDefault).text)')" : ""
         Self.printError(Self.describe(summary, label: "\(handle.path): \(fileFormat.rawValue)\(prefixText)"))
     }
 
@@ -102,7 +104,8 @@ struct LogsParseCommand: AsyncParsableCommand {
         let classes = summary.classes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         let stats = summary.statistics
         return "\(label): \(stats.lines) lines, \(stats.entries) entries, \(stats.unparsed) unparsed, "
-            + "\(stats.truncated) truncated" + (classes.isEmpty ? "" : "; \(classes)")
+            + "\(stats.truncated) truncated" + (stats.foreign > 0 ? ", \(stats.foreign) lines of other programs" : "")
+            + (classes.isEmpty ? "" : "; \(classes)")
     }
 
     static func printError(_ text: String) {

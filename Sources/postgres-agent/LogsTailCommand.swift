@@ -69,6 +69,7 @@ struct LogsTailCommand: AsyncParsableCommand {
         options.timeZone = try formatOptions.timeZoneRules()
         options.startAtEnd = !fromStart
         options.quietPeriod = .milliseconds(quietPeriodMs)
+        options.hostTimeZone = TimeZoneDatabase().local()
         let logger = AgentEnvironment.bootstrapLogging(level: .info)
         var path = self.path
         var dataDirectory: String?
@@ -81,6 +82,7 @@ struct LogsTailCommand: AsyncParsableCommand {
                 }
             }
             dataDirectory = server.dataDirectory
+            options.syslogIdent = server.syslogIdent
             if options.timeZone == nil, let zone = server.logTimezone {
                 do { options.timeZone = try TimeZoneDatabase().rules(named: zone) } catch {
                     logger.warning("the server's log_timezone is not in the tz database: local times without an offset are left out",
@@ -88,10 +90,13 @@ struct LogsTailCommand: AsyncParsableCommand {
                 }
             }
             if path == nil {
-                guard let directory = server.logDirectory else {
-                    throw ValidationError("the server did not say where its log is (no log_directory): give PATH")
+                switch LogLocator().locate(server.locatorFacts) {
+                case let .success(location):
+                    logger.info("found the server log", metadata: ["path": "\(location.path)", "rule": "\(location.rule)"])
+                    path = location.path
+                case let .failure(failure):
+                    throw ValidationError("\(failure.reason): give PATH, or \(failure.fix)")
                 }
-                path = directory
             }
             logger.info("asked the server", metadata: ["log_line_prefix": "\(server.logLinePrefix)",
                                                        "path": "\(path ?? "-")"])

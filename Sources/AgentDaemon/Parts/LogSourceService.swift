@@ -42,6 +42,7 @@ package struct LogSourceService: Service {
                 throw AgentConfigurationError(code: .invalidValue, key: "logs.timezone", message: "\(error)")
             }
         }
+        options.hostTimeZone = TimeZoneDatabase().local()
         var server: ServerLogSettings?
         if needsServer {
             guard let settings = try await askServer(instance: instance) else { return }
@@ -58,6 +59,7 @@ package struct LogSourceService: Service {
                                    metadata: ["instance": "\(instance)", "log_timezone": "\(zone)"])
                 }
             }
+            options.syslogIdent = server.syslogIdent
             if logs.prefix == "auto" {
                 do { options.prefix = try LogLinePrefix(server.logLinePrefix) } catch {
                     logger.error("the server's log_line_prefix does not compile; common prefixes are tried instead",

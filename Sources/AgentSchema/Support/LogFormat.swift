@@ -8,4 +8,7 @@ package enum LogFormat: String, Sendable, CaseIterable {
     case csvlog
     /// `jsonlog` (PostgreSQL 15 and later): one JSON object per line.
     case jsonlog
+    /// `syslog`, as a syslog daemon (rsyslog) wrote it to a file: RFC 3164, rsyslog's high-precision
+    /// format or RFC 5424 lines, each with `log_line_prefix` after its header.
+    case syslog
 }

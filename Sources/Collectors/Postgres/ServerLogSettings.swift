@@ -28,6 +28,8 @@ package struct ServerLogSettings: Sendable, Equatable {
     package var configFile: String?
     /// `log_connections`: `on`, `off`, or from PostgreSQL 18 a list of aspects (`receipt,authorization`).
     package var logConnections: String = "off"
+    /// `syslog_ident`: the program name of the server's syslog lines.
+    package var syslogIdent: String = "postgres"
 
     package init(logLinePrefix: String, logDestination: String, loggingCollector: Bool, dataDirectory: String?,
                  logDirectory: String?, currentLogfile: String?, logTimezone: String? = nil) {
@@ -52,6 +54,7 @@ package struct ServerLogSettings: Sendable, Equatable {
                    current_setting('cluster_name') AS cluster_name,
                    current_setting('config_file', true) AS config_file,
                    current_setting('log_connections') AS log_connections,
+                   current_setting('syslog_ident') AS syslog_ident,
                    has_function_privilege('pg_catalog.pg_current_logfile()', 'execute') AS may_ask
             """, what: "log settings", logger: logger)
         let dataDirectory: String? = try row.value("data_directory")
@@ -77,6 +80,7 @@ package struct ServerLogSettings: Sendable, Equatable {
         settings.clusterName = try row.value("cluster_name") ?? ""
         settings.configFile = try row.value("config_file")
         settings.logConnections = try row.value("log_connections") ?? "off"
+        settings.syslogIdent = try row.value("syslog_ident") ?? "postgres"
         return settings
     }
 

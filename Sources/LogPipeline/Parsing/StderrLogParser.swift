@@ -134,6 +134,10 @@ package struct StderrLogParser: LogFormatParser {
     private var slotByKey: [Int: Int] = [:]
     /// The slot the previous line went to, for continuation lines.
     private var lastSlot: Int?
+    /// Set while a line of a known process is read (syslog's header names it): the key and pid of its
+    /// entry whatever the prefix says, and the time when the prefix has none.
+    private var forcedKey: Int?
+    private var forcedTimestamp: String?
     /// Pids whose entry the memory budget cut: their further extra lines are dropped until they start a
     /// new entry. The key the previous line went to, when it was dropped so.
     private var discardingKeys: Set<Int> = []
@@ -218,6 +222,18 @@ package struct StderrLogParser: LogFormatParser {
         line.withUnsafeBufferPointer { consume(line: $0, offset: offset) }
     }
 
+    /// Consumes one line of process `pid` (known from outside the line, as syslog's header knows it): the
+    /// line joins `pid`'s entry whatever the prefix says, and `timestamp` stands in for a prefix without
+    /// a time.
+    mutating func consume(line: UnsafeBufferPointer<UInt8>, offset: Int64, pid: Int, timestamp: String?,
+                          into completed: inout [LogEvent]) {
+        forcedKey = pid
+        forcedTimestamp = timestamp
+        process(line: line, offset: offset, into: &completed)
+        forcedKey = nil
+        forcedTimestamp = nil
+    }
+
     /// Consumes a block of text holding whole lines (each ended by `\n`; a last line without one counts
     /// as complete too), as read from the file at `offset`.
     ///
@@ -300,6 +316,10 @@ package struct StderrLogParser: LogFormatParser {
             if let slot = lastSlot { slots[slot]!.blankLines += 1 }
             return
         }
+        if let forcedKey, line[0] == UInt8(ascii: "\t") || line[0] == UInt8(ascii: " ") {
+            // The process is known: its own entry goes on, whatever entry another process touched last.
+            lastSlot = slotByKey[forcedKey]
+        }
         if line[0] == UInt8(ascii: "\t") {
             continueLastEntry(UnsafeBufferPointer(rebasing: line[1...]), offset: offset, into: &completed)
             return
@@ -307,7 +327,7 @@ package struct StderrLogParser: LogFormatParser {
         let prefix = self.prefix
         let matched = prefix.withScan(line) { scan, captures -> Bool in
             guard let scan else { return false }
-            let key = prefix.pid(scan, captures: captures, line: line) ?? Self.noPID
+            let key = forcedKey ?? prefix.pid(scan, captures: captures, line: line) ?? Self.noPID
             if scan.doubt > 0, let pins = sessionNames[key] {
                 // An ambiguous line of a session whose user and database we know: read it with them fixed.
                 return prefix.withScan(line, pins: pins) { pinned, pinnedCaptures -> Bool in
@@ -414,6 +434,8 @@ package struct StderrLogParser: LogFormatParser {
     ) {
         prefix.fill(&events[slot]!, scan: scan, captures: captures, line: line, timestamps: &timestamps)
         events[slot]!.source = LogEvent.Source(file: fileName, offset: offset)
+        if let forcedKey, events[slot]!.pid == nil { events[slot]!.pid = forcedKey }
+        if let forcedTimestamp, events[slot]!.timestamp == nil { events[slot]!.timestamp = forcedTimestamp }
         if scan.pattern >= 0 {
             // nil for a label: an extra line without its entry gets an entry of its own, without a severity.
             events[slot]!.severity = LogSeverity.heads.severities[scan.pattern]

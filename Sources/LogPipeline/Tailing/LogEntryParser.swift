@@ -14,6 +14,8 @@ package struct LogEntryParser: Sendable {
         package var unparsed = 0
         /// Entries cut at the size cap.
         package var truncated = 0
+        /// syslog: lines of other programs (not errors, not events).
+        package var foreign = 0
         package init() {}
 
         /// The counters of two parsers together.
@@ -23,6 +25,7 @@ package struct LogEntryParser: Sendable {
             sum.entries += right.entries
             sum.unparsed += right.unparsed
             sum.truncated += right.truncated
+            sum.foreign += right.foreign
             return sum
         }
     }
@@ -34,8 +37,13 @@ package struct LogEntryParser: Sendable {
 
     /// A parser for `format` (not `.auto`: detect first); `prefix` is required for stderr; `timeZone` is
     /// the server's `log_timezone` when known (local times are resolved with it).
+    /// - Parameters:
+    ///   - syslogIdent: syslog only: `syslog_ident`, the program name of the server's lines.
+    ///   - hostTimeZone: syslog only: the zone RFC 3164 times are in (the host's).
+    ///   - referenceTime: syslog only: now, for the year RFC 3164 times leave out.
     package init(format: LogFormat, prefix: LogLinePrefix?, fileName: String,
-                 maximumEntryBytes: Int, timeZone: TimeZoneRules? = nil) {
+                 maximumEntryBytes: Int, timeZone: TimeZoneRules? = nil, syslogIdent: String = "postgres",
+                 hostTimeZone: TimeZoneRules? = nil, referenceTime: Int64 = 0) {
         self.format = format
         switch format {
         case .stderr, .auto:
@@ -45,6 +53,10 @@ package struct LogEntryParser: Sendable {
             parser = CSVLogParser(file: fileName, entryCap: maximumEntryBytes, timeZone: timeZone)
         case .jsonlog:
             parser = JSONLogParser(file: fileName, entryCap: maximumEntryBytes, timeZone: timeZone)
+        case .syslog:
+            parser = SyslogLogParser(prefix: prefix ?? LogLinePrefix.postgresDefault, fileName: fileName,
+                                     maximumEntryBytes: maximumEntryBytes, timeZone: timeZone, ident: syslogIdent,
+                                     hostTimeZone: hostTimeZone, referenceTime: referenceTime)
         }
         framer = LogRecordFramer(framing: type(of: parser).framing, cap: maximumEntryBytes)
     }
@@ -94,6 +106,7 @@ package struct LogEntryParser: Sendable {
         result.entries = counts.entries
         result.unparsed = counts.unparsed + framer.unparsed
         result.truncated = counts.truncated
+        result.foreign = (parser as? SyslogLogParser)?.foreignLines ?? 0
         return result
     }
 }

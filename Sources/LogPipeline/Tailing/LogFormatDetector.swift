@@ -25,6 +25,7 @@ package enum LogFormatDetector {
         let bytes = head.drop { $0 == 0 || $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") }
         guard let first = bytes.first else { return .stderr }
         if first == UInt8(ascii: "{") { return .jsonlog }
+        if isSyslog(Array(head.prefix(16 << 10))) { return .syslog }
         let line = bytes.prefix { $0 != UInt8(ascii: "\n") }
         let commas = line.count { $0 == UInt8(ascii: ",") }
         guard commas >= 11, line.count > 20 else { return .stderr }
@@ -37,6 +38,49 @@ package enum LogFormatDetector {
               let comma = text[space...].firstIndex(of: UInt8(ascii: ",")),
               !text[(space + 1)..<comma].contains(UInt8(ascii: " ")) else { return .stderr }
         return .csvlog
+    }
+
+    /// Whether most of the first lines (up to 20) are syslog lines (``SyslogHeader``).
+    static func isSyslog(_ head: [UInt8]) -> Bool {
+        var lines = 0
+        var syslog = 0
+        var start = 0
+        head.withUnsafeBufferPointer { bytes in
+            while start < bytes.count, lines < 20 {
+                guard let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) else { break }
+                let line = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                if !line.isEmpty {
+                    lines += 1
+                    if SyslogHeader(line) != nil { syslog += 1 }
+                }
+                start = end + 1
+            }
+        }
+        return lines > 0 && syslog * 2 > lines
+    }
+
+    /// The messages of the server's lines of a syslog file, without headers and part tags: what the prefix
+    /// is tried on.
+    package static func syslogMessages(_ sample: [UInt8], ident: String = "postgres") -> [UInt8] {
+        var result: [UInt8] = []
+        let wanted = Array(ident.utf8)
+        sample.withUnsafeBufferPointer { bytes in
+            var start = 0
+            while start < bytes.count {
+                let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+                let line = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                if let header = SyslogHeader(line), line[header.ident].elementsEqual(wanted) {
+                    var index = header.messageStart
+                    _ = SyslogLogParser.tag(line, at: &index)
+                    if index < line.count, line[index] != UInt8(ascii: " "), line[index] != UInt8(ascii: "#") {
+                        result += line[index...]
+                        result.append(UInt8(ascii: "\n"))
+                    }
+                }
+                start = end + 1
+            }
+        }
+        return result
     }
 
     /// The prefix among `candidates` under which the most lines of `sample` parse (fewest unparsed lines

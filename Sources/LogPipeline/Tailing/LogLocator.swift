@@ -10,7 +10,9 @@ import Foundation
 /// 2. **Debian's `pg_ctlcluster`**: without the collector, `cluster_name` is `VERSION/NAME` and the
 ///    server's stderr goes to the target of the `log` link in the cluster's configuration directory, or
 ///    else to `/var/log/postgresql/postgresql-VERSION-NAME.log`.
-/// 3. Anything else (syslog, stderr to a terminal, a unit's journal or a container runtime) is not a file
+/// 3. **syslog** (`log_destination = syslog`): the system's `/var/log/syslog` (Debian) or
+///    `/var/log/messages` (RHEL), read as format `syslog`.
+/// 4. Anything else (stderr to a terminal, a unit's journal or a container runtime) is not a file
 ///    the rules can name: the answer says which setting to change.
 package struct LogLocator: Sendable {
     /// What the server says about its log (`SHOW` values, readable with `pg_monitor`).
@@ -54,6 +56,8 @@ package struct LogLocator: Sendable {
     package let readLink: @Sendable (String) -> String?
     /// Debian's directory for `pg_ctlcluster` logs.
     package var debianLogDirectory = "/var/log/postgresql"
+    /// Where syslog daemons write everything by default: Debian's and RHEL's.
+    package var syslogFiles = ["/var/log/syslog", "/var/log/messages"]
 
     package init(fileSystem: any LogFileSystem = PosixLogFileSystem(),
                  readLink: @escaping @Sendable (String) -> String? = { try? FileManager.default.destinationOfSymbolicLink(atPath: $0) }) {
@@ -75,10 +79,13 @@ package struct LogLocator: Sendable {
         if destinations.contains("stderr"), let debian = debianLog(server) {
             return .success(debian)
         }
-        if destinations.contains("syslog") || destinations.contains("eventlog") {
+        if destinations.contains("syslog") {
+            for path in syslogFiles where fileSystem.status(of: path)?.isRegularFile == true {
+                return .success(Location(path: path, rule: "syslog (log_destination = '\(server.logDestination)', the system's \(path))"))
+            }
             return .failure(Failure(
-                reason: "log_destination = '\(server.logDestination)' sends the log to syslog, not to a file of the server's",
-                fix: "set [logs] path to the file rsyslog writes (/var/log/syslog, /var/log/messages or a local0 file), or add a file: ALTER SYSTEM SET log_destination = 'stderr,\(server.logDestination)'; ALTER SYSTEM SET logging_collector = on; then restart the server"))
+                reason: "log_destination = '\(server.logDestination)' sends the log to syslog, and neither \(syslogFiles.joined(separator: " nor ")) exists",
+                fix: "set [logs] path to the file the syslog daemon writes the server's facility to (format = syslog), or add a file: ALTER SYSTEM SET log_destination = 'stderr,\(server.logDestination)'; ALTER SYSTEM SET logging_collector = on; then restart the server"))
         }
         return .failure(Failure(
             reason: "the logging collector is off: the server's stderr goes wherever it was started (pg_ctl -l FILE, a unit's journal, a container's log)",

@@ -129,6 +129,7 @@ package struct LogSourceScanner: Sendable {
         case .stderr: ["stderr"]
         case .csvlog: ["csvlog"]
         case .jsonlog: ["jsonlog"]
+        case .syslog: []
         }
         let dataDirectory = (listPath as NSString).deletingLastPathComponent
         for line in text.split(separator: "\n") {
@@ -165,7 +166,7 @@ package struct LogSourceScanner: Sendable {
         switch format {
         case .jsonlog: return json
         case .csvlog: return csv
-        case .stderr: return other
+        case .stderr, .syslog: return other
         case .auto: return !json.isEmpty ? json : (!csv.isEmpty ? csv : other)
         }
     }

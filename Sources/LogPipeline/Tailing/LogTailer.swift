@@ -34,6 +34,11 @@ package struct LogTailer {
         /// The server's `log_timezone`, with which local times become UTC; nil: only times whose zone says
         /// its offset are converted (see ``LogTimestampReader``).
         package var timeZone: TimeZoneRules?
+        /// syslog files: `syslog_ident`, the program name of the server's lines (other programs' are foreign).
+        package var syslogIdent = "postgres"
+        /// syslog files: the zone the syslog daemon writes RFC 3164 times in (the host's); nil reads them as
+        /// UTC. Only used for entries whose prefix has no time.
+        package var hostTimeZone: TimeZoneRules?
         /// The longest entry kept whole; longer ones are cut and marked truncated.
         package var maximumEntryBytes = 1 << 20
         /// Bytes per read.
@@ -348,9 +353,14 @@ package struct LogTailer {
         if format == .auto { format = LogFormatDetector.format(name: name, head: handle.bytes(at: 0, count: 4_096)) }
         if format == .stderr, prefix == nil {
             prefix = LogFormatDetector.prefix(for: handle.bytes(at: 0, count: 64 << 10))
+        } else if format == .syslog, prefix == nil {
+            prefix = LogFormatDetector.prefix(for: LogFormatDetector.syslogMessages(handle.bytes(at: 0, count: 64 << 10),
+                                                                                    ident: options.syslogIdent))
         }
         return LogEntryParser(format: format, prefix: prefix, fileName: name,
-                              maximumEntryBytes: options.maximumEntryBytes, timeZone: options.timeZone)
+                              maximumEntryBytes: options.maximumEntryBytes, timeZone: options.timeZone,
+                              syslogIdent: options.syslogIdent, hostTimeZone: options.hostTimeZone,
+                              referenceTime: (handle.status()?.modified ?? 0) / 1_000_000_000)
     }
 
     /// The end of the last complete line (where a tailer that skips the history starts).

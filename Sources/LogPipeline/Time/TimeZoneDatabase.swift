@@ -35,6 +35,18 @@ package struct TimeZoneDatabase: Sendable {
         return try TimeZoneRules(name: name, tzif: bytes)
     }
 
+    /// The host's zone, which a syslog daemon writes RFC 3164 times in: `$TZ` when it names a zone
+    /// (`Europe/Berlin`, `:Europe/Berlin`), else `/etc/localtime`; nil when neither can be read (the
+    /// times are then read as UTC).
+    package func local(localtime: String = "/etc/localtime") -> TimeZoneRules? {
+        if let value = getenv("TZ"), var name = String(validatingCString: value), !name.isEmpty {
+            if name.hasPrefix(":") { name.removeFirst() }
+            if let rules = try? rules(named: name) { return rules }
+        }
+        guard let bytes = Self.readFile(localtime) else { return nil }
+        return try? TimeZoneRules(name: "localtime", tzif: bytes)
+    }
+
     /// Zone names are relative paths of letters, digits, `_`, `-`, `+` and `/`, without `..`.
     static func isZoneName(_ name: String) -> Bool {
         guard !name.isEmpty, name.utf8.count <= 255, !name.hasPrefix("/") else { return false }

@@ -88,6 +88,20 @@ package struct TimeZoneRules: Sendable, Equatable {
         return nil
     }
 
+    /// The UTC time of a local time printed without a zone (syslog's RFC 3164 stamps): the earlier
+    /// reading in the hour repeated when summer time ends, and the time read with the offset before the
+    /// gap when it falls in the hour skipped when it begins.
+    func utc(local: Int64) -> Int64 {
+        let middle = periodIndex(containing: local)
+        for index in max(0, middle - 2)...min(periods.count - 1, middle + 2) {
+            let period = periods[index]
+            let utc = local - period.offset
+            let end = index + 1 < periods.count ? periods[index + 1].start : Int64.max
+            if utc >= period.start, utc < end { return utc }
+        }
+        return local - periods[max(0, periodIndex(containing: local) - 1)].offset
+    }
+
     private func periodIndex(containing utc: Int64) -> Int {
         var low = 0
         var high = periods.count - 1

@@ -30,6 +30,13 @@ import Testing
         #expect(try linked.locate(Self.server(cluster: "15/main", config: "/etc/postgresql/15/main/postgresql.conf")).get().path == "/srv/pg/main.log")
     }
 
+    @Test func syslogIsTheSystemsFile() throws {
+        let files = MemoryLogFileSystem()
+        files.append("Dec  7 05:55:42 db-1 postgres[1]: [1-1] LOG:  ready\n", to: "/var/log/messages")
+        let found = try LogLocator(fileSystem: files, readLink: { _ in nil }).locate(Self.server(destination: "syslog")).get()
+        #expect(found.path == "/var/log/messages" && found.rule.hasPrefix("syslog"))
+    }
+
     @Test func noRuleGivesTheSettingToChange() {
         let locator = LogLocator(fileSystem: MemoryLogFileSystem(), readLink: { _ in nil })
         // Debian's name, but no such file (another host's cluster, or a custom pg_ctl.conf).
@@ -38,9 +45,9 @@ import Testing
         }
         #expect(stderr.fix.contains("logging_collector = on"))
         guard case let .failure(syslog) = locator.locate(Self.server(destination: "syslog", cluster: "")) else {
-            Issue.record("syslog has no file of the server's"); return
+            Issue.record("no syslog file exists"); return
         }
-        #expect(syslog.reason.contains("syslog") && syslog.fix.contains("rsyslog"))
+        #expect(syslog.reason.contains("/var/log/syslog") && syslog.fix.contains("format = syslog"))
         guard case let .failure(unreadable) = locator.locate(Self.server(collector: true)) else {
             Issue.record("no directory to name"); return
         }
