@@ -182,11 +182,15 @@ struct CheckCommand: AsyncParsableCommand {
         var prefix: LogLinePrefix?
         var prefixText = logs.prefix
         let ident = server?.syslogIdent ?? "postgres"
-        if format == .stderr || format == .syslog {
+        if format.hasPrefix {
             if logs.prefix == "auto", let serverPrefix = server?.logLinePrefix {
                 prefixText = serverPrefix
             }
-            let sample = format == .syslog ? LogFormatDetector.syslogMessages(head, ident: ident) : head
+            let sample = switch format {
+            case .syslog: LogFormatDetector.syslogMessages(head, ident: ident)
+            case .docker, .cri: LogFormatDetector.containerMessages(head, format: format)
+            default: head
+            }
             prefix = prefixText == "auto" ? LogFormatDetector.prefix(for: sample) : try? LogLinePrefix(prefixText)
         }
         // Whole lines only: the sample may end inside one.
@@ -196,10 +200,10 @@ struct CheckCommand: AsyncParsableCommand {
         _ = whole.withUnsafeBufferPointer { parser.consume($0, offset: 0) }
         _ = parser.finish()
         let statistics = parser.statistics
-        let described = format == .stderr || format == .syslog ? "\(format.rawValue) with prefix '\(prefixText)'" : format.rawValue
-        if format == .syslog, statistics.entries == 0, statistics.unparsed == 0, statistics.foreign > 0 {
+        let described = format.hasPrefix ? "\(format.rawValue) with prefix '\(prefixText)'" : format.rawValue
+        if format != .stderr, statistics.entries == 0, statistics.unparsed == 0, statistics.foreign > 0 {
             return (CheckResult(aspect: "log", instance: name, passed: true,
-                                detail: "\(file) readable, syslog: none of the first \(statistics.lines) lines is of '\(ident)' yet (syslog_ident)\(rule)"),
+                                detail: "\(file) readable, \(format.rawValue): none of the first \(statistics.lines) lines is the server's yet\(rule)"),
                     format, prefixText)
         }
         guard statistics.entries > 0, statistics.unparsed * 10 <= statistics.lines else {
@@ -218,7 +222,7 @@ struct CheckCommand: AsyncParsableCommand {
     static func checkLogCorrelation(format: LogFormat?, prefix: String?, server: ServerLogSettings?,
                                     instance: AgentConfiguration.PostgresInstance) -> CheckResult {
         let name = instance.name
-        if let format, format == .csvlog || format == .jsonlog {
+        if let format, !format.hasPrefix {
             return CheckResult(aspect: "log correlation", instance: name, passed: true, detail: "\(format.rawValue) carries application_name")
         }
         guard let prefix else {

@@ -52,9 +52,14 @@ struct LogsParseCommand: AsyncParsableCommand {
             fileFormat = LogFormatDetector.format(name: handle.path, head: handle.bytes(at: 0, count: 4_096))
         }
         var filePrefix = prefix
-        if fileFormat == .stderr || fileFormat == .syslog, filePrefix == nil {
+        if fileFormat.hasPrefix, filePrefix == nil {
             let head = handle.bytes(at: 0, count: 64 << 10)
-            filePrefix = LogFormatDetector.prefix(for: fileFormat == .syslog ? LogFormatDetector.syslogMessages(head) : head)
+            let sample = switch fileFormat {
+            case .syslog: LogFormatDetector.syslogMessages(head)
+            case .docker, .cri: LogFormatDetector.containerMessages(head, format: fileFormat)
+            default: head
+            }
+            filePrefix = LogFormatDetector.prefix(for: sample)
             if filePrefix == nil {
                 Self.printError("\(handle.path): no common log_line_prefix fits; using '%m [%p] ' (pass --prefix)")
             }
@@ -81,7 +86,7 @@ struct LogsParseCommand: AsyncParsableCommand {
         var last = parser.finish()
         try write(&last, classifier: classifier, sessions: &sessions, to: output, json: &json, summary: &summary)
         summary.statistics = parser.statistics
-        let prefixText = fileFormat == .stderr || fileFormat == .syslog ? " (prefix '\((filePrefix ?? LogLinePrefix.postgresDefault).text)')" : ""
+        let prefixText = fileFormat.hasPrefix ? " (prefix '\((filePrefix ?? LogLinePrefix.postgresDefault).text)')" : ""
         Self.printError(Self.describe(summary, label: "\(handle.path): \(fileFormat.rawValue)\(prefixText)"))
     }
 

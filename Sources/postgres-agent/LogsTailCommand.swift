@@ -76,7 +76,7 @@ struct LogsTailCommand: AsyncParsableCommand {
         if path == nil || (options.prefix == nil && (dsn != nil || config != nil)) {
             // prefix = auto: the server knows its prefix and where it writes.
             let server = try await askServer(logger: logger)
-            if options.prefix == nil, options.format != .csvlog, options.format != .jsonlog {
+            if options.prefix == nil, options.format.hasPrefix {
                 do { options.prefix = try LogLinePrefix(server.logLinePrefix) } catch {
                     throw ValidationError("the server's log_line_prefix does not compile: \(error)")
                 }

@@ -31,7 +31,7 @@ package struct LogSourceService: Service {
         options.format = logs.format
         var path = logs.path
         var dataDirectory = runtime.instance.dataDirectory
-        let needsServer = path == "auto" || (logs.prefix == "auto" && logs.format != .csvlog && logs.format != .jsonlog)
+        let needsServer = path == "auto" || (logs.prefix == "auto" && logs.format.hasPrefix)
         if logs.prefix != "auto" {
             do { options.prefix = try LogLinePrefix(logs.prefix) } catch {
                 throw AgentConfigurationError(code: .invalidValue, key: "logs.prefix", message: "does not compile: \(error)")

@@ -17,6 +17,9 @@ protocol LogFormatParser: Sendable {
     var oldestOpenOffset: Int64? { get }
     /// What the parser has counted: entries made, records it could not read, entries cut.
     var counts: LogParseCounts { get }
+    /// Records of other programs in the same file (syslog's other idents, a container's stdout, an
+    /// operator's own lines): neither entries nor unparsed.
+    var foreignLines: Int { get }
 }
 
 extension LogFormatParser {
@@ -25,6 +28,9 @@ extension LogFormatParser {
 
     /// Formats whose entries are complete with their record have none open.
     var oldestOpenOffset: Int64? { nil }
+
+    /// Formats of the server's log alone have no foreign records.
+    var foreignLines: Int { 0 }
 }
 
 /// Counters every format parser keeps.

@@ -53,6 +53,14 @@ package struct LogEntryParser: Sendable {
             parser = CSVLogParser(file: fileName, entryCap: maximumEntryBytes, timeZone: timeZone)
         case .jsonlog:
             parser = JSONLogParser(file: fileName, entryCap: maximumEntryBytes, timeZone: timeZone)
+        case .docker:
+            parser = ContainerLogParser(wrapping: .dockerJSON, prefix: prefix ?? LogLinePrefix.postgresDefault, fileName: fileName,
+                                        maximumEntryBytes: maximumEntryBytes, timeZone: timeZone)
+        case .cri:
+            parser = ContainerLogParser(wrapping: .cri, prefix: prefix ?? LogLinePrefix.postgresDefault, fileName: fileName,
+                                        maximumEntryBytes: maximumEntryBytes, timeZone: timeZone)
+        case .cloudnativepg:
+            parser = CloudNativePGLogParser(fileName: fileName, maximumEntryBytes: maximumEntryBytes, timeZone: timeZone)
         case .syslog:
             parser = SyslogLogParser(prefix: prefix ?? LogLinePrefix.postgresDefault, fileName: fileName,
                                      maximumEntryBytes: maximumEntryBytes, timeZone: timeZone, ident: syslogIdent,
@@ -106,7 +114,7 @@ package struct LogEntryParser: Sendable {
         result.entries = counts.entries
         result.unparsed = counts.unparsed + framer.unparsed
         result.truncated = counts.truncated
-        result.foreign = (parser as? SyslogLogParser)?.foreignLines ?? 0
+        result.foreign = parser.foreignLines
         return result
     }
 }

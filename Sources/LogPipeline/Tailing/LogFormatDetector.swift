@@ -1,5 +1,14 @@
 package import AgentSchema
 
+extension Array where Element == UInt8 {
+    /// Whether the bytes of `text` occur in it.
+    func contains(subsequence text: String) -> Bool {
+        let needle = Array(text.utf8)
+        guard !needle.isEmpty, needle.count <= count else { return false }
+        return indices.dropLast(needle.count - 1).contains { self[$0..<($0 + needle.count)].elementsEqual(needle) }
+    }
+}
+
 /// Works out a log file's format (and, for `logs parse` without `--prefix`, its `log_line_prefix`) from
 /// its name and first bytes.
 package enum LogFormatDetector {
@@ -24,7 +33,14 @@ package enum LogFormatDetector {
         if name.hasSuffix(".json") { return .jsonlog }
         let bytes = head.drop { $0 == 0 || $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") }
         guard let first = bytes.first else { return .stderr }
-        if first == UInt8(ascii: "{") { return .jsonlog }
+        let firstLine = Array(bytes.prefix { $0 != UInt8(ascii: "\n") })
+        if first == UInt8(ascii: "{") {
+            // Docker's json-file records and CloudNativePG's lines are JSON objects too.
+            if firstLine.contains(subsequence: "\"stream\":") && firstLine.contains(subsequence: "\"log\":") { return .docker }
+            if firstLine.contains(subsequence: "\"logger\":") && firstLine.contains(subsequence: "\"ts\":") { return .cloudnativepg }
+            return .jsonlog
+        }
+        if isCRI(firstLine) { return .cri }
         if isSyslog(Array(head.prefix(16 << 10))) { return .syslog }
         let line = bytes.prefix { $0 != UInt8(ascii: "\n") }
         let commas = line.count { $0 == UInt8(ascii: ",") }
@@ -38,6 +54,22 @@ package enum LogFormatDetector {
               let comma = text[space...].firstIndex(of: UInt8(ascii: ",")),
               !text[(space + 1)..<comma].contains(UInt8(ascii: " ")) else { return .stderr }
         return .csvlog
+    }
+
+    /// `2026-12-07T04:57:28.131271Z stderr F …`: an RFC 3339 time, a stream, a part tag.
+    static func isCRI(_ line: [UInt8]) -> Bool {
+        let fields = line.split(separator: UInt8(ascii: " "), maxSplits: 3, omittingEmptySubsequences: false)
+        guard fields.count >= 3, fields[0].count >= 20, fields[0].dropFirst(10).first == UInt8(ascii: "T"),
+              fields[0].first.map({ $0 &- 0x30 < 10 }) == true else { return false }
+        let stream = Array(fields[1])
+        let tag = Array(fields[2])
+        return (stream == Array("stderr".utf8) || stream == Array("stdout".utf8)) && (tag == [UInt8(ascii: "F")] || tag == [UInt8(ascii: "P")])
+    }
+
+    /// The stderr lines a container runtime wrapped (Docker's json-file or CRI), unwrapped: what the
+    /// prefix is tried on.
+    package static func containerMessages(_ sample: [UInt8], format: LogFormat) -> [UInt8] {
+        ContainerLogParser.stderrText(of: sample, wrapping: format == .cri ? .cri : .dockerJSON)
     }
 
     /// Whether most of the first lines (up to 20) are syslog lines (``SyslogHeader``).

@@ -356,6 +356,8 @@ package struct LogTailer {
         } else if format == .syslog, prefix == nil {
             prefix = LogFormatDetector.prefix(for: LogFormatDetector.syslogMessages(handle.bytes(at: 0, count: 64 << 10),
                                                                                     ident: options.syslogIdent))
+        } else if format == .docker || format == .cri, prefix == nil {
+            prefix = LogFormatDetector.prefix(for: LogFormatDetector.containerMessages(handle.bytes(at: 0, count: 64 << 10), format: format))
         }
         return LogEntryParser(format: format, prefix: prefix, fileName: name,
                               maximumEntryBytes: options.maximumEntryBytes, timeZone: options.timeZone,
