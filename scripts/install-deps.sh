@@ -9,6 +9,8 @@ command -v unzip >/dev/null || need+=(unzip)
 [ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
 # The Debian install tests rotate the server log with Debian's own logrotate rule.
 [ -x /usr/sbin/logrotate ] || need+=(logrotate)
+# The syslog tests run a throwaway rsyslogd of their own (never the system's).
+command -v rsyslogd >/dev/null || [ -x /usr/sbin/rsyslogd ] || need+=(rsyslog)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "missing Debian packages: ${need[*]} (install them, or run as root)" >&2

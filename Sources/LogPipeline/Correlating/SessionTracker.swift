@@ -57,12 +57,11 @@ package struct SessionTracker: Sendable {
         }
         if event.applicationName == nil, event.correlationID == nil,
            let session = session(of: pid, at: time), session.matches(user: event.user, database: event.database),
-           let name = session.name(at: time), !name.isEmpty {
+           let name = session.name(at: time), let id = correlation.extract(from: name) {
+            // Only names that carry an id: `correlation_source` then marks every inferred name.
             event.applicationName = name
-            if let id = correlation.extract(from: name) {
-                event.correlationID = id
-                event.correlationSource = .session
-            }
+            event.correlationID = id
+            event.correlationSource = .session
         }
         if event.event == .disconnection {
             end(pid: pid, at: time)

@@ -78,13 +78,26 @@ struct SyslogLogParser: LogFormatParser {
             foreignLines += 1
             return true
         }
-        let pid = header.pid ?? -1
-        var start = header.messageStart
-        let tag = Self.tag(line, at: &start)
-        unescape(UnsafeBufferPointer(rebasing: line[start...]))
+        consume(message: UnsafeBufferPointer(rebasing: line[header.messageStart...]), pid: header.pid ?? -1,
+                timestamp: stamp(header, line), offset: record.offset, escaped: true, into: &events)
+        return true
+    }
+
+    /// Reads one message of the server (after the syslog header: `[N-k] text`), as sent by process `pid`
+    /// at `timestamp`; `offset` identifies the record it came in. `escaped`: rsyslog's `#ooo` escapes are
+    /// undone (the journal stores the bytes as sent).
+    mutating func consume(message: UnsafeBufferPointer<UInt8>, pid: Int, timestamp: String?, offset: Int64, escaped: Bool,
+                          into events: inout [LogEvent]) {
+        var start = 0
+        let tag = Self.tag(message, at: &start)
+        let rest = UnsafeBufferPointer(rebasing: message[start...])
+        if escaped {
+            unescape(rest)
+        } else {
+            scratch.removeAll(keepingCapacity: true)
+            scratch += rest
+        }
         let text = scratch
-        let timestamp = stamp(header, line)
-        let offset = record.offset
         let part = tag.part ?? tag.single
         // Does it go on with the process's line?
         if var open = pending[pid] {
@@ -100,7 +113,7 @@ struct SyslogLogParser: LogFormatParser {
                 open.order = order
                 pending[pid] = open
                 order += 1
-                return true
+                return
             }
             flush(pid, into: &events)
         }
@@ -110,7 +123,6 @@ struct SyslogLogParser: LogFormatParser {
         if pending.count > Self.maximumPending, let oldest = pending.min(by: { $0.value.order < $1.value.order })?.key {
             flush(oldest, into: &events)
         }
-        return true
     }
 
     mutating func completeOpenEntries(into events: inout [LogEvent]) {
