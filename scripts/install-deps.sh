@@ -11,6 +11,9 @@ command -v unzip >/dev/null || need+=(unzip)
 [ -x /usr/sbin/logrotate ] || need+=(logrotate)
 # The syslog tests run a throwaway rsyslogd of their own (never the system's).
 command -v rsyslogd >/dev/null || [ -x /usr/sbin/rsyslogd ] || need+=(rsyslog)
+# The journal tests read journal files with journalctl, written by systemd-journal-remote.
+[ -x /usr/bin/journalctl ] || need+=(systemd)
+[ -x /lib/systemd/systemd-journal-remote ] || need+=(systemd-journal-remote)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "missing Debian packages: ${need[*]} (install them, or run as root)" >&2

@@ -149,6 +149,9 @@ struct CheckCommand: AsyncParsableCommand {
         guard logs.isEnabled else {
             return (CheckResult(aspect: "log", instance: name, passed: true, detail: "log tailing is off ([logs] path is empty)"), nil, nil)
         }
+        if logs.isJournal {
+            return (checkJournal(logs, instance: instance, server: server), .syslog, logs.prefix == "auto" ? server?.logLinePrefix : logs.prefix)
+        }
         var path = logs.path
         var rule = ""
         if path == "auto" {
@@ -186,11 +189,7 @@ struct CheckCommand: AsyncParsableCommand {
             if logs.prefix == "auto", let serverPrefix = server?.logLinePrefix {
                 prefixText = serverPrefix
             }
-            let sample = switch format {
-            case .syslog: LogFormatDetector.syslogMessages(head, ident: ident)
-            case .docker, .cri: LogFormatDetector.containerMessages(head, format: format)
-            default: head
-            }
+            let sample = LogFormatDetector.prefixSample(head, format: format, syslogIdent: ident)
             prefix = prefixText == "auto" ? LogFormatDetector.prefix(for: sample) : try? LogLinePrefix(prefixText)
         }
         // Whole lines only: the sample may end inside one.
@@ -214,6 +213,41 @@ struct CheckCommand: AsyncParsableCommand {
         }
         return (CheckResult(aspect: "log", instance: name, passed: true,
                            detail: "\(file) readable, \(described): \(statistics.entries) entries in the first \(statistics.lines) lines\(rule)"), format, prefixText)
+    }
+
+    /// `path = journal`: journalctl runs, may read the journal, and shows the server's last entries.
+    static func checkJournal(_ logs: AgentConfiguration.Logs, instance: AgentConfiguration.PostgresInstance,
+                             server: ServerLogSettings?, executable: String = "/usr/bin/journalctl") -> CheckResult {
+        let name = instance.name
+        var arguments = ["--output=json", "--all", "--no-pager", "--quiet", "--lines=20"]
+        if let directory = logs.journalDirectory { arguments.append("--directory=\(directory)") }
+        arguments += logs.journalMatch.split(separator: " ").map(String.init)
+        let user = AgentEnvironment.current().osUser
+        let run: (status: Int32, output: [UInt8], errors: String)
+        do { run = try JournalReader.run(executable: executable, arguments: arguments) } catch {
+            return CheckResult(aspect: "log", instance: name, passed: false, detail: "path = journal, but \(executable) cannot be run",
+                               fix: "install systemd's journalctl (apt-get install systemd), or let the server write a file and set [logs] path to it")
+        }
+        let message = run.errors
+        let denied = message.contains("insufficient permissions") || message.contains("not seeing messages from other users")
+            || message.contains("Permission denied")
+        if denied || run.status != 0 {
+            let reason = message.split(separator: "\n").first.map(String.init) ?? "exit status \(run.status)"
+            return CheckResult(aspect: "log", instance: name, passed: false, detail: "journalctl as \(user): \(reason)",
+                               fix: "usermod -aG systemd-journal \(user) (then restart the agent), so that it may read the system journal")
+        }
+        let data = run.output
+        var parser = LogEntryParser(format: .journal, prefix: try? LogLinePrefix(logs.prefix == "auto" ? server?.logLinePrefix ?? "%m [%p] " : logs.prefix),
+                                    fileName: "journal", maximumEntryBytes: 1 << 20)
+        var events = Array(data).withUnsafeBufferPointer { parser.consume($0, offset: 0) }
+        events += parser.finish()
+        let source = logs.journalDirectory ?? "the system journal"
+        guard parser.statistics.lines > 0 else {
+            return CheckResult(aspect: "log", instance: name, passed: true,
+                               detail: "\(source) is readable; no entry matches \(logs.journalMatch) yet")
+        }
+        return CheckResult(aspect: "log", instance: name, passed: true,
+                           detail: "\(source) readable: \(events.count) entries in its last \(parser.statistics.lines) records of \(logs.journalMatch)")
     }
 
     /// Whether the log's entries can carry a correlation id: the format names the application (csvlog,

@@ -7,7 +7,7 @@ import LogPipeline
 
 /// The options `logs parse` and `logs tail` share: format, prefix, redaction.
 struct LogFormatOptions: ParsableArguments {
-    @Option(help: "The log format: auto, stderr, csvlog, jsonlog, syslog, docker, cri or cloudnativepg (auto detects it per file).")
+    @Option(help: "The log format: auto, stderr, csvlog, jsonlog, syslog, docker, cri, cloudnativepg or journal (journalctl --output=json; auto detects it per file).")
     var format: String = "auto"
 
     @Option(help: ArgumentHelp("The server's log_line_prefix, for stderr logs.",
@@ -24,7 +24,7 @@ struct LogFormatOptions: ParsableArguments {
     /// The parsed format, or a usage error naming the bad value.
     func logFormat() throws -> AgentConfiguration.LogFormat {
         guard let format = AgentConfiguration.LogFormat(rawValue: format) else {
-            throw ValidationError("--format must be auto, stderr, csvlog, jsonlog, syslog, docker, cri or cloudnativepg")
+            throw ValidationError("--format must be auto, stderr, csvlog, jsonlog, syslog, docker, cri, cloudnativepg or journal")
         }
         return format
     }

@@ -54,11 +54,7 @@ struct LogsParseCommand: AsyncParsableCommand {
         var filePrefix = prefix
         if fileFormat.hasPrefix, filePrefix == nil {
             let head = handle.bytes(at: 0, count: 64 << 10)
-            let sample = switch fileFormat {
-            case .syslog: LogFormatDetector.syslogMessages(head)
-            case .docker, .cri: LogFormatDetector.containerMessages(head, format: fileFormat)
-            default: head
-            }
+            let sample = LogFormatDetector.prefixSample(head, format: fileFormat)
             filePrefix = LogFormatDetector.prefix(for: sample)
             if filePrefix == nil {
                 Self.printError("\(handle.path): no common log_line_prefix fits; using '%m [%p] ' (pass --prefix)")

@@ -19,11 +19,14 @@ package enum LogFormat: String, Sendable, CaseIterable {
     case cri
     /// CloudNativePG's instance manager: JSON lines, PostgreSQL's csvlog records under `record`.
     case cloudnativepg
+    /// The systemd journal as `journalctl --output=json` prints it (`path = journal`; not chosen by
+    /// `format`).
+    case journal
 
     /// Whether entries carry their own `log_line_prefix` text (so a prefix is needed to read them).
     package var hasPrefix: Bool {
         switch self {
-        case .auto, .stderr, .syslog, .docker, .cri: true
+        case .auto, .stderr, .syslog, .docker, .cri, .journal: true
         case .csvlog, .jsonlog, .cloudnativepg: false
         }
     }

@@ -8,8 +8,8 @@ import ServiceLifecycle
 /// caught up. The next read waits for the previous commit, so a slow sink slows reading down rather than
 /// filling memory. It stops at graceful shutdown, after the batch in hand is committed.
 package struct LogFollower<Sink: LogBatchSink, C: Clock>: Service where C.Duration == Duration {
-    private let scanner: LogSourceScanner
-    private let options: LogTailer.Options
+    private let makeSource: @Sendable (LogCheckpoint?) -> any PolledLogSource
+    private let name: String
     private let classifier: LogClassifier
     private let sessions: SessionDirectory?
     private let sink: Sink
@@ -34,9 +34,20 @@ package struct LogFollower<Sink: LogBatchSink, C: Clock>: Service where C.Durati
                  sessions: SessionDirectory? = nil, sink: Sink,
                  clock: C, pollInterval: Duration = .milliseconds(250), budget: Int = 4 << 20, logger: Logger,
                  progress: @escaping @Sendable (LogTailer.Statistics, Int64) -> Void = { _, _ in }) {
+        self.init(name: "\(scanner.kind)", source: { LogTailer(scanner: scanner, options: options, checkpoint: $0) },
+                  classifier: classifier, sessions: sessions, sink: sink, clock: clock, pollInterval: pollInterval, budget: budget,
+                  logger: logger, progress: progress)
+    }
+
+    /// A follower of any source: `source` makes it, resuming at the stored checkpoint (the systemd
+    /// journal, ``JournalTailer``); `name` says what it follows.
+    package init(name: String, source: @escaping @Sendable (LogCheckpoint?) -> any PolledLogSource, classifier: LogClassifier,
+                 sessions: SessionDirectory? = nil, sink: Sink, clock: C, pollInterval: Duration = .milliseconds(250),
+                 budget: Int = 4 << 20, logger: Logger,
+                 progress: @escaping @Sendable (LogTailer.Statistics, Int64) -> Void = { _, _ in }) {
         self.progress = progress
-        self.scanner = scanner
-        self.options = options
+        self.makeSource = source
+        self.name = name
         self.classifier = classifier
         self.sessions = sessions
         self.sink = sink
@@ -47,12 +58,12 @@ package struct LogFollower<Sink: LogBatchSink, C: Clock>: Service where C.Durati
     }
 
     package func run() async throws {
-        var tailer = LogTailer(scanner: scanner, options: options, checkpoint: try await sink.lastCheckpoint())
+        var tailer = makeSource(try await sink.lastCheckpoint())
         let origin = clock.now
         var committed: LogCheckpoint?
         var reported = LogTailer.Statistics()
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            let wasReading = tailer.currentPath != nil
+            let wasReading = tailer.isReading
             var batch = tailer.poll(now: origin.duration(to: clock.now), budget: budget)
             if !wasReading, let start = tailer.lastStart { logger.info("log tailing started", metadata: ["start": "\(start)"]) }
             for index in batch.events.indices { classifier.classify(&batch.events[index]) }
@@ -61,7 +72,7 @@ package struct LogFollower<Sink: LogBatchSink, C: Clock>: Service where C.Durati
                 try await sink.commit(batch.events, checkpoint: checkpoint)
                 committed = checkpoint
             }
-            report(tailer.statistics, since: &reported)
+            report(tailer.statistics, error: tailer.lastError, since: &reported)
             progress(tailer.statistics, batch.reachedEnd ? 0 : tailer.lagBytes)
             if batch.reachedEnd {
                 try? await clock.sleep(for: pollInterval)
@@ -69,8 +80,11 @@ package struct LogFollower<Sink: LogBatchSink, C: Clock>: Service where C.Durati
         }
     }
 
-    /// Logs rotations, truncations and lost checkpoints as they happen.
-    private func report(_ statistics: LogTailer.Statistics, since reported: inout LogTailer.Statistics) {
+    /// Logs rotations, truncations, lost checkpoints and read errors as they happen.
+    private func report(_ statistics: LogTailer.Statistics, error: String?, since reported: inout LogTailer.Statistics) {
+        if statistics.readErrors != reported.readErrors {
+            logger.warning("reading the log failed; it is tried again", metadata: ["source": "\(name)", "error": "\(error ?? "read error")"])
+        }
         if statistics.rotations != reported.rotations || statistics.truncations != reported.truncations
             || statistics.lostCheckpoints != reported.lostCheckpoints {
             logger.info("log source changed", metadata: [
@@ -84,5 +98,5 @@ package struct LogFollower<Sink: LogBatchSink, C: Clock>: Service where C.Durati
 
 /// Printed by ServiceLifecycle: the source only.
 extension LogFollower: CustomStringConvertible {
-    package var description: String { "log follower of \(scanner.kind)" }
+    package var description: String { "log follower of \(name)" }
 }

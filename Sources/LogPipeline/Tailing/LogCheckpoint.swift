@@ -19,6 +19,9 @@ package struct LogCheckpoint: Codable, Sendable, Equatable {
     package var precedingLength: Int
     /// Source offsets (at or after ``offset``) of entries already emitted.
     package var emittedOffsets: [Int64]
+    /// The systemd journal: the `__CURSOR` of the entry a restart resumes after (``path`` is then
+    /// `journal`, ``offset`` that entry's `__REALTIME_TIMESTAMP`); nil for files.
+    package var cursor: String?
 
     /// How many bytes before the offset are checked on resume.
     package static let precedingCapacity = 64
@@ -31,6 +34,14 @@ package struct LogCheckpoint: Codable, Sendable, Equatable {
         self.precedingHash = precedingHash
         self.precedingLength = precedingLength
         self.emittedOffsets = emittedOffsets
+    }
+
+    /// A checkpoint in the systemd journal: resume after `cursor`, whose entry was written at `realtime`
+    /// (microseconds), skipping entries that begin at `emitted`.
+    package init(journalCursor cursor: String, realtime: Int64, emitted: [Int64]) {
+        self.init(path: "journal", identity: LogFileIdentity(device: 0, inode: 0, headLength: 0, headHash: 0), offset: realtime,
+                  precedingHash: 0, precedingLength: 0, emittedOffsets: emitted)
+        self.cursor = cursor
     }
 
     /// Whether `file` still holds, just before ``offset``, the bytes it held when this was taken.

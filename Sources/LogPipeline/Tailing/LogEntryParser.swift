@@ -59,6 +59,9 @@ package struct LogEntryParser: Sendable {
         case .cri:
             parser = ContainerLogParser(wrapping: .cri, prefix: prefix ?? LogLinePrefix.postgresDefault, fileName: fileName,
                                         maximumEntryBytes: maximumEntryBytes, timeZone: timeZone)
+        case .journal:
+            parser = JournalLogParser(prefix: prefix ?? LogLinePrefix.postgresDefault, fileName: fileName,
+                                      maximumEntryBytes: maximumEntryBytes, timeZone: timeZone)
         case .cloudnativepg:
             parser = CloudNativePGLogParser(fileName: fileName, maximumEntryBytes: maximumEntryBytes, timeZone: timeZone)
         case .syslog:

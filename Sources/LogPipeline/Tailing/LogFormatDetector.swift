@@ -25,21 +25,24 @@ package enum LogFormatDetector {
         "%m [%p]: [%l-1] ",
     ]
 
-    /// The format of a file named `name` that starts with `head`: `.csv` and `.json` names decide; else
-    /// a first line that is a JSON object means jsonlog, one that starts with a timestamp, a zone and a
-    /// comma and has at least 11 commas means csvlog, anything else stderr.
+    /// The format of a file named `name` that starts with `head`: a `.csv` name decides; a first line that
+    /// is a JSON object means Docker's json-file (`log` and `stream`), CloudNativePG (`logger` and `ts`),
+    /// journalctl's JSON (`__CURSOR`), or else jsonlog, as does a `.json` name; a CRI line, syslog lines,
+    /// a line that starts with a timestamp, a zone and a comma and has at least 11 commas (csvlog), or
+    /// anything else: stderr.
     package static func format(name: String, head: some Collection<UInt8>) -> LogFormat {
         if name.hasSuffix(".csv") { return .csvlog }
-        if name.hasSuffix(".json") { return .jsonlog }
         let bytes = head.drop { $0 == 0 || $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") }
-        guard let first = bytes.first else { return .stderr }
+        guard let first = bytes.first else { return name.hasSuffix(".json") ? .jsonlog : .stderr }
         let firstLine = Array(bytes.prefix { $0 != UInt8(ascii: "\n") })
         if first == UInt8(ascii: "{") {
             // Docker's json-file records and CloudNativePG's lines are JSON objects too.
             if firstLine.contains(subsequence: "\"stream\":") && firstLine.contains(subsequence: "\"log\":") { return .docker }
             if firstLine.contains(subsequence: "\"logger\":") && firstLine.contains(subsequence: "\"ts\":") { return .cloudnativepg }
+            if firstLine.contains(subsequence: "\"__CURSOR\":") { return .journal }
             return .jsonlog
         }
+        if name.hasSuffix(".json") { return .jsonlog }
         if isCRI(firstLine) { return .cri }
         if isSyslog(Array(head.prefix(16 << 10))) { return .syslog }
         let line = bytes.prefix { $0 != UInt8(ascii: "\n") }
@@ -70,6 +73,17 @@ package enum LogFormatDetector {
     /// prefix is tried on.
     package static func containerMessages(_ sample: [UInt8], format: LogFormat) -> [UInt8] {
         ContainerLogParser.stderrText(of: sample, wrapping: format == .cri ? .cri : .dockerJSON)
+    }
+
+    /// The text a prefix is tried on, for formats that wrap the server's lines (syslog, containers, the
+    /// journal); the sample itself for stderr.
+    package static func prefixSample(_ sample: [UInt8], format: LogFormat, syslogIdent: String = "postgres") -> [UInt8] {
+        switch format {
+        case .syslog: return syslogMessages(sample, ident: syslogIdent)
+        case .docker, .cri: return containerMessages(sample, format: format)
+        case .journal: return JournalLogParser.messages(of: sample)
+        default: return sample
+        }
     }
 
     /// Whether most of the first lines (up to 20) are syslog lines (``SyslogHeader``).

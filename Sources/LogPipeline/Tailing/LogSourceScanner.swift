@@ -129,7 +129,7 @@ package struct LogSourceScanner: Sendable {
         case .stderr: ["stderr"]
         case .csvlog: ["csvlog"]
         case .jsonlog: ["jsonlog"]
-        case .syslog, .docker, .cri, .cloudnativepg: []
+        case .syslog, .docker, .cri, .cloudnativepg, .journal: []
         }
         let dataDirectory = (listPath as NSString).deletingLastPathComponent
         for line in text.split(separator: "\n") {
@@ -166,7 +166,7 @@ package struct LogSourceScanner: Sendable {
         switch format {
         case .jsonlog: return json
         case .csvlog: return csv
-        case .stderr, .syslog, .docker, .cri, .cloudnativepg: return visible
+        case .stderr, .syslog, .docker, .cri, .cloudnativepg, .journal: return visible
         case .auto: return !json.isEmpty ? json : (!csv.isEmpty ? csv : other)
         }
     }

@@ -351,13 +351,9 @@ package struct LogTailer {
         var format = options.format
         var prefix = options.prefix
         if format == .auto { format = LogFormatDetector.format(name: name, head: handle.bytes(at: 0, count: 4_096)) }
-        if format == .stderr, prefix == nil {
-            prefix = LogFormatDetector.prefix(for: handle.bytes(at: 0, count: 64 << 10))
-        } else if format == .syslog, prefix == nil {
-            prefix = LogFormatDetector.prefix(for: LogFormatDetector.syslogMessages(handle.bytes(at: 0, count: 64 << 10),
-                                                                                    ident: options.syslogIdent))
-        } else if format == .docker || format == .cri, prefix == nil {
-            prefix = LogFormatDetector.prefix(for: LogFormatDetector.containerMessages(handle.bytes(at: 0, count: 64 << 10), format: format))
+        if format.hasPrefix, prefix == nil {
+            prefix = LogFormatDetector.prefix(for: LogFormatDetector.prefixSample(handle.bytes(at: 0, count: 64 << 10), format: format,
+                                                                                  syslogIdent: options.syslogIdent))
         }
         return LogEntryParser(format: format, prefix: prefix, fileName: name,
                               maximumEntryBytes: options.maximumEntryBytes, timeZone: options.timeZone,

@@ -100,3 +100,37 @@ import Testing
         #expect(event.source?.offset == Int64(operatorLine.utf8.count + 1))
     }
 }
+
+/// The fixtures of Fixtures/containers (generate.py: the formats as moby, containerd and CloudNativePG
+/// write them, around the real log of Fixtures/classes-pg17).
+@Suite struct ContainerFixtureTests {
+    static func parse(_ name: String, format: LogFormat) throws -> (events: [LogEvent], statistics: LogEntryParser.Statistics) {
+        let bytes = Array(try StderrLogParserJSONLogOracleTests.fixture(name))
+        #expect(LogFormatDetector.format(name: name, head: Array(bytes.prefix(4_096))) == format)
+        let sample = LogFormatDetector.prefixSample(Array(bytes.prefix(64 << 10)), format: format)
+        var parser = LogEntryParser(format: format, prefix: format.hasPrefix ? LogFormatDetector.prefix(for: sample) : nil,
+                                    fileName: name, maximumEntryBytes: 1 << 20)
+        var events = bytes.withUnsafeBufferPointer { parser.consume($0, offset: 0) }
+        events += parser.finish()
+        return (events, parser.statistics)
+    }
+
+    @Test func cloudNativePGEqualsTheCSVLogItWrapped() throws {
+        let (events, statistics) = try Self.parse("containers/cloudnativepg.json", format: .cloudnativepg)
+        let (csv, _) = try Self.parse("classes-pg17/postgresql.csv", format: .csvlog)
+        #expect(statistics.foreign == 9 && statistics.unparsed == 0)
+        #expect(ContainerLogParserTests.withoutSource(events) == ContainerLogParserTests.withoutSource(csv))
+    }
+
+    @Test func dockerAndCRIOfOneLogAgree() throws {
+        let (docker, dockerStatistics) = try Self.parse("containers/docker-json.log", format: .docker)
+        let (cri, criStatistics) = try Self.parse("containers/cri.log", format: .cri)
+        #expect(dockerStatistics.unparsed == 0 && criStatistics.unparsed == 0)
+        #expect(dockerStatistics.foreign == 3 && criStatistics.foreign == 3, "the entrypoint's stdout")
+        #expect(docker.count == cri.count)
+        // Docker loses the character its 16 KiB cut splits (moby writes U+FFFD twice); CRI keeps the bytes.
+        let differing = zip(ContainerLogParserTests.withoutSource(docker), ContainerLogParserTests.withoutSource(cri)).filter { $0 != $1 }
+        #expect(differing.count == 1)
+        #expect(docker.contains { ($0.message?.utf8.count ?? 0) > 39_800 }, "the 40,000-byte line came back whole")
+    }
+}
