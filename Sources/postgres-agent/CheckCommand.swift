@@ -160,6 +160,12 @@ struct CheckCommand: AsyncParsableCommand {
                                    fix: "GRANT pg_monitor TO the agent's role, or set log_path of [\(instance.sectionName)] (or [logs] path) to the server's log file or directory"), nil, nil)
             }
             switch locator.locate(server.locatorFacts) {
+            case let .success(location) where location.path == "journal":
+                var journal = logs
+                journal.path = "journal"
+                var result = checkJournal(journal, instance: instance, server: server)
+                result.detail += " (path = auto: \(location.rule))"
+                return (result, .syslog, logs.prefix == "auto" ? server.logLinePrefix : logs.prefix)
             case let .success(location):
                 path = location.path
                 rule = " (path = auto: \(location.rule))"

@@ -539,7 +539,7 @@ import Testing
         .init(section: "collectors", key: "timeout_ms", value: "0", expected: "from 1 to 3600000"),
         .init(section: "collectors", key: "database_size_interval_seconds", value: "0", expected: "seconds from 1 to 604800"),
         .init(section: "collectors", key: "baseline_window_ms", value: "-1", expected: "milliseconds from 0 to 60000"),
-        .init(section: "logs", key: "format", value: "syslog", expected: "auto, stderr, csvlog, jsonlog"),
+        .init(section: "logs", key: "format", value: "eventlog", expected: "auto, stderr, csvlog, jsonlog"),
         .init(section: "listener", key: "url", value: "ftp://listener/ingest", expected: "http:// or https://"),
         .init(section: "listener", key: "url", value: "https:///ingest", expected: "with a host"),
         .init(section: "listener", key: "url", value: "listener.example:8443", expected: "http:// or https://"),

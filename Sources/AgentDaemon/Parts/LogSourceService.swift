@@ -79,7 +79,7 @@ package struct LogSourceService: Service {
                 }
             }
         }
-        if logs.isJournal {
+        if logs.isJournal || path == "journal" {
             try await followJournal(options: options, syslogIdent: server?.syslogIdent)
             return
         }

@@ -11,7 +11,8 @@ import Foundation
 ///    server's stderr goes to the target of the `log` link in the cluster's configuration directory, or
 ///    else to `/var/log/postgresql/postgresql-VERSION-NAME.log`.
 /// 3. **syslog** (`log_destination = syslog`): the system's `/var/log/syslog` (Debian) or
-///    `/var/log/messages` (RHEL), read as format `syslog`.
+///    `/var/log/messages` (RHEL), read as format `syslog`; without either, the systemd journal
+///    (`journal`) when journald keeps one.
 /// 4. Anything else (stderr to a terminal, a unit's journal or a container runtime) is not a file
 ///    the rules can name: the answer says which setting to change.
 package struct LogLocator: Sendable {
@@ -58,6 +59,8 @@ package struct LogLocator: Sendable {
     package var debianLogDirectory = "/var/log/postgresql"
     /// Where syslog daemons write everything by default: Debian's and RHEL's.
     package var syslogFiles = ["/var/log/syslog", "/var/log/messages"]
+    /// Where journald keeps its journal (persistent, then volatile).
+    package var journalDirectories = ["/var/log/journal", "/run/log/journal"]
 
     package init(fileSystem: any LogFileSystem = PosixLogFileSystem(),
                  readLink: @escaping @Sendable (String) -> String? = { try? FileManager.default.destinationOfSymbolicLink(atPath: $0) }) {
@@ -83,8 +86,12 @@ package struct LogLocator: Sendable {
             for path in syslogFiles where fileSystem.status(of: path)?.isRegularFile == true {
                 return .success(Location(path: path, rule: "syslog (log_destination = '\(server.logDestination)', the system's \(path))"))
             }
+            // No syslog daemon writes a file: on a systemd host journald holds the messages.
+            for directory in journalDirectories where fileSystem.status(of: directory)?.isDirectory == true {
+                return .success(Location(path: "journal", rule: "syslog into the systemd journal (log_destination = '\(server.logDestination)', \(directory))"))
+            }
             return .failure(Failure(
-                reason: "log_destination = '\(server.logDestination)' sends the log to syslog, and neither \(syslogFiles.joined(separator: " nor ")) exists",
+                reason: "log_destination = '\(server.logDestination)' sends the log to syslog, and neither \(syslogFiles.joined(separator: " nor ")) nor a journal exists",
                 fix: "set [logs] path to the file the syslog daemon writes the server's facility to (format = syslog), or add a file: ALTER SYSTEM SET log_destination = 'stderr,\(server.logDestination)'; ALTER SYSTEM SET logging_collector = on; then restart the server"))
         }
         return .failure(Failure(

@@ -166,7 +166,8 @@ package struct LogSourceScanner: Sendable {
         switch format {
         case .jsonlog: return json
         case .csvlog: return csv
-        case .stderr, .syslog, .docker, .cri, .cloudnativepg, .journal: return visible
+        case .stderr: return other
+        case .syslog, .docker, .cri, .cloudnativepg, .journal: return visible
         case .auto: return !json.isEmpty ? json : (!csv.isEmpty ? csv : other)
         }
     }

@@ -35,6 +35,11 @@ import Testing
         files.append("Dec  7 05:55:42 db-1 postgres[1]: [1-1] LOG:  ready\n", to: "/var/log/messages")
         let found = try LogLocator(fileSystem: files, readLink: { _ in nil }).locate(Self.server(destination: "syslog")).get()
         #expect(found.path == "/var/log/messages" && found.rule.hasPrefix("syslog"))
+        // No syslog file, but journald's directory: the journal.
+        let journal = MemoryLogFileSystem()
+        journal.append("x\n", to: "/run/log/journal/abc/system.journal")
+        let inJournal = try LogLocator(fileSystem: journal, readLink: { _ in nil }).locate(Self.server(destination: "stderr,syslog")).get()
+        #expect(inJournal.path == "journal" && inJournal.rule.contains("systemd journal"))
     }
 
     @Test func noRuleGivesTheSettingToChange() {
