@@ -80,10 +80,33 @@ package struct LogSourceService: Service {
             }
         }
         if logs.isJournal || path == "journal" {
-            try await followJournal(options: options, syslogIdent: server?.syslogIdent)
+            var journal = JournalTailer.Options()
+            journal.directory = logs.journalDirectory
+            journal.matches = logs.journalMatch.split(separator: " ").map(String.init)
+            if let ident = server?.syslogIdent, logs.journalMatch == AgentConfiguration.Logs().journalMatch {
+                journal.matches = ["SYSLOG_IDENTIFIER=\(ident)"]
+            }
+            journal.prefix = options.prefix ?? LogLinePrefix.postgresDefault
+            journal.timeZone = options.timeZone
+            logger.info("following the server log in the journal", metadata: [
+                "instance": "\(instance)", "directory": "\(journal.directory ?? "system")",
+                "matches": "\(journal.matches.joined(separator: " "))",
+            ])
+            let fixed = journal
+            try await follow(name: "journal") { JournalTailer(options: fixed, checkpoint: $0) }
             return
         }
         let scanner = LogSourceScanner(path: path, format: options.format, dataDirectory: dataDirectory)
+        logger.info("following the server log", metadata: ["instance": "\(instance)", "path": "\(path)",
+                                                            "format": "\(options.format)"])
+        let fileOptions = options
+        try await follow(name: "\(scanner.kind)") { LogTailer(scanner: scanner, options: fileOptions, checkpoint: $0) }
+    }
+
+    /// Follows `source` into the spool, each batch with its checkpoint, reporting progress as metrics and
+    /// heartbeats.
+    private func follow(name: String, source: @escaping @Sendable (LogCheckpoint?) -> any PolledLogSource) async throws {
+        let instance = runtime.instance.name
         let classifier = LogClassifier(redactor: SQLRedactor(redactLiterals: configuration.privacy.redactQueryLiterals),
                                        correlation: try CorrelationExtractor(pattern: configuration.correlation.pattern))
         let agent = AgentInfo(version: AgentVersion.current, hostname: hostname, instance: instance)
@@ -93,51 +116,14 @@ package struct LogSourceService: Service {
         let metrics = self.metrics
         let heartbeats = self.heartbeats
         defer { heartbeats.remove(beatName) }
-        logger.info("following the server log", metadata: ["instance": "\(instance)", "path": "\(path)",
-                                                            "format": "\(options.format)"])
-        let follower = LogFollower(scanner: scanner, options: options, classifier: classifier,
-                                   sessions: sessions ?? SessionDirectory(), sink: sink,
-                                   clock: clock, logger: logger) { statistics, lag in
+        let follower = LogFollower(name: name, source: source, classifier: classifier, sessions: sessions ?? SessionDirectory(),
+                                   sink: sink, clock: clock, logger: logger) { statistics, lag in
             heartbeats.beat(beatName, allowance: .seconds(120))
             metrics.set("pgagent_log_lines_total", Double(statistics.parse.lines), labels: labels)
             metrics.set("pgagent_log_entries_total", Double(statistics.parse.entries), labels: labels)
             metrics.set("pgagent_log_unparsed_total", Double(statistics.parse.unparsed), labels: labels)
             metrics.set("pgagent_log_rotations_total", Double(statistics.rotations), labels: labels)
             metrics.set("pgagent_log_lag_bytes", Double(lag), labels: labels)
-        }
-        try await follower.run()
-    }
-
-    /// `path = journal`: the systemd journal through journalctl, with the file's prefix and zone.
-    private func followJournal(options fileOptions: LogTailer.Options, syslogIdent: String?) async throws {
-        let instance = runtime.instance.name
-        var options = JournalTailer.Options()
-        options.directory = logs.journalDirectory
-        options.matches = logs.journalMatch.split(separator: " ").map(String.init)
-        if let syslogIdent, logs.journalMatch == AgentConfiguration.Logs().journalMatch {
-            options.matches = ["SYSLOG_IDENTIFIER=\(syslogIdent)"]
-        }
-        options.prefix = fileOptions.prefix ?? LogLinePrefix.postgresDefault
-        options.timeZone = fileOptions.timeZone
-        let classifier = LogClassifier(redactor: SQLRedactor(redactLiterals: configuration.privacy.redactQueryLiterals),
-                                       correlation: try CorrelationExtractor(pattern: configuration.correlation.pattern))
-        let agent = AgentInfo(version: AgentVersion.current, hostname: hostname, instance: instance)
-        let sink = SpoolLogSink(spool: spool, source: "\(instance):\(logs.path)", project: configuration.agent.project, agent: agent)
-        let beatName = "logs:\(instance)"
-        let labels = [("instance", instance)]
-        let metrics = self.metrics
-        let heartbeats = self.heartbeats
-        defer { heartbeats.remove(beatName) }
-        logger.info("following the server log in the journal", metadata: [
-            "instance": "\(instance)", "directory": "\(options.directory ?? "system")", "matches": "\(options.matches.joined(separator: " "))",
-        ])
-        let journal = options
-        let follower = LogFollower(name: "journal", source: { JournalTailer(options: journal, checkpoint: $0) }, classifier: classifier,
-                                   sessions: sessions ?? SessionDirectory(), sink: sink, clock: clock, logger: logger) { statistics, _ in
-            heartbeats.beat(beatName, allowance: .seconds(120))
-            metrics.set("pgagent_log_lines_total", Double(statistics.parse.lines), labels: labels)
-            metrics.set("pgagent_log_entries_total", Double(statistics.parse.entries), labels: labels)
-            metrics.set("pgagent_log_unparsed_total", Double(statistics.parse.unparsed), labels: labels)
         }
         try await follower.run()
     }

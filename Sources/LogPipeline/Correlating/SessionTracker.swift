@@ -81,6 +81,8 @@ package struct SessionTracker: Sendable {
         if complete {
             for (pid, list) in sessions where !seen.contains(pid) {
                 guard var last = list.last, last.end == nil, !last.isOver else { continue }
+                // A session that began after the snapshot looked (or whose start is unknown) is not in it.
+                guard let start = last.start, start < time - Self.slack else { continue }
                 // Seen before: it ended after that snapshot. Known from the log only: by now at the latest.
                 last.end = last.lastSeen ?? time
                 last.lastActivity = time

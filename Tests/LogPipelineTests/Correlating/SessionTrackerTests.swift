@@ -103,6 +103,18 @@ import Testing
         #expect(results.map(\.0) == ["ddd4", nil])
     }
 
+    @Test func aSessionThatBeganAfterTheSnapshotLookedIsNotEndedByIt() {
+        // The snapshot's time is when it began; a session that connected while it ran is missing from it.
+        var tracker = SessionTracker()
+        let t = Self.t0
+        _ = run(&tracker, [Self.received(700, at: t + 5), Self.authorized(700, at: t + 6, app: "bitville-fed7")])
+        tracker.observe([], at: t, complete: true)
+        #expect(run(&tracker, [Self.entry(700, at: t + 50)]).map(\.0) == ["fed7"])
+        // One that began well before and is missing has ended.
+        tracker.observe([], at: t + 60_000, complete: true)
+        #expect(run(&tracker, [Self.entry(700, at: t + 61_000)]).map(\.0) == [nil])
+    }
+
     @Test func aSnapshotWithALaterBackendStartIsANewSession() {
         var tracker = SessionTracker()
         let t = Self.t0
