@@ -7,6 +7,7 @@ extension AgentConfiguration {
         ("listener", Listener.keys, Listener.environmentOnlyKeys),
         ("spool", Spool.keys, []),
         ("privacy", Privacy.keys, []),
+        ("activity", Activity.keys, []),
         ("correlation", Correlation.keys, []),
         ("metrics", Metrics.keys, []),
     ]
@@ -89,7 +90,7 @@ extension AgentConfiguration {
                 throw AgentConfigurationError(
                     code: .unknownSection, key: section.name, line: section.line,
                     message: "is not a configuration section; the sections are [agent], [postgres] or "
-                        + "[postgres:NAME], [collectors], [logs], [listener], [spool], [privacy], [correlation] and [metrics]"
+                        + "[postgres:NAME], [collectors], [logs], [listener], [spool], [privacy], [activity], [correlation] and [metrics]"
                 )
             }
         }
@@ -129,6 +130,7 @@ extension AgentConfiguration {
         configuration.listener = try Listener(reading: reader("listener", plainSections["listener"]), readFile: readFile)
         configuration.spool = try Spool(reading: reader("spool", plainSections["spool"]))
         configuration.privacy = try Privacy(reading: reader("privacy", plainSections["privacy"]))
+        configuration.activity = try Activity(reading: reader("activity", plainSections["activity"]))
         configuration.correlation = try Correlation(reading: reader("correlation", plainSections["correlation"]))
         configuration.metrics = try Metrics(reading: reader("metrics", plainSections["metrics"]))
         // Two servers cannot both own one log file: their entries would be shipped twice.

@@ -39,6 +39,8 @@ package struct AgentConfiguration: Sendable, Equatable {
     package var spool = Spool()
     /// `[privacy]`: what is removed from query texts before they leave the host.
     package var privacy = Privacy()
+    /// `[activity]`: active-session history.
+    package var activity = Activity()
     /// `[correlation]`: how request ids are found in queries and application names.
     package var correlation = Correlation()
     /// `[metrics]`: the agent's own Prometheus endpoint.

@@ -34,6 +34,46 @@ package struct SnapshotScheduler: Service {
         let allowance = interval * 3 + configuration.collectors.timeout * 4
         defer { heartbeats.remove(beatName) }
         try await runtime.withClient(logger: logger) { client in
+            let history = ActivityHistory()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                if let interval = configuration.activity.sampleInterval {
+                    let sampler = ActivitySampler(settings: runtime.settings)
+                    group.addTask { [clock, logger] in
+                        await Self.sample(sampler, client: client, into: history, every: interval, clock: clock, logger: logger)
+                    }
+                }
+                defer { group.cancelAll() }
+                try await cycle(client: client, history: history, instance: instance, interval: interval, beatName: beatName,
+                                allowance: allowance)
+            }
+        }
+    }
+
+    /// Samples the non-idle client backends every `interval` until cancelled (`[activity]`). A sample that
+    /// fails is counted, not retried; after failures in a row the next ones wait longer (up to 30
+    /// intervals), so a server that is down is not asked for a connection every second.
+    static func sample(_ sampler: ActivitySampler, client: PostgresClient, into history: ActivityHistory, every interval: Duration,
+                       clock: DaemonClock, logger: Logger) async {
+        var next = clock.now.advanced(by: interval)
+        var failures = 0
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            do { try await clock.sleep(until: next) } catch { return }
+            do {
+                history.add(try await sampler.sample(client: client, logger: logger))
+                failures = 0
+            } catch {
+                history.addFailure()
+                failures += 1
+            }
+            next = next.advanced(by: interval * max(1, min(failures, 30)))
+            // A sample that overran its slot skips the slots it missed, so the count stays time.
+            if next < clock.now { next = clock.now.advanced(by: interval) }
+        }
+    }
+
+    private func cycle(client: PostgresClient, history: ActivityHistory, instance: String, interval: Duration, beatName: String,
+                       allowance: Duration) async throws {
+        do {
             let collector = try runtime.makeCollector(client: client, project: configuration.agent.project,
                                                       hostname: hostname, logger: logger)
             let clock = self.clock
@@ -57,6 +97,8 @@ package struct SnapshotScheduler: Service {
                 // Host rates divide /proc counters by real elapsed time, whatever clock paces the cycles.
                 var payload = await collector.collect(now: ContinuousClock.now, wallClock: Date().timeIntervalSince1970)
                 report(payload)
+                payload.activitySamples = history.drain(intervalMs: configuration.activity.sampleIntervalMilliseconds,
+                                                        limit: configuration.activity.topRows)
                 if let entry = late {
                     payload.errors.append(entry)
                     late = nil

@@ -23,6 +23,8 @@ package struct SnapshotPayload: Codable, Sendable {
     package var pgActivity: [ActivityRow]?
     /// Counts of all backends by state and wait event, and `max_connections`.
     package var activitySummary: ActivitySummary?
+    /// Active-session history of the interval (``ActivitySamples``); absent when sampling is off.
+    package var activitySamples: ActivitySamples?
     /// Per-interval deltas of `pg_stat_statements`, top N by execution time plus one `other` row.
     package var pgStatements: [StatementRow]?
     /// What the statements part covers: interval, totals, reset handling.
@@ -53,6 +55,7 @@ package struct SnapshotPayload: Codable, Sendable {
         case timestamp, project, agent, server
         case pgActivity = "pg_activity"
         case activitySummary = "activity_summary"
+        case activitySamples = "activity_samples"
         case pgStatements = "pg_statements"
         case statementsInfo = "statements_info"
         case locks, database
@@ -73,6 +76,7 @@ package struct SnapshotPayload: Codable, Sendable {
         try container.encodeIfPresent(server, forKey: .server)
         try container.encodeIfPresent(pgActivity, forKey: .pgActivity)
         try container.encodeIfPresent(activitySummary, forKey: .activitySummary)
+        try container.encodeIfPresent(activitySamples, forKey: .activitySamples)
         try container.encodeIfPresent(pgStatements, forKey: .pgStatements)
         try container.encodeIfPresent(statementsInfo, forKey: .statementsInfo)
         try container.encodeIfPresent(locks, forKey: .locks)

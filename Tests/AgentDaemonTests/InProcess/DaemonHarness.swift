@@ -129,6 +129,11 @@ final class DaemonHarness: Sendable {
         [metrics]
         listen =
 
+        ; The cadence of cycles is checked on a manual clock: activity sampling, with sleepers of its own on
+        ; that clock, has a test of its own (ActivitySamplingTests).
+        [activity]
+        sample_interval_ms = 0
+
         [postgres:down]
         conninfo = host=127.0.0.1 port=1 dbname=postgres user=agent
         connect_timeout_ms = 1000
