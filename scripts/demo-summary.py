@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Prints what the reference listener received, for scripts/demo.sh: payloads by kind, the top
-statements by time, the lock chains with their correlation ids, and the log events by class.
+statements by time, the lock chains with their correlation ids, database time per request (active-session
+history), and the log events by class.
 
 usage: demo-summary.py LISTENER_STORE.sqlite
 """
@@ -37,6 +38,21 @@ for kind, body in payloads:
               f", root pid {lock.get('root_blocking_pid')}: {' '.join((lock.get('blocked_statement') or '').split())[:60]}")
 if not seen:
     print("  (none seen)")
+
+requests = collections.defaultdict(lambda: [0.0, collections.Counter()])
+for kind, body in payloads:
+    history = body.get("activity_samples") or {}
+    for entry in history.get("top_correlations") or []:
+        request = requests[entry["correlation_id"]]
+        request[0] += entry.get("seconds", 0.0)
+        for wait in entry.get("top_waits") or []:
+            request[1][wait["key"]] += wait["samples"]
+print("\ndatabase time per request (sampled every second between snapshots):")
+for request, (seconds, waits) in sorted(requests.items(), key=lambda item: -item[1][0])[:5]:
+    spent = ", ".join(f"{wait} {count}" for wait, count in waits.most_common(3))
+    print(f"  {seconds:6.1f} s  [{request}]  {spent}")
+if not requests:
+    print("  (none sampled)")
 
 classes = collections.Counter()
 examples = {}
