@@ -19,8 +19,8 @@ extension AgentConfiguration {
         /// are measured (they are expensive on large clusters).
         package var databaseSizeIntervalSeconds = 600
 
-        /// `baseline_window_ms` (integer ≥ 0, default `1000`): for `collect --once` without saved
-        /// delta state, how long to wait between the baseline and the measured sample.
+        /// `baseline_window_ms` (integer ≥ 0, default `1000`): for `collect --once` when a collector had
+        /// no usable baseline in the first sample, how long to wait before the sample that is printed.
         package var baselineWindowMilliseconds = 1000
 
         /// The defaults.

@@ -13,9 +13,9 @@ struct CollectCommand: AsyncParsableCommand {
         commandName: "collect",
         abstract: "Collect one snapshot and print it as JSON on stdout (a dry run: nothing is sent).",
         discussion: """
-            Deltas need two samples. With saved delta state (in [agent] state_dir) the snapshot is a delta \
-            since the last run; without it the agent takes a baseline and samples again \
-            [collectors] baseline_window_ms later.
+            Deltas need two samples, and the snapshot printed is always complete: when a collector had no \
+            usable baseline in the first sample (no saved state, another server's, a reset, the host's \
+            rates), the agent samples again [collectors] baseline_window_ms later and prints that.
             """)
 
     @Flag(help: "Collect one snapshot and exit.")
@@ -85,13 +85,24 @@ struct CollectCommand: AsyncParsableCommand {
         return try await runtime.withClient(logger: logger) { client in
             let collector = try runtime.makeCollector(client: client, project: configuration.agent.project,
                                                       hostname: hostname, logger: logger)
-            if !collector.hasBaseline {
-                logger.debug("no delta state: taking a baseline", metadata: ["window_ms": "\(window)"])
-                _ = await collector.collect(now: .now, wallClock: Date().timeIntervalSince1970)
-                try await Task.sleep(for: window)
-            }
+            let first = await collector.collect(now: .now, wallClock: Date().timeIntervalSince1970)
+            guard let reason = Self.missingBaseline(first) else { return first }
+            logger.debug("a collector had no baseline: sampling again", metadata: ["reason": "\(reason)", "window_ms": "\(window)"])
+            try await Task.sleep(for: window)
             return await collector.collect(now: .now, wallClock: Date().timeIntervalSince1970)
         }
+    }
+
+    /// Why `payload` is not a complete snapshot, if it is not: a collector had no usable baseline (no
+    /// saved state, state of another server, a reset), so its deltas, rates or percentages are missing.
+    static func missingBaseline(_ payload: SnapshotPayload) -> String? {
+        if let info = payload.statementsInfo {
+            if info.baseline { return "statements: no saved state for this server" }
+            if !info.resets.isEmpty { return "statements: \(info.resets.joined(separator: ", "))" }
+        }
+        if let database = payload.database, database.intervalSeconds == nil { return "database: no previous sample" }
+        if let host = payload.systemMetrics, host.intervalSeconds == nil { return "host: no previous sample (cpu.percent)" }
+        return nil
     }
 
     /// The state directory if we can write there; nil (deltas from a baseline) otherwise.

@@ -47,12 +47,37 @@ import Testing
             #expect((server["server_version_num"] as? Int).map { $0 / 10000 } == 17)
             let info = try #require(payload["statements_info"] as? [String: Any])
             #expect(info["baseline"] as? Bool == false, "run \(run): a delta, from the baseline window or saved state")
+            let host = try #require(payload["system_metrics"] as? [String: Any])
+            #expect((host["cpu"] as? [String: Any])?["percent"] is Double, "run \(run): a complete snapshot has cpu.percent")
             #expect(payload["pg_activity"] is [Any])
             #expect(payload["system_metrics"] is [String: Any])
             #expect((payload["errors"] as? [Any])?.isEmpty == true, "\(payload["errors"] ?? "")")
             try PayloadSchema.expectValid([result.stdout], "collect --once, run \(run)")
         }
         #expect(FileManager.default.fileExists(atPath: stateDir + "/statements-default.json"))
+    }
+
+    @Test func aSecondServerFindsTheFirstOnesStateAndStillGetsACompleteSnapshot() throws {
+        // Two servers, one state directory: the second finds the first one's statement state (another
+        // system identifier), which is no baseline for it.
+        let stateDir = FileManager.default.temporaryDirectory.appendingPathComponent(Harness.unique("cli-two")).path
+        defer { try? FileManager.default.removeItem(atPath: stateDir) }
+        let env = environment([
+            "PGPASSWORD": Harness.clusters.monitorPassword, "POSTGRES_AGENT_AGENT_STATE_DIR": stateDir,
+            "POSTGRES_AGENT_COLLECTORS_BASELINE_WINDOW_MS": "100",
+        ])
+        for name in ["pg16", "pg17"] {
+            let cluster = try Harness.cluster(named: name)
+            let dsn = "host=127.0.0.1 port=\(cluster.port) user=\(Harness.clusters.monitorUser) dbname=app sslmode=disable"
+            let result = try ChildProcess.run([try binary, "collect", "--once", "--dsn", dsn], environment: env)
+            #expect(result.status == 0, "\(name): \(result.stderr)")
+            let payload = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let info = try #require(payload["statements_info"] as? [String: Any])
+            #expect(info["baseline"] as? Bool == false, "\(name): statement deltas")
+            #expect((info["resets"] as? [String])?.isEmpty == true, "\(name): \(info)")
+            let host = try #require(payload["system_metrics"] as? [String: Any])
+            #expect((host["cpu"] as? [String: Any])?["percent"] is Double, "\(name): cpu.percent")
+        }
     }
 
     @Test func badConfigurationExits78NamingTheKey() throws {
