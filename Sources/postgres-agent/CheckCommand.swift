@@ -230,7 +230,7 @@ struct CheckCommand: AsyncParsableCommand {
         arguments += logs.journalMatch.split(separator: " ").map(String.init)
         let user = AgentEnvironment.current().osUser
         let run: (status: Int32, output: [UInt8], errors: String)
-        do { run = try JournalReader.run(executable: executable, arguments: arguments) } catch {
+        do { run = try JournalProcess.run(executable: executable, arguments: arguments) } catch {
             return CheckResult(aspect: "log", instance: name, passed: false, detail: "path = journal, but \(executable) cannot be run",
                                fix: "install systemd's journalctl (apt-get install systemd), or let the server write a file and set [logs] path to it")
         }

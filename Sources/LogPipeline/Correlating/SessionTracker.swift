@@ -50,6 +50,10 @@ package struct SessionTracker: Sendable {
         if event.correlationID != nil {
             event.correlationSource = .entry
         }
+        let isSessionLine = event.event == .connection || event.event == .disconnection
+        // Entries that name their application (csvlog, jsonlog, `%a`) need nothing else from us: the hot
+        // path of a busy log reads no time for them.
+        guard isSessionLine || (event.applicationName == nil && event.correlationID == nil) else { return }
         let time = event.timestamp.flatMap(Self.epochMilliseconds(rfc3339:))
         if let time { advance(to: time) }
         if event.event == .connection, case let .string(stage)? = event.details?["stage"] {
@@ -225,19 +229,23 @@ package struct SessionTracker: Sendable {
 
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (what the parsers write) as milliseconds since the epoch.
     static func epochMilliseconds(rfc3339 text: String) -> Int64? {
-        var utf8 = text.utf8.makeIterator()
-        var digits: [Int] = []
-        digits.reserveCapacity(17)
-        var count = 0
-        while let byte = utf8.next() {
-            count += 1
-            if byte >= 0x30, byte <= 0x39 { digits.append(Int(byte - 0x30)) }
+        var text = text
+        return text.withUTF8 { bytes -> Int64? in
+            guard bytes.count == 24, bytes[23] == UInt8(ascii: "Z") else { return nil }
+            func number(_ range: Range<Int>) -> Int? {
+                var value = 0
+                for index in range {
+                    let digit = bytes[index] &- 0x30
+                    guard digit < 10 else { return nil }
+                    value = value * 10 + Int(digit)
+                }
+                return value
+            }
+            guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13),
+                  let minute = number(14..<16), let second = number(17..<19), let millisecond = number(20..<23) else { return nil }
+            let days = Int64(CivilCalendar.daysFromCivil(year: year, month: month, day: day))
+            return (days * 86_400 + Int64(hour * 3_600 + minute * 60 + second)) * 1_000 + Int64(millisecond)
         }
-        guard count == 24, digits.count == 17, text.utf8.last == UInt8(ascii: "Z") else { return nil }
-        func number(_ range: Range<Int>) -> Int { digits[range].reduce(0) { $0 * 10 + $1 } }
-        let days = CivilCalendar.daysFromCivil(year: number(0..<4), month: number(4..<6), day: number(6..<8))
-        let seconds = Int64(days) * 86_400 + Int64(number(8..<10) * 3_600 + number(10..<12) * 60 + number(12..<14))
-        return seconds * 1_000 + Int64(number(14..<17))
     }
 }
 

@@ -9,7 +9,7 @@ import Glibc
 /// Spawned with posix_spawn rather than Foundation's `Process`: the child must start with no blocked
 /// signals and default handlers (a thread of the agent may block SIGTERM, and a child inheriting that
 /// would never stop), and it is reaped with a plain `waitpid`.
-final class JournalProcess {
+package final class JournalProcess {
     private let pid: pid_t
     private let output: Int32
     private let errors: Int32
@@ -101,8 +101,9 @@ final class JournalProcess {
         return (status, text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    /// Runs `executable` to its end (a journalctl without `--follow`): its status, output and error output.
-    static func run(executable: String, arguments: [String], limit: Int = 8 << 20) throws -> (status: Int32, output: [UInt8], errors: String) {
+    /// Runs `executable` to its end (a journalctl without `--follow`, for `check`): its status, output and
+    /// error output.
+    package static func run(executable: String, arguments: [String], limit: Int = 8 << 20) throws -> (status: Int32, output: [UInt8], errors: String) {
         let process = try JournalProcess(executable: executable, arguments: arguments)
         var collected: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
@@ -129,10 +130,3 @@ final class JournalProcess {
     }
 }
 
-/// Runs journalctl to its end, for `check`.
-package enum JournalReader {
-    /// The status, output and error output of `executable arguments…` (no `--follow`).
-    package static func run(executable: String, arguments: [String]) throws -> (status: Int32, output: [UInt8], errors: String) {
-        try JournalProcess.run(executable: executable, arguments: arguments)
-    }
-}

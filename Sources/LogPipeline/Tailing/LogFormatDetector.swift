@@ -1,14 +1,5 @@
 package import AgentSchema
 
-extension Array where Element == UInt8 {
-    /// Whether the bytes of `text` occur in it.
-    func contains(subsequence text: String) -> Bool {
-        let needle = Array(text.utf8)
-        guard !needle.isEmpty, needle.count <= count else { return false }
-        return indices.dropLast(needle.count - 1).contains { self[$0..<($0 + needle.count)].elementsEqual(needle) }
-    }
-}
-
 /// Works out a log file's format (and, for `logs parse` without `--prefix`, its `log_line_prefix`) from
 /// its name and first bytes.
 package enum LogFormatDetector {
@@ -37,9 +28,10 @@ package enum LogFormatDetector {
         let firstLine = Array(bytes.prefix { $0 != UInt8(ascii: "\n") })
         if first == UInt8(ascii: "{") {
             // Docker's json-file records and CloudNativePG's lines are JSON objects too.
-            if firstLine.contains(subsequence: "\"stream\":") && firstLine.contains(subsequence: "\"log\":") { return .docker }
-            if firstLine.contains(subsequence: "\"logger\":") && firstLine.contains(subsequence: "\"ts\":") { return .cloudnativepg }
-            if firstLine.contains(subsequence: "\"__CURSOR\":") { return .journal }
+            func has(_ key: String) -> Bool { firstLine.firstRange(of: Array("\"\(key)\":".utf8)) != nil }
+            if has("stream") && has("log") { return .docker }
+            if has("logger") && has("ts") { return .cloudnativepg }
+            if has("__CURSOR") { return .journal }
             return .jsonlog
         }
         if name.hasSuffix(".json") { return .jsonlog }
