@@ -9,18 +9,9 @@ import Testing
     static let prefix = "%m [%p] %q%u@%d %a "
 
     static func parse(_ text: String, format: LogFormat, prefix: String? = prefix, chunk: Int = 1 << 20) throws -> (events: [LogEvent], statistics: LogEntryParser.Statistics) {
-        let bytes = Array(text.utf8)
         var parser = LogEntryParser(format: format, prefix: try prefix.map { try LogLinePrefix($0) }, fileName: "container.log",
                                     maximumEntryBytes: 1 << 20)
-        var events: [LogEvent] = []
-        var offset = 0
-        while offset < bytes.count {
-            let end = min(bytes.count, offset + chunk)
-            events += bytes[offset..<end].withUnsafeBufferPointer { parser.consume($0, offset: Int64(offset)) }
-            offset = end
-        }
-        events += parser.finish()
-        return (events, parser.statistics)
+        return parser.parseWhole(Array(text.utf8), chunk: chunk)
     }
 
     static func json(_ object: [String: String]) throws -> String {
@@ -110,9 +101,7 @@ import Testing
         let sample = LogFormatDetector.prefixSample(Array(bytes.prefix(64 << 10)), format: format)
         var parser = LogEntryParser(format: format, prefix: format.hasPrefix ? LogFormatDetector.prefix(for: sample) : nil,
                                     fileName: name, maximumEntryBytes: 1 << 20)
-        var events = bytes.withUnsafeBufferPointer { parser.consume($0, offset: 0) }
-        events += parser.finish()
-        return (events, parser.statistics)
+        return parser.parseWhole(bytes)
     }
 
     @Test func cloudNativePGEqualsTheCSVLogItWrapped() throws {

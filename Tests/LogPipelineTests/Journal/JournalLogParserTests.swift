@@ -8,9 +8,7 @@ import Testing
 @Suite struct JournalLogParserTests {
     static func parse(_ text: String, prefix: String = SyslogLogParserTests.prefix) throws -> (events: [LogEvent], statistics: LogEntryParser.Statistics) {
         var parser = LogEntryParser(format: .journal, prefix: try LogLinePrefix(prefix), fileName: "journal", maximumEntryBytes: 1 << 20)
-        var events = Array(text.utf8).withUnsafeBufferPointer { parser.consume($0, offset: 0) }
-        events += parser.finish()
-        return (events, parser.statistics)
+        return parser.parseWhole(Array(text.utf8))
     }
 
     @Test func syslogMessagesInTheJournalEqualTheServersJSONLog() throws {

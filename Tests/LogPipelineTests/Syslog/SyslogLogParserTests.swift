@@ -15,15 +15,7 @@ import Testing
                       reference: Int64 = fixtureDay, chunk: Int = 1 << 20) throws -> (events: [LogEvent], statistics: LogEntryParser.Statistics) {
         var parser = LogEntryParser(format: format, prefix: try LogLinePrefix(prefix), fileName: "syslog",
                                     maximumEntryBytes: 1 << 20, hostTimeZone: hostZone, referenceTime: reference)
-        var events: [LogEvent] = []
-        var offset = 0
-        while offset < bytes.count {
-            let end = min(bytes.count, offset + chunk)
-            events += bytes[offset..<end].withUnsafeBufferPointer { parser.consume($0, offset: Int64(offset)) }
-            offset = end
-        }
-        events += parser.finish()
-        return (events, parser.statistics)
+        return parser.parseWhole(bytes, chunk: chunk)
     }
 
     static func fixture(_ name: String) throws -> [UInt8] {
