@@ -4,8 +4,9 @@ package import GRDB
 /// Opens the agent's SQLite files, all the same way.
 ///
 /// Every file is in WAL mode, so readers never wait for a writer's fsync; `synchronous` is FULL (a
-/// commit survives a power loss) or NORMAL (it survives a process kill); the write-ahead log is cut back
-/// to 4 MiB after each checkpoint; a locked file is retried for 5 s.
+/// commit survives a power loss) or NORMAL (it survives a process kill); the write-ahead log is
+/// checkpointed and cut back once it reaches its limit (4 MiB unless the file has a smaller cap,
+/// ``walLimit(forCap:)``); a locked file is retried for 5 s.
 package enum SQLiteFile {
     /// How hard a commit waits for the disk.
     package enum Synchronous: String, Sendable {
@@ -17,24 +18,39 @@ package enum SQLiteFile {
 
     /// A pool (one writer, concurrent readers) on `path`, created if missing. GRDB runs every access on
     /// its own dispatch queues: callers that `await` it never block a thread of Swift's cooperative pool.
-    package static func openPool(path: String, label: String, synchronous: Synchronous) throws -> DatabasePool {
-        try DatabasePool(path: path, configuration: configuration(label: label, synchronous: synchronous))
+    ///
+    /// - Parameter walLimitBytes: the write-ahead log's size that triggers a checkpoint and to which it
+    ///   is cut back after one.
+    package static func openPool(path: String, label: String, synchronous: Synchronous,
+                                 walLimitBytes: Int = defaultWALLimit) throws -> DatabasePool {
+        try DatabasePool(path: path, configuration: configuration(label: label, synchronous: synchronous, walLimitBytes: walLimitBytes))
+    }
+
+    /// The write-ahead log's limit when nothing smaller is asked for: 4 MiB.
+    package static let defaultWALLimit = 4 << 20
+
+    /// The write-ahead log's limit for a file capped at `cap` bytes: a quarter of the cap, between
+    /// 64 KiB and 4 MiB, so that the log does not add more than a quarter to what the cap promises.
+    package static func walLimit(forCap cap: Int) -> Int {
+        min(defaultWALLimit, max(64 << 10, cap / 4))
     }
 
     /// A single connection on `path`, created if missing (WAL like the pool).
     package static func openQueue(path: String, label: String, synchronous: Synchronous) throws -> DatabaseQueue {
-        var configuration = configuration(label: label, synchronous: synchronous)
+        var configuration = configuration(label: label, synchronous: synchronous, walLimitBytes: defaultWALLimit)
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
         return try DatabaseQueue(path: path, configuration: configuration)
     }
 
-    private static func configuration(label: String, synchronous: Synchronous) -> Configuration {
+    private static func configuration(label: String, synchronous: Synchronous, walLimitBytes: Int) -> Configuration {
         var configuration = Configuration()
         configuration.label = label
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(synchronous.rawValue)")
-            try db.execute(sql: "PRAGMA journal_size_limit = 4194304")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(walLimitBytes)")
+            // Pages of the default 4 KiB size: checkpoint once the log holds about the limit.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(max(16, walLimitBytes / 4096))")
         }
         return configuration
     }

@@ -20,7 +20,7 @@ struct SpoolSendCommand: AsyncParsableCommand {
     @Option(help: "The configuration file ([agent] state_dir, [listener] url, api_key_file, ca_file).")
     var config: String?
 
-    @Flag(help: "Exit once the spool is empty (exit 75 if the listener refuses the key).")
+    @Flag(help: "Exit once the spool is empty (exit 75 if the listener refuses the key or the URL answers 404, 405, …).")
     var untilEmpty = false
 
     func run() async throws {
@@ -55,18 +55,20 @@ struct SpoolSendCommand: AsyncParsableCommand {
         let status = transmitter.status
         FileHandle.standardError.write(Data(
             "postgres-agent: sent \(status.sent), retried \(status.retries), dead-lettered \(status.deadLettered)\n".utf8))
-        if untilEmpty, status.authenticationRejected { throw ExitCode(75) }
+        if untilEmpty, status.authenticationRejected || status.misdirectedStatus != nil { throw ExitCode(75) }
     }
 }
 
-/// Ends `spool send --until-empty`: returns once the spool is empty, or the listener refuses the key.
+/// Ends `spool send --until-empty`: returns once the spool is empty, the listener refuses the key, or
+/// the URL answers "wrong place".
 private struct EmptySpoolWatch: Service {
     let spool: Spool
     let transmitter: Transmitter<ContinuousClock>
 
     func run() async throws {
         while !Task.isShuttingDownGracefully {
-            if try await spool.status().depth == 0 || transmitter.status.authenticationRejected { return }
+            let sender = transmitter.status
+            if try await spool.status().depth == 0 || sender.authenticationRejected || sender.misdirectedStatus != nil { return }
             try await Task.sleep(for: .milliseconds(100))
         }
     }

@@ -4,8 +4,8 @@ import ArgumentParser
 import Delivery
 import Foundation
 
-/// `postgres-agent spool status [--config FILE] [--json]`: depth, bytes, oldest age, evicted counts and
-/// dead letters of the spool in `state_dir`.
+/// `postgres-agent spool status [--config FILE] [--json] [--dead-letters]`: depth, bytes, oldest age,
+/// evicted and refused counts and dead letters of the spool in `state_dir`.
 struct SpoolStatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
@@ -18,6 +18,9 @@ struct SpoolStatusCommand: AsyncParsableCommand {
     @Flag(help: "Print the figures as one JSON object.")
     var json = false
 
+    @Flag(name: .customLong("dead-letters"), help: "Also list each dead letter: batch id, kind, status and the listener's reason.")
+    var listDeadLetters = false
+
     func run() async throws {
         let environment = AgentEnvironment.current()
         let configuration = try environment.loadConfigurationOrExit(path: config)
@@ -26,11 +29,12 @@ struct SpoolStatusCommand: AsyncParsableCommand {
             print(json ? #"{"depth":0,"exists":false}"# : "no spool at \(path): nothing has been spooled yet")
             return
         }
-        let spool: Spool
         let status: SpoolStatus
+        let letters: [DeadLetter]
         do {
-            spool = try Spool(path: path, limits: .init(maxBytes: configuration.spool.maxSizeBytes))
+            let spool = try Spool(path: path, limits: .init(maxBytes: configuration.spool.maxSizeBytes))
             status = try await spool.status()
+            letters = listDeadLetters ? try await spool.deadLetters() : []
         } catch {
             FileHandle.standardError.write(Data("postgres-agent: \(error)\n".utf8))
             throw ExitCode(74)
@@ -39,6 +43,7 @@ struct SpoolStatusCommand: AsyncParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(status), as: UTF8.self))
+            if listDeadLetters { print(String(decoding: try encoder.encode(letters), as: UTF8.self)) }
             return
         }
         let age = status.oldestCreatedAt.map { Date().timeIntervalSince1970 - $0 }
@@ -47,6 +52,10 @@ struct SpoolStatusCommand: AsyncParsableCommand {
         print("file:           \(status.fileBytes) bytes on disk (cap \(configuration.spool.maxSizeBytes))")
         print("oldest:         \(age.map { String(format: "%.0f s ago", $0) } ?? "-")")
         print("evicted:        \(status.evictedBatches) payloads, \(status.evictedBytes) bytes")
-        print("dead letters:   \(status.deadLetters)")
+        print("dead letters:   \(status.deadLetters) (\(status.evictedDeadLetters) evicted; `spool requeue` puts them back)")
+        print("refused:        \(status.refusedBatches) payloads that could not fit the cap or the free-space floor")
+        for letter in letters {
+            print("  \(letter.batchID)  \(letter.kind)  \(letter.instance)  \(letter.size) bytes  HTTP \(letter.status)  \(letter.reason)")
+        }
     }
 }

@@ -17,9 +17,34 @@ import Testing
         #expect(DeliveryOutcome.forResponse(status: status) == .authenticationRejected(status: status))
     }
 
-    @Test(arguments: [400, 404, 409, 413, 415, 422])
-    func otherClientErrorsDeadLetterThePayload(status: Int) {
-        #expect(DeliveryOutcome.forResponse(status: status) == .rejected(status: status))
+    /// "Wrong place" or "not allowed": a wrong URL or a proxy in front, not a verdict on the payload.
+    @Test(arguments: [404, 405, 409, 410, 411, 414, 415, 421, 451])
+    func wrongPlaceAnswersPauseInsteadOfCondemning(status: Int) {
+        #expect(DeliveryOutcome.forResponse(status: status) == .misdirected(status: status))
+        #expect(DeliveryOutcome.forResponse(status: status, reason: "invalid_payload: x") == .misdirected(status: status))
+    }
+
+    @Test func onlyA413OrAReasonedRefusalCondemnsThePayload() {
+        #expect(DeliveryOutcome.forResponse(status: 413) == .rejected(status: 413, reason: "HTTP 413"))
+        #expect(DeliveryOutcome.forResponse(status: 413, reason: "payload_too_large: over 10 MB")
+                == .rejected(status: 413, reason: "payload_too_large: over 10 MB"))
+        #expect(DeliveryOutcome.forResponse(status: 400, reason: "invalid_payload: not JSON")
+                == .rejected(status: 400, reason: "invalid_payload: not JSON"))
+        #expect(DeliveryOutcome.forResponse(status: 422, reason: "invalid_payload: schema") == .rejected(status: 422, reason: "invalid_payload: schema"))
+        // A proxy's own 400 ("plain HTTP request sent to HTTPS port") gives no reason: pause.
+        #expect(DeliveryOutcome.forResponse(status: 400) == .misdirected(status: 400))
+    }
+
+    @Test func theReasonIsTheListenersJSONErrorOnly() {
+        #expect(ListenerReason.parse(Array(#"{"error":"invalid_payload","message":"the body is not JSON"}"#.utf8))
+                == "invalid_payload: the body is not JSON")
+        #expect(ListenerReason.parse(Array(#"{"error":"payload_too_large"}"#.utf8)) == "payload_too_large")
+        #expect(ListenerReason.parse(Array("<html><body>400 Bad Request</body></html>".utf8)) == nil)
+        #expect(ListenerReason.parse(Array(#"{"status":"stored"}"#.utf8)) == nil)
+        #expect(ListenerReason.parse([]) == nil)
+        let long = ListenerReason.parse(Array(#"{"error":"e","message":"\#(String(repeating: "x", count: 5_000))\n\u0007"}"#.utf8))
+        #expect(long?.count == ListenerReason.maxLength)
+        #expect(ListenerReason.parse(Array(#"{"error":"e","message":"a\nb\u0007c"}"#.utf8)) == "e: abc")
     }
 
     @Test func retryAfterInSecondsAndAsAnHTTPDate() {

@@ -37,4 +37,24 @@ import Testing
         #expect(events.count == 1)
         #expect(events[0]["message"] as? String == "hello")
     }
+
+    /// A batch that cannot fit is refused and counted, and its checkpoint still moves: the follower
+    /// goes on instead of failing on the same batch after every restart.
+    @Test func aBatchThatCannotFitMovesTheCheckpointAndIsCounted() async throws {
+        let scratch = try ScratchDirectory()
+        let spool = try Spool(path: scratch.file("spool.sqlite"), limits: .init(maxBytes: 64 << 10))
+        let sink = SpoolLogSink(spool: spool, source: "main:/var/log/postgresql", project: "p",
+                                agent: AgentInfo(version: "t", hostname: "h", instance: "main"))
+        var generator = SeededGenerator(seed: 7)
+        let events = (0..<40).map { _ in
+            var event = LogEvent()
+            event.message = (0..<200).map { _ in String(generator.next(), radix: 16) }.joined()
+            return event
+        }
+        try await sink.commit(events, checkpoint: Self.checkpoint(300))
+        #expect(try await sink.lastCheckpoint() == Self.checkpoint(300))
+        let status = try await spool.status()
+        #expect(status.refusedBatches == 1)
+        #expect(status.depth == 0)
+    }
 }

@@ -103,5 +103,79 @@ import Testing
     @Test func anUnopenableSpoolIsAClearError() {
         #expect(throws: SpoolError.self) { _ = try Spool(path: "/dev/null/spool.sqlite", limits: .init(maxBytes: 1 << 20)) }
     }
-}
 
+    /// Dead letters live inside the cap: once they fill it, the oldest of them go (counted as such),
+    /// the live payloads stay, and the file does not grow past the cap.
+    @Test func deadLettersAreEvictedInsideTheCapBeforeLivePayloads() async throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.file("spool.sqlite")
+        let cap = 512 << 10
+        let spool = try Spool(path: path, limits: .init(maxBytes: cap))
+        // 60 refused payloads of about 20 KB: more than twice the cap, were they kept.
+        for index in 0..<60 {
+            try await spool.append(kind: .logs, instance: "main", batchID: "dead\(index)", json: Self.json(index, size: 40_000))
+            let head = try #require(try await spool.oldest())
+            try await spool.moveToDeadLetters(id: head.id, status: 413, reason: "HTTP 413")
+        }
+        for index in 0..<10 {
+            try await spool.append(kind: .logs, instance: "main", batchID: "live\(index)", json: Self.json(1_000 + index, size: 40_000))
+        }
+        let status = try await spool.status()
+        #expect(status.depth == 10, "no live payload was evicted to make room for dead letters")
+        #expect(status.evictedBatches == 0)
+        #expect(status.evictedDeadLetters > 0)
+        #expect(status.deadLetters + status.evictedDeadLetters == 60)
+        let letters = try await spool.deadLetters()
+        #expect(letters.last?.batchID == "dead59", "the newest dead letters are the ones kept")
+        let database = try #require(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        #expect(database <= cap + cap / 10, "database file \(database) bytes for a cap of \(cap)")
+        #expect(try await spool.integrityCheck() == "ok")
+    }
+
+    /// Below the free-space floor an append must fit into pages eviction frees; when nothing can be
+    /// freed it is refused and counted, its checkpoint kept, and the file does not grow.
+    @Test func anAppendThatCannotBeMadeToFitIsRefusedNotGrown() async throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.file("spool.sqlite")
+        // A floor no filesystem meets: the file may never grow.
+        let spool = try Spool(path: path, limits: .init(maxBytes: 10 << 20, minFreeDiskBytes: Int.max / 2))
+        let before = try #require(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        await #expect(throws: SpoolError.self) {
+            try await spool.append(kind: .logs, instance: "main", batchID: "x", json: Self.json(1, size: 40_000),
+                                   checkpoint: ("main:/log", Array("cp-9".utf8)))
+        }
+        do {
+            try await spool.append(kind: .logs, instance: "main", batchID: "y", json: Self.json(2, size: 40_000))
+        } catch {
+            #expect(error.code == .full)
+        }
+        let status = try await spool.status()
+        #expect(status.refusedBatches == 2)
+        #expect(status.depth == 0)
+        #expect(try await spool.checkpoint(source: "main:/log") == Array("cp-9".utf8))
+        let after = try #require(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+        #expect(after <= before + 8_192, "the file grew from \(before) to \(after) bytes")
+    }
+
+    @Test func requeuedDeadLettersGoBackInTheirOriginalPlace() async throws {
+        let scratch = try ScratchDirectory()
+        let spool = try Spool(path: scratch.file("spool.sqlite"), limits: .init(maxBytes: 10 << 20))
+        for index in 0..<4 {
+            try await spool.append(kind: .snapshot, instance: "main", batchID: "b\(index)", json: Self.json(index))
+        }
+        for _ in 0..<2 {
+            let head = try #require(try await spool.oldest())
+            try await spool.recordAttempt(id: head.id)
+            try await spool.moveToDeadLetters(id: head.id, status: 400, reason: "invalid_payload: test")
+        }
+        #expect(try await spool.batchIDs() == ["b2", "b3"])
+        #expect(try await spool.deadLetters().map(\.batchID) == ["b0", "b1"])
+        #expect(try await spool.requeueDeadLetters(batchIDs: ["b1", "nope"]) == ["b1"])
+        #expect(try await spool.batchIDs() == ["b1", "b2", "b3"])
+        #expect(try await spool.oldest()?.attempts == 0)
+        #expect(try await spool.requeueDeadLetters(batchIDs: nil) == ["b0"])
+        #expect(try await spool.batchIDs() == ["b0", "b1", "b2", "b3"])
+        #expect(try await spool.status().deadLetters == 0)
+        #expect(try Gzip.decompress(try #require(try await spool.oldest()).body) == Self.json(0))
+    }
+}

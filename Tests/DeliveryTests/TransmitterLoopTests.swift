@@ -145,7 +145,7 @@ import Testing
     }
 
     @Test func aCondemnedPayloadIsDeadLetteredAndTheNextGoesAtOnce() async throws {
-        let setup = try await Setup(script: [.rejected(status: 413)], payloads: 2)
+        let setup = try await Setup(script: [.rejected(status: 413, reason: "payload_too_large: over the limit")], payloads: 2)
         _ = try await setup.runUntilEmpty()
         #expect(setup.transport.sends.map(\.at) == [.zero, .zero])
         #expect(setup.transport.sends.map(\.batchID) == ["b0", "b1"])
@@ -154,5 +154,22 @@ import Testing
         #expect(status.depth == 0)
         #expect(setup.transmitter.status.deadLettered == 1)
         #expect(setup.transmitter.status.sent == 1)
+        #expect(try await setup.spool.deadLetters().map(\.reason) == ["payload_too_large: over the limit"])
+    }
+
+    /// A wrong URL answers 404 to everything: nothing is dead-lettered, sending pauses 1 s, 2 s, 4 s …
+    /// with the payload kept, and everything goes once the answer changes.
+    @Test func aWrongPlaceAnswerPausesWithBackoffAndDeadLettersNothing() async throws {
+        let setup = try await Setup(script: [.misdirected(status: 404), .misdirected(status: 404), .misdirected(status: 405)],
+                                    payloads: 2)
+        _ = try await setup.runUntilEmpty()
+        #expect(setup.transport.sends.map(\.at) == [.zero, .seconds(1), .seconds(3), .seconds(7), .seconds(7)])
+        #expect(setup.transport.sends.map(\.batchID) == ["b0", "b0", "b0", "b0", "b1"])
+        let status = try await setup.spool.status()
+        #expect(status.deadLetters == 0)
+        #expect(status.depth == 0)
+        #expect(setup.transmitter.status.deadLettered == 0)
+        #expect(setup.transmitter.status.misdirectedStatus == nil)
+        #expect(setup.transmitter.status.breaker == .closed)
     }
 }

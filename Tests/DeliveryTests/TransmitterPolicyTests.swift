@@ -83,7 +83,8 @@ import Testing
     @Test func aCondemnedPayloadIsDeadLetteredAndTheNextStartsWithAFreshBackoff() {
         var policy = Self.policy(threshold: 10)
         for second in 0..<3 { _ = policy.record(.retry(notBefore: nil), start: .seconds(second), end: .seconds(second), random: 1) }
-        #expect(policy.record(.rejected(status: 413), start: .seconds(3), end: .seconds(3), random: 1).step == .deadLetter(status: 413))
+        #expect(policy.record(.rejected(status: 413, reason: "HTTP 413"), start: .seconds(3), end: .seconds(3), random: 1).step
+                == .deadLetter(status: 413, reason: "HTTP 413"))
         #expect(policy.status.deadLettered == 1)
         #expect(policy.record(.retry(notBefore: nil), start: .seconds(4), end: .seconds(4), random: 1).step == .retry(after: .seconds(1)))
     }
@@ -94,5 +95,28 @@ import Testing
         _ = policy.record(.acknowledged, start: .seconds(2), end: .milliseconds(2_500), random: 0)
         #expect(policy.status.requests == 2)
         #expect(abs(policy.status.requestSeconds - 0.75) < 1e-9)
+    }
+
+    @Test func aWrongPlaceAnswerPausesLongerEachTimeIsSaidOnceAndEndsWithTheFirstAcceptedPayload() {
+        var policy = Self.policy(threshold: 1)
+        var steps: [TransmitterPolicy.Step] = []
+        var notices: [TransmitterPolicy.Notice] = []
+        for (second, status) in [(0, 404), (1, 404), (3, 404), (7, 405)] {
+            let (step, notice) = policy.record(.misdirected(status: status), start: .seconds(second), end: .seconds(second), random: 0)
+            steps.append(step)
+            if let notice { notices.append(notice) }
+        }
+        #expect(steps == [.pause(for: .seconds(1)), .pause(for: .seconds(2)), .pause(for: .seconds(4)), .pause(for: .seconds(8))])
+        // Said when it starts and when the status changes, not on every probe.
+        #expect(notices == [.misdirected(status: 404, retryIn: .seconds(1)), .misdirected(status: 405, retryIn: .seconds(8))])
+        #expect(policy.status.misdirectedStatus == 405)
+        #expect(policy.status.breaker == .closed, "the listener answered: the breaker is for an absent one")
+        #expect(policy.status.deadLettered == 0)
+        #expect(policy.drainIsOver(spoolIsEmpty: false))
+        let accepted = policy.record(.acknowledged, start: .seconds(15), end: .seconds(15), random: 0)
+        #expect(accepted.notice == .misdirectionEnded)
+        #expect(policy.status.misdirectedStatus == nil)
+        // The pauses start over after the answer changed.
+        #expect(policy.record(.misdirected(status: 404), start: .seconds(16), end: .seconds(16), random: 0).step == .pause(for: .seconds(1)))
     }
 }

@@ -16,12 +16,15 @@ package enum AgentMetrics {
         ("pgagent_spool_evicted_batches_total", .counter, "Payloads evicted because of the spool's size cap."),
         ("pgagent_spool_evicted_bytes_total", .counter, "Bytes evicted because of the spool's size cap."),
         ("pgagent_spool_dead_letters", .gauge, "Payloads the listener refused for good (dead letters)."),
+        ("pgagent_spool_evicted_dead_letters_total", .counter, "Dead letters evicted because of the spool's size cap."),
+        ("pgagent_spool_refused_batches_total", .counter, "Payloads refused because they could not be made to fit the cap or the free-space floor."),
         ("pgagent_send_requests_total", .counter, "POSTs to the listener (current transmitter)."),
         ("pgagent_send_request_seconds_total", .counter, "Total duration of those POSTs."),
         ("pgagent_send_acknowledged_total", .counter, "Payloads the listener acknowledged."),
         ("pgagent_send_retries_total", .counter, "Failed sends that will be retried."),
         ("pgagent_send_dead_lettered_total", .counter, "Payloads moved to the dead letters."),
         ("pgagent_send_api_key_rejected", .gauge, "1 while the listener refuses the API key (401/403)."),
+        ("pgagent_send_misdirected_status", .gauge, "The status of a \"wrong place\" answer (404, 405, …) while sending is paused for it; 0 otherwise."),
         ("pgagent_send_breaker_state", .gauge, "Circuit breaker: 0 closed, 1 half-open, 2 open."),
         ("pgagent_log_lines_total", .counter, "Log lines read, per server."),
         ("pgagent_log_entries_total", .counter, "Log entries parsed, per server."),
@@ -42,6 +45,8 @@ package enum AgentMetrics {
             registry.set("pgagent_spool_evicted_batches_total", Double(status.evictedBatches))
             registry.set("pgagent_spool_evicted_bytes_total", Double(status.evictedBytes))
             registry.set("pgagent_spool_dead_letters", Double(status.deadLetters))
+            registry.set("pgagent_spool_evicted_dead_letters_total", Double(status.evictedDeadLetters))
+            registry.set("pgagent_spool_refused_batches_total", Double(status.refusedBatches))
             let age = status.oldestCreatedAt.map { max(0, Date.now.timeIntervalSince1970 - $0) } ?? 0
             registry.set("pgagent_spool_oldest_age_seconds", age)
         }
@@ -58,6 +63,7 @@ package enum AgentMetrics {
             registry.set("pgagent_send_retries_total", Double(status.retries))
             registry.set("pgagent_send_dead_lettered_total", Double(status.deadLettered))
             registry.set("pgagent_send_api_key_rejected", status.authenticationRejected ? 1 : 0)
+            registry.set("pgagent_send_misdirected_status", Double(status.misdirectedStatus ?? 0))
             registry.set("pgagent_send_breaker_state", status.breaker.gaugeValue)
         }
     }

@@ -116,8 +116,11 @@ package struct LogSourceService: Service {
         let metrics = self.metrics
         let heartbeats = self.heartbeats
         defer { heartbeats.remove(beatName) }
+        // A batch must fit the spool many times over, or a small cap would refuse whole batches: a
+        // quarter of the cap in log bytes (JSON and gzip keep a payload below that), at most 4 MiB.
+        let budget = min(4 << 20, max(64 << 10, spool.limits.maxBytes / 4))
         let follower = LogFollower(name: name, source: source, classifier: classifier, sessions: sessions ?? SessionDirectory(),
-                                   sink: sink, clock: clock, logger: logger) { statistics, lag in
+                                   sink: sink, clock: clock, budget: budget, logger: logger) { statistics, lag in
             heartbeats.beat(beatName, allowance: .seconds(120))
             metrics.set("pgagent_log_lines_total", Double(statistics.parse.lines), labels: labels)
             metrics.set("pgagent_log_entries_total", Double(statistics.parse.entries), labels: labels)

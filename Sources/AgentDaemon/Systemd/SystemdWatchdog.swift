@@ -46,6 +46,7 @@ package struct SystemdWatchdog: Service {
         if let sender = transmitter() {
             parts.append("sent \(sender.sent)")
             if sender.authenticationRejected { parts.append("API KEY REJECTED") }
+            if let status = sender.misdirectedStatus { parts.append("LISTENER URL ANSWERS \(status): sending paused") }
             if sender.breaker != .closed { parts.append("listener unreachable (breaker \(sender.breaker.rawValue))") }
         }
         if !stalled.isEmpty { parts.append("STALLED: \(stalled.joined(separator: ","))") }

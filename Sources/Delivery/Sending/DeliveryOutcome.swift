@@ -11,12 +11,18 @@ package enum DeliveryOutcome: Sendable, Equatable {
     case retry(notBefore: Duration?)
     /// 401, 403: the key is wrong. Stop sending (keep spooling), say so loudly, try again later.
     case authenticationRejected(status: Int)
-    /// 400, 413 and other 4xx: this payload will never be accepted. Move it to the dead letters so it
-    /// does not block the queue.
-    case rejected(status: Int)
+    /// 413, and 400 or 422 that give the listener's reason: this payload will never be accepted. Move it
+    /// to the dead letters, with `reason`, so it does not block the queue.
+    case rejected(status: Int, reason: String)
+    /// Every other 4xx (404, 405, 415, a 400 without the listener's reason, …): the answer says "wrong
+    /// place" or "not allowed", which is a configuration error (a wrong URL, a proxy in front), not a
+    /// verdict on this payload. Pause sending, keep spooling, try again later.
+    case misdirected(status: Int)
 
-    /// The outcome of an HTTP answer with `status` and, if present, its `Retry-After` value.
-    package static func forResponse(status: Int, retryAfter: String? = nil, now: Double = 0) -> DeliveryOutcome {
+    /// The outcome of an HTTP answer with `status` and, if present, its `Retry-After` value and the
+    /// reason its body gave (``ListenerReason``).
+    package static func forResponse(status: Int, retryAfter: String? = nil, now: Double = 0,
+                                    reason: String? = nil) -> DeliveryOutcome {
         switch status {
         case 200..<300:
             return .acknowledged
@@ -24,8 +30,15 @@ package enum DeliveryOutcome: Sendable, Equatable {
             return .authenticationRejected(status: status)
         case 408, 425, 429, 500..<600:
             return .retry(notBefore: retryAfter.flatMap { RetryAfter.parse($0, now: now) })
+        case 413:
+            return .rejected(status: status, reason: reason ?? "HTTP 413")
+        case 400, 422:
+            // A proxy's own 400 ("plain HTTP sent to an HTTPS port") would condemn every payload: only
+            // the listener's reason proves that this payload is at fault.
+            guard let reason else { return .misdirected(status: status) }
+            return .rejected(status: status, reason: reason)
         case 400..<500:
-            return .rejected(status: status)
+            return .misdirected(status: status)
         default:
             // 1xx and 3xx are not answers to a POST we understand: treat as a transient failure.
             return .retry(notBefore: nil)

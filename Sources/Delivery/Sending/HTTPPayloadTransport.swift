@@ -42,11 +42,13 @@ package final class HTTPPayloadTransport: PayloadTransport {
         request.body = .bytes(ByteBuffer(bytes: payload.body))
         do {
             let response = try await client.execute(request, timeout: timeout)
-            // Read (and drop) the answer, so the connection can be reused; a huge one is cut off.
-            _ = try? await response.body.collect(upTo: 1 << 20)
-            return DeliveryOutcome.forResponse(status: Int(response.status.code),
-                                               retryAfter: response.headers.first(name: "Retry-After"),
-                                               now: Date().timeIntervalSince1970)
+            // Read the answer, so the connection can be reused; a huge one is cut off. Only a refusal's
+            // body is looked at, for the listener's reason.
+            let body = try? await response.body.collect(upTo: 1 << 20)
+            let status = Int(response.status.code)
+            let reason = (400..<500).contains(status) ? body.flatMap { ListenerReason.parse(Array($0.readableBytesView.prefix(1 << 16))) } : nil
+            return DeliveryOutcome.forResponse(status: status, retryAfter: response.headers.first(name: "Retry-After"),
+                                               now: Date().timeIntervalSince1970, reason: reason)
         } catch {
             logger.info("sending failed, will retry", metadata: ["error": "\(Self.describe(error))"])
             return .retry(notBefore: nil)

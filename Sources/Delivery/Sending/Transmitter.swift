@@ -11,8 +11,9 @@ import Synchronization
 /// clock. What to do after each answer is ``TransmitterPolicy``'s: 2xx deletes; 408, 429, 5xx and
 /// connection failures retry with exponential backoff and full jitter (``Backoff``), honouring
 /// `Retry-After`, behind a ``CircuitBreaker``; 401/403 stop sending until the key works again (the key
-/// is read anew before each try, so replacing the key file is enough); other 4xx move the payload to the
-/// dead letters. The key is never logged.
+/// is read anew before each try, so replacing the key file is enough); 404, 405 and the other "wrong
+/// place" answers pause sending the same way (1 s doubling to a minute); only 413, and a 400 or 422
+/// with the listener's reason, move the payload to the dead letters. The key is never logged.
 package final class Transmitter<C: Clock>: Service where C.Duration == Duration {
     /// Where and how to send.
     package typealias Endpoint = ListenerEndpoint
@@ -137,10 +138,11 @@ package final class Transmitter<C: Clock>: Service where C.Duration == Duration 
                 try await clock.sleep(for: after)
             case let .pause(duration):
                 try await clock.sleep(for: duration)
-            case let .deadLetter(status):
-                try await spool.moveToDeadLetters(id: payload.id, status: status, reason: "HTTP \(status)")
+            case let .deadLetter(status, reason):
+                try await spool.moveToDeadLetters(id: payload.id, status: status, reason: reason)
                 logger.warning("the listener refused a payload for good: moved to the dead letters",
-                               metadata: ["status": "\(status)", "batch_id": "\(payload.batchID)", "kind": "\(payload.kind?.rawValue ?? "unknown")"])
+                               metadata: ["status": "\(status)", "reason": "\(reason)", "batch_id": "\(payload.batchID)",
+                                          "kind": "\(payload.kind?.rawValue ?? "unknown")"])
             }
         }
     }
@@ -152,6 +154,11 @@ package final class Transmitter<C: Clock>: Service where C.Duration == Duration 
                          metadata: ["status": "\(status)", "retry_in_s": "\(TransmitterPolicy.seconds(retryIn))"])
         case .keyAccepted:
             logger.notice("the listener accepts the API key again")
+        case let .misdirected(status, retryIn):
+            logger.error("the listener URL answers \(status): it is the wrong URL or a proxy refuses it; sending paused, payloads keep spooling",
+                         metadata: ["status": "\(status)", "url": "\(name)", "retry_in_s": "\(TransmitterPolicy.seconds(retryIn))"])
+        case .misdirectionEnded:
+            logger.notice("the listener URL takes payloads again: sending resumed", metadata: ["url": "\(name)"])
         case let .breakerOpened(coolDown):
             logger.warning("the listener keeps failing: sending paused, payloads keep spooling",
                            metadata: ["retry_in_s": "\(TransmitterPolicy.seconds(coolDown))"])

@@ -19,10 +19,11 @@ package struct TransmitterPolicy: Sendable {
         case acknowledge
         /// Count the attempt on the payload, then wait `after` before the next send.
         case retry(after: Duration)
-        /// The key was refused: keep the payload and wait `for` before trying the key again.
+        /// The key was refused, or the answer said "wrong place": keep the payload and wait `for` before
+        /// trying again.
         case pause(for: Duration)
-        /// Move it to the dead letters (the listener refused this payload for good).
-        case deadLetter(status: Int)
+        /// Move it to the dead letters (the listener refused this payload for good, saying why).
+        case deadLetter(status: Int, reason: String)
     }
 
     /// A change worth one log line: said once when it happens, not on every send.
@@ -31,6 +32,11 @@ package struct TransmitterPolicy: Sendable {
         case keyRejected(status: Int, retryIn: Duration)
         /// The listener accepts the key again after refusing it.
         case keyAccepted
+        /// The URL answers "wrong place" or "not allowed" (404, 405, …): sending paused, tried again in
+        /// `retryIn`.
+        case misdirected(status: Int, retryIn: Duration)
+        /// The URL that answered "wrong place" takes payloads again.
+        case misdirectionEnded
         /// The breaker opened: the listener failed `failureThreshold` times in a row.
         case breakerOpened(coolDown: Duration)
         /// The breaker closed again after being open.
@@ -43,8 +49,13 @@ package struct TransmitterPolicy: Sendable {
     private let backoff: Backoff
     private let authenticationRetry: Duration
     private let idlePoll: Duration
+    /// The pauses after "wrong place" answers: 1 s, doubling to a minute, so that a fixed URL (a
+    /// reload, a proxy put right) is noticed soon and a wrong one costs one request a minute.
+    private let misdirectedBackoff = Backoff.restarts
     /// Consecutive retries of the payload at the head of the queue.
     private var attempt = 0
+    /// Consecutive "wrong place" answers.
+    private var misdirections = 0
 
     /// - Parameters:
     ///   - idlePoll: how soon a half-open breaker whose probe is out is looked at again.
@@ -83,6 +94,9 @@ package struct TransmitterPolicy: Sendable {
             status.sent += 1
             if status.authenticationRejected { notice = .keyAccepted }
             status.authenticationRejected = false
+            if status.misdirectedStatus != nil, notice == nil { notice = .misdirectionEnded }
+            status.misdirectedStatus = nil
+            misdirections = 0
             step = .acknowledge
         case let .retry(notBefore):
             attempt += 1
@@ -95,11 +109,22 @@ package struct TransmitterPolicy: Sendable {
             if !status.authenticationRejected { notice = .keyRejected(status: code, retryIn: authenticationRetry) }
             status.authenticationRejected = true
             step = .pause(for: authenticationRetry)
-        case let .rejected(code):
+        case let .rejected(code, reason):
             attempt = 0
             breaker.recordSuccess()
             status.deadLettered += 1
-            step = .deadLetter(status: code)
+            if status.misdirectedStatus != nil { notice = .misdirectionEnded }
+            status.misdirectedStatus = nil
+            misdirections = 0
+            step = .deadLetter(status: code, reason: reason)
+        case let .misdirected(code):
+            // The listener (or something in its place) is up; the URL is the problem, as with the key.
+            breaker.recordSuccess()
+            misdirections += 1
+            let pause = misdirectedBackoff.ceiling(attempt: misdirections)
+            if status.misdirectedStatus != code { notice = .misdirected(status: code, retryIn: pause) }
+            status.misdirectedStatus = code
+            step = .pause(for: pause)
         }
         status.breaker = breaker.phase
         if notice == nil, before != .open, status.breaker == .open, case let .open(until, _) = breaker.state {
@@ -111,9 +136,9 @@ package struct TransmitterPolicy: Sendable {
     }
 
     /// Whether the shutdown drain should stop at once: nothing is left, or nothing can be sent before
-    /// the drain ends anyway (the breaker is open, or the key is refused).
+    /// the drain ends anyway (the breaker is open, the key is refused, or the URL is wrong).
     package func drainIsOver(spoolIsEmpty: Bool) -> Bool {
-        spoolIsEmpty || status.breaker == .open || status.authenticationRejected
+        spoolIsEmpty || status.breaker == .open || status.authenticationRejected || status.misdirectedStatus != nil
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -8,6 +8,9 @@ package struct TransmitterStatus: Sendable, Equatable {
     package var deadLettered = 0
     /// True while the listener refuses the key (401/403): nothing is sent, everything is spooled.
     package var authenticationRejected = false
+    /// The last status of a "wrong place" answer (404, 405, …) while sending is paused for it; nil
+    /// while payloads are taken.
+    package var misdirectedStatus: Int?
     /// POSTs made (whatever their outcome).
     package var requests = 0
     /// Their total duration, seconds (with ``requests``: the mean send latency).

@@ -41,7 +41,9 @@ extension Spool {
             let dead = try Int.fetchOne(db, sql: "SELECT count(*) FROM dead_letters") ?? 0
             return SpoolStatus(depth: row["depth"], payloadBytes: row["bytes"], fileBytes: fileBytes,
                                oldestCreatedAt: row["oldest"], evictedBatches: counters["evicted_batches", default: 0],
-                               evictedBytes: counters["evicted_bytes", default: 0], deadLetters: dead)
+                               evictedBytes: counters["evicted_bytes", default: 0], deadLetters: dead,
+                               evictedDeadLetters: counters["evicted_dead_letters", default: 0],
+                               refusedBatches: counters["refused_batches", default: 0])
         }
     }
 

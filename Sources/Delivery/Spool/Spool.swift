@@ -23,13 +23,18 @@ import GRDB
 /// appended. With ``Durability/normal`` a process kill still loses nothing, but a power loss may lose the
 /// last commits (never the file's consistency).
 ///
-/// **The cap.** Before an append, the space really used (the database's used pages plus the incoming
-/// payload) is checked against `maxBytes`; past it, the oldest payloads are deleted in one statement, down
-/// to 98 % of the cap (`evictionHeadroom`), and their count and bytes are added to persistent counters. Freed pages are reused
-/// by later appends, so the file stops growing; the write-ahead log is truncated back to 4 MiB after each
-/// checkpoint. A payload larger than the whole cap is refused, never allowed to empty the queue. When the
-/// filesystem's free space is under `minFreeDiskBytes`, an append must fit into the file's free pages:
-/// the oldest payloads are evicted to make room rather than growing the file.
+/// **The cap.** Before an append, the space really used (the database's used pages, dead letters
+/// included, plus the incoming payload) is checked against `maxBytes`; past it, the oldest dead letters
+/// and then the oldest payloads are deleted, down to 98 % of the cap (`evictionHeadroom`), and their
+/// count and bytes are added to persistent counters. Dead letters go first: the listener has refused
+/// them already, and what is still deliverable is worth more. Freed pages are reused by later appends,
+/// so the file stops growing; the write-ahead log is kept to a quarter of the cap (at most 4 MiB,
+/// ``SQLiteFile/walLimit(forCap:)``). A payload larger than the whole cap is refused, never allowed to
+/// empty the queue. When the filesystem's free space is under `minFreeDiskBytes`, an append must fit
+/// into the file's free pages: the oldest rows are evicted to make room rather than growing the file.
+/// An append that still cannot be made to fit is refused (``SpoolError/Code-swift.struct/full``) and
+/// counted, never written past the cap; a refused log batch still stores its checkpoint, so the tailer
+/// moves on instead of offering the same batch forever.
 package final class Spool: Sendable {
     /// How hard a commit waits for the disk.
     package enum Durability: String, Sendable {
@@ -54,7 +59,7 @@ package final class Spool: Sendable {
 
     /// The database file.
     package let path: String
-    let limits: Limits
+    package let limits: Limits
     let durability: Durability
     let pool: DatabasePool
     let wallClock: @Sendable () -> Double
@@ -78,7 +83,8 @@ package final class Spool: Sendable {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                         attributes: [.posixPermissions: 0o750])
             }
-            pool = try SQLiteFile.openPool(path: path, label: "spool", synchronous: durability == .full ? .full : .normal)
+            pool = try SQLiteFile.openPool(path: path, label: "spool", synchronous: durability == .full ? .full : .normal,
+                                           walLimitBytes: SQLiteFile.walLimit(forCap: limits.maxBytes))
             try pool.write { db in try Self.migrate(db) }
         } catch {
             throw SpoolError(code: .open, message: "cannot open the spool \(path): \(SQLiteFile.describe(error))")
@@ -111,6 +117,7 @@ package final class Spool: Sendable {
                 moved_at REAL NOT NULL,
                 body BLOB NOT NULL
             );
+            CREATE INDEX IF NOT EXISTS dead_letters_sizes ON dead_letters (id, size);
             CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
             CREATE TABLE IF NOT EXISTS log_checkpoints (source TEXT PRIMARY KEY, value BLOB NOT NULL);
             """)
@@ -129,6 +136,7 @@ package final class Spool: Sendable {
             throw SpoolError(code: .compression, message: "cannot compress a \(kind.rawValue) payload: \(error)")
         }
         guard body.count + Self.rowOverhead <= Int(Double(limits.maxBytes) * (1 - Self.evictionHeadroom)) else {
+            try await write { db in try Self.refuse(db, checkpoint: checkpoint) }
             throw SpoolError(code: .payloadTooLarge,
                              message: "a \(kind.rawValue) payload of \(body.count) bytes compressed exceeds the spool cap")
         }
@@ -155,7 +163,15 @@ package final class Spool: Sendable {
         do {
             try db.inTransaction {
                 // Room for the whole group at once: one look at the page counts, at most one eviction.
-                try self.makeRoom(db, incoming: batch.reduce(0) { $0 + $1.body.count + Self.rowOverhead }, freeDisk: freeDisk)
+                guard try self.makeRoom(db, incoming: batch.reduce(0) { $0 + $1.body.count + Self.rowOverhead }, freeDisk: freeDisk) else {
+                    for item in batch {
+                        try Self.refuse(db, checkpoint: item.checkpoint)
+                        outcomes.append(.failure(SpoolError(
+                            code: .full, message: "spool \(path): a \(item.kind.rawValue) payload of \(item.body.count) bytes does not fit "
+                                + "the cap (\(limits.maxBytes) bytes) or the free-space floor (\(limits.minFreeDiskBytes) bytes)")))
+                    }
+                    return .commit
+                }
                 for item in batch {
                     do {
                         var id: Int64 = 0
@@ -183,6 +199,12 @@ package final class Spool: Sendable {
             return
         }
         for (item, outcome) in zip(batch, outcomes) { item.continuation.resume(returning: outcome) }
+    }
+
+    /// Counts a refused payload and stores its checkpoint, if any, so that its source moves on.
+    private static func refuse(_ db: Database, checkpoint: (source: String, value: [UInt8])?) throws {
+        try add(db, "refused_batches", 1)
+        if let checkpoint { try storeCheckpoint(db, source: checkpoint.source, value: checkpoint.value) }
     }
 
     private static let insertPayload =

@@ -9,6 +9,9 @@ package struct SpoolError: Error, Sendable, CustomStringConvertible {
         package static let io = Code(description: "spool_io_failed")
         /// One payload is larger than the whole cap: it is refused rather than emptying the queue.
         package static let payloadTooLarge = Code(description: "spool_payload_too_large")
+        /// The payload could not be made to fit: even after evicting the oldest rows it would take the
+        /// file past the cap or below the free-space floor. It is refused and counted.
+        package static let full = Code(description: "spool_full")
         /// Compression failed.
         package static let compression = Code(description: "spool_compression_failed")
     }

@@ -39,7 +39,13 @@ package struct SpoolLogSink: LogBatchSink {
             return
         }
         let payload = LogsPayload(timestamp: wallClock(), project: project, agent: agent, events: events)
-        try await spool.append(kind: .logs, instance: agent.instance, batchID: payload.batchID.uuidString.lowercased(),
-                         json: try payload.jsonBytes(), checkpoint: (source, value))
+        do {
+            try await spool.append(kind: .logs, instance: agent.instance, batchID: payload.batchID.uuidString.lowercased(),
+                                   json: try payload.jsonBytes(), checkpoint: (source, value))
+        } catch let error as SpoolError where error.code == .full || error.code == .payloadTooLarge {
+            // Refused and counted (`refused_batches`), its checkpoint stored: the tailer moves on rather
+            // than offering a batch that cannot fit again and again.
+            return
+        }
     }
 }

@@ -12,11 +12,17 @@ package struct SpoolStatus: Codable, Sendable, Equatable {
     package var evictedBatches: Int
     /// Their compressed bytes.
     package var evictedBytes: Int
-    /// Payloads the listener refused for good (400/413), kept for inspection.
+    /// Payloads the listener refused for good (413, 400 with a reason), kept for inspection inside the
+    /// cap.
     package var deadLetters: Int
+    /// Dead letters evicted by the size cap or the free-space floor since the spool was created.
+    package var evictedDeadLetters: Int
+    /// Payloads refused because they could not be made to fit (larger than the cap, or no room above
+    /// the free-space floor).
+    package var refusedBatches: Int
 
     package init(depth: Int, payloadBytes: Int, fileBytes: Int, oldestCreatedAt: Double?, evictedBatches: Int,
-                 evictedBytes: Int, deadLetters: Int) {
+                 evictedBytes: Int, deadLetters: Int, evictedDeadLetters: Int = 0, refusedBatches: Int = 0) {
         self.depth = depth
         self.payloadBytes = payloadBytes
         self.fileBytes = fileBytes
@@ -24,6 +30,8 @@ package struct SpoolStatus: Codable, Sendable, Equatable {
         self.evictedBatches = evictedBatches
         self.evictedBytes = evictedBytes
         self.deadLetters = deadLetters
+        self.evictedDeadLetters = evictedDeadLetters
+        self.refusedBatches = refusedBatches
     }
 
     enum CodingKeys: String, CodingKey {
@@ -34,5 +42,7 @@ package struct SpoolStatus: Codable, Sendable, Equatable {
         case evictedBatches = "evicted_batches"
         case evictedBytes = "evicted_bytes"
         case deadLetters = "dead_letters"
+        case evictedDeadLetters = "evicted_dead_letters"
+        case refusedBatches = "refused_batches"
     }
 }

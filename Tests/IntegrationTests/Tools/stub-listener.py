@@ -9,12 +9,14 @@ Each POST consumes the next ACTION (then `ok` forever):
   sNNN      answer with status NNN          sNNNrS   the same with Retry-After: S
   garbage   write bytes that are not HTTP and close
   slow      wait 3 s, then answer as `ok`
+  sNNNwhile:PATH   answer with status NNN as long as the file PATH exists, then go on to the next
+            action (a proxy or wrong URL that is put right while the agent runs)
 Every request is appended to RECORD_FILE as one JSON line: the action, the status sent, the
 Idempotency-Key, whether the Authorization and Content-Encoding headers were right, the body's
 batch_id and kind (gunzipped and parsed), the N of every "seq N" log event in it, and whether that
 batch_id was seen before.
 """
-import gzip, json, sys, threading, time
+import gzip, json, os, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 arguments = sys.argv[1:]
@@ -32,7 +34,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         with lock:
-            action = actions.pop(0) if actions else "ok"
+            while actions and "while:" in actions[0] and not os.path.exists(actions[0].split("while:", 1)[1]):
+                actions.pop(0)
+            action = actions[0] if actions and "while:" in actions[0] else (actions.pop(0) if actions else "ok")
         length = int(self.headers.get("Content-Length", "0"))
         raw = self.rfile.read(length)
         entry = {"action": action, "idempotency_key": self.headers.get("Idempotency-Key"),
@@ -55,7 +59,7 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(3)
         status, retry_after = 200, None
         if action.startswith("s"):
-            code, _, after = action[1:].partition("r")
+            code, _, after = action[1:].split("while:", 1)[0].partition("r")
             status, retry_after = int(code), (after or None)
         elif not entry["auth_ok"]:
             status = 401
