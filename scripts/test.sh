@@ -37,9 +37,12 @@ export PGAGENT_BINARY
 # The two kill-and-rotate stress suites run on their own, after the rest: their writers keep a rate,
 # and on 2 cores the parallel suites would starve the processes they race. (Starvation is how the
 # tailer's rotation race below a switch was found; they also pass beside three busy loops.)
-swift test --skip-build --skip LogTailRotationTests --skip SpoolSendKillTests --skip ActivitySamplingTests
+swift test --skip-build --skip LogTailRotationTests --skip SpoolSendKillTests --skip ActivitySamplingTests --skip ListenerAbuseTests
 swift test --skip-build --filter LogTailRotationTests
 swift test --skip-build --filter SpoolSendKillTests
 # Activity sampling measures real database time against a 100 ms cadence: beside the parallel suites'
 # blocking child processes, 2 cores would delay its samples.
 swift test --skip-build --filter ActivitySamplingTests
+# The listener under abuse keeps slow clients slow at a fixed pace against a 2 s idle timeout; starved by
+# the parallel suites, a trickle can fall behind it and be cut by the wrong timer.
+swift test --skip-build --filter ListenerAbuseTests

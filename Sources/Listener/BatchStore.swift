@@ -5,6 +5,8 @@ import GRDB
 
 /// Where the listener keeps what it accepted: a SQLite file (WAL, `synchronous = FULL`), one row per
 /// `batch_id`. A batch is acknowledged only after its row is committed, so a 2xx means it is on disk.
+/// A new file is created mode 0600 (payloads carry query texts and log lines), and SQLite gives its
+/// `-wal` and `-shm` files the same mode.
 ///
 /// A second copy of a `batch_id` (the agent resending after a lost answer) is not stored again; it is
 /// counted in `counters`, so operators and tests can see how often the agent resent.
@@ -50,6 +52,7 @@ package final class BatchStore: Sendable {
     ///   2xx survives a crash of the listener, not a power loss of its host).
     package init(path: String, powerSafe: Bool = true) throws(ListenerError) {
         self.path = path
+        try Self.createPrivately(path)
         do {
             queue = try SQLiteFile.openQueue(path: path, label: "listener-store", synchronous: powerSafe ? .full : .normal)
             try queue.write { db in
@@ -93,6 +96,27 @@ package final class BatchStore: Sendable {
             }
         } catch {
             throw ListenerError(.store, "cannot store a batch in \(path): \(Self.describe(error))")
+        }
+    }
+
+    /// Creates the file, empty and mode 0600, when it does not exist yet, before SQLite opens it: SQLite
+    /// would create it 0644 (less the umask), readable by every local user. An existing file keeps its
+    /// mode (the operator may have chosen a group).
+    private static func createPrivately(_ path: String) throws(ListenerError) {
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw ListenerError(.setup, "cannot create the store \(path): \(String(cString: strerror(errno)))")
+        }
+        close(descriptor)
+    }
+
+    /// Whether the store answers a read, for `GET /healthz` without a key: one row read at most,
+    /// whatever the size of the store.
+    package func probe() async throws(ListenerError) {
+        do {
+            _ = try await queue.read { db in try Int.fetchOne(db, sql: "SELECT 1 FROM batches LIMIT 1") }
+        } catch {
+            throw ListenerError(.store, "cannot read \(path): \(Self.describe(error))")
         }
     }
 

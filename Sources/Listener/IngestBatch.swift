@@ -25,10 +25,16 @@ package struct IngestBatch: Sendable, Equatable {
     package struct Limits: Sendable {
         /// The largest body accepted, as sent (compressed or not).
         package var maxBodyBytes: Int
-        /// The largest JSON document a gzip body may inflate to.
+        /// The largest JSON document accepted (`--max-json-mb`): what a gzip body may inflate to, and the
+        /// size of a plain one. The document is held in memory while it is checked, so this, times the
+        /// ingests allowed at once, bounds the memory a gzip bomb can take.
         package var maxJSONBytes: Int
 
-        package init(maxBodyBytes: Int = 64 << 20, maxJSONBytes: Int = 512 << 20) {
+        /// The default inflation cap: 32 MiB, far above what the agent sends (its payloads are a few
+        /// MiB at most), far below what would hurt the host.
+        package static let defaultMaxJSONBytes = 32 << 20
+
+        package init(maxBodyBytes: Int = 64 << 20, maxJSONBytes: Int = Limits.defaultMaxJSONBytes) {
             self.maxBodyBytes = maxBodyBytes
             self.maxJSONBytes = maxJSONBytes
         }
@@ -59,6 +65,9 @@ package struct IngestBatch: Sendable, Equatable {
         let json: [UInt8]
         switch contentEncoding?.lowercased().trimmingCharacters(in: .whitespaces) {
         case nil, "", "identity":
+            guard body.count <= limits.maxJSONBytes else {
+                throw ListenerError(.tooLarge, "the JSON document is \(body.count) bytes, over the limit of \(limits.maxJSONBytes)")
+            }
             json = body
             do { gzipBody = try Gzip.compress(body) } catch {
                 throw ListenerError(.store, "compression failed: \(error)")
@@ -74,7 +83,7 @@ package struct IngestBatch: Sendable, Equatable {
             throw ListenerError(.unsupportedMedia, "Content-Encoding \(other.prefix(40)) is not supported; send gzip or identity")
         }
         let envelope: Envelope
-        do { envelope = try JSONDecoder().decode(Envelope.self, from: Data(json)) } catch {
+        do { envelope = try Self.decodeEnvelope(json) } catch {
             throw ListenerError(.invalid, "the body is not a JSON object: \(Self.describe(error))")
         }
         guard let version = envelope.schema_version else { throw ListenerError(.invalid, "schema_version is missing") }
@@ -94,6 +103,19 @@ package struct IngestBatch: Sendable, Equatable {
         self.project = envelope.project
         self.timestamp = envelope.timestamp
         self.jsonSize = json.count
+    }
+
+    /// Decodes the envelope straight from the array's storage: the decoder reads the bytes only during
+    /// the call (the strings it returns are its own), so a document of tens of MiB is not copied into a
+    /// `Data` first.
+    private static func decodeEnvelope(_ json: [UInt8]) throws -> Envelope {
+        try json.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws -> Envelope in
+            guard let base = raw.baseAddress, !raw.isEmpty else {
+                return try JSONDecoder().decode(Envelope.self, from: Data())
+            }
+            let view = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: raw.count, deallocator: .none)
+            return try JSONDecoder().decode(Envelope.self, from: view)
+        }
     }
 
     /// The decoder's complaint without the document's content: the coding path and the kind of error.

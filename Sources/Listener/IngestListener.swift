@@ -13,11 +13,18 @@ import ServiceLifecycle
 /// The reference listener (docs/payloads.md, "Delivery"): `POST /ingest/postgres` checks the Bearer key in
 /// constant time, accepts gzip or plain JSON, validates the payload's envelope (``IngestBatch``),
 /// stores each `batch_id` once (``BatchStore``) and answers 200 only after the commit; a duplicate gets
-/// 200 without being stored again. `GET /healthz` answers 200 while the store is readable.
+/// 200 without being stored again. `GET /healthz` answers 200 while the store is readable, with the
+/// counts only for a caller with a valid key (`HealthCheck`).
 ///
 /// Answers: 200 stored or duplicate; 400 invalid payload; 401 bad key; 413 too large; 415 unsupported
-/// encoding or type; 503 the store failed (the agent retries). Bodies are small JSON objects with
-/// `status`, or `error` and `message`. No answer or log line carries a key or payload content.
+/// encoding or type; 503 the store failed, or every ingest slot is taken (with `Retry-After: 1`; the
+/// agent retries). Bodies are small JSON objects with `status`, or `error` and `message`. No answer or
+/// log line carries a key or payload content.
+///
+/// Slow and idle clients are dropped: a connection silent for the idle timeout is closed (before its TLS
+/// handshake ends, between requests, or in the middle of headers or a body), and a request whose body has
+/// not arrived within the body timeout has its connection closed, so neither holds a connection or an
+/// ingest slot for long. At most `maxConcurrentIngests` bodies are held in memory at once.
 package struct IngestListener: Service {
     /// How to run.
     package struct Settings: Sendable {
@@ -27,19 +34,32 @@ package struct IngestListener: Service {
         package var tls: (certificate: String, key: String)?
         /// Body and inflation limits.
         package var limits: IngestBatch.Limits
+        /// How long a connection may send nothing before it is closed: while idle between requests,
+        /// during its TLS handshake, in the middle of its headers or of a body.
+        package var idleTimeout: Duration
+        /// How long a request's body may take to arrive, counted from its headers.
+        package var bodyTimeout: Duration
+        /// The most ingests (bodies read, checked or stored) at once.
+        package var maxConcurrentIngests: Int
 
         package init(address: ListenAddress, tls: (certificate: String, key: String)? = nil,
-                     limits: IngestBatch.Limits = IngestBatch.Limits()) {
+                     limits: IngestBatch.Limits = IngestBatch.Limits(), idleTimeout: Duration = .seconds(30),
+                     bodyTimeout: Duration = .seconds(60), maxConcurrentIngests: Int = 16) {
             self.address = address
             self.tls = tls
             self.limits = limits
+            self.idleTimeout = idleTimeout
+            self.bodyTimeout = bodyTimeout
+            self.maxConcurrentIngests = maxConcurrentIngests
         }
     }
 
-    private let settings: Settings
-    private let tokens: BearerTokens
-    private let store: BatchStore
-    private let logger: Logger
+    let settings: Settings
+    let tokens: BearerTokens
+    let store: BatchStore
+    let logger: Logger
+    let slots: ConcurrencyLimiter
+    private let health: HealthCheck
     private let onRunning: @Sendable (String) -> Void
     private let server: HTTPServerBuilder
 
@@ -52,27 +72,37 @@ package struct IngestListener: Service {
         self.store = store
         self.logger = logger
         self.onRunning = onRunning
+        self.slots = ConcurrencyLimiter(capacity: max(1, settings.maxConcurrentIngests))
+        self.health = HealthCheck(tokens: tokens, store: store)
+        // Hummingbird's idle timer starts when the connection is accepted and restarts on every HTTP part
+        // read or answer written: a TLS handshake that stalls produces no part, so the same timer bounds it.
+        let http1 = HTTP1Channel.Configuration(idleTimeout: TimeAmount(settings.idleTimeout))
         if let tls = settings.tls {
             do {
                 let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }
                 let key = try NIOSSLPrivateKey(file: tls.key, format: .pem)
-                let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
-                server = try .tls(.http1(), tlsConfiguration: configuration)
+                var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+                configuration.minimumTLSVersion = .tlsv12
+                server = try .tls(.http1(configuration: http1), tlsConfiguration: configuration)
             } catch {
                 throw ListenerError(.setup, "cannot load the TLS certificate \(tls.certificate) or key \(tls.key): \(error)")
             }
         } else {
-            server = .http1()
+            server = .http1(configuration: http1)
         }
     }
 
     package func run() async throws {
-        let router = Router(context: BasicRequestContext.self)
-        router.get("healthz") { _, _ -> Response in
-            await self.health()
+        let router = Router(context: IngestRequestContext.self)
+        router.post("ingest/postgres") { request, context -> Response in
+            await self.ingest(request, channel: context.channel)
         }
-        router.post("ingest/postgres") { request, _ -> Response in
-            await self.ingest(request)
+        // After the ingest route, which reads its own body, and before every other (the middleware
+        // applies to the routes added after it, and to "not found"): it reads the bodies they do not,
+        // within the body timeout.
+        router.add(middleware: BodyDrainMiddleware(timeout: settings.bodyTimeout))
+        router.get("healthz") { request, _ -> Response in
+            await self.healthz(request)
         }
         let scheme = settings.tls == nil ? "http" : "https"
         let onRunning = self.onRunning
@@ -89,76 +119,13 @@ package struct IngestListener: Service {
         try await application.run()
     }
 
-    /// Handles one POST; every refusal is logged once at warning, without the key or the body.
-    func ingest(_ request: Request) async -> Response {
-        guard tokens.accepts(authorization: request.headers[.authorization]) else {
-            logger.warning("refused a request without a valid API key", metadata: ["status": "401"])
-            return Self.answer(ListenerError(.unauthorized, "a valid Authorization: Bearer key is required"))
+    /// `GET /healthz`: see `HealthCheck`.
+    func healthz(_ request: Request) async -> Response {
+        let answer = await health.answer(authorization: request.headers[.authorization])
+        if let failure = answer.failure {
+            logger.error("the store cannot be read", metadata: ["error": "\(failure)"])
         }
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: settings.limits.maxBodyBytes)
-        } catch is NIOTooManyBytesError {
-            return refuse(ListenerError(.tooLarge, "the body is over the limit of \(settings.limits.maxBodyBytes) bytes"))
-        } catch {
-            return refuse(ListenerError(.invalid, "the body could not be read"))
-        }
-        let batch: IngestBatch
-        do {
-            batch = try IngestBatch(body: Array(body.readableBytesView),
-                                    contentEncoding: request.headers[.contentEncoding],
-                                    contentType: request.headers[.contentType],
-                                    idempotencyKey: request.headers[Self.idempotencyKey],
-                                    limits: settings.limits)
-        } catch {
-            return refuse(error)
-        }
-        do {
-            let outcome = try await store.store(batch, receivedAt: Date().timeIntervalSince1970)
-            let duplicate = outcome == .duplicate
-            logger.debug("accepted a batch", metadata: [
-                "batch_id": "\(batch.batchID)", "kind": "\(batch.kind)", "bytes": "\(batch.gzipBody.count)",
-                "duplicate": "\(duplicate)",
-            ])
-            return Self.json(.ok, #"{"status":"\#(duplicate ? "duplicate" : "stored")"}"#)
-        } catch {
-            return refuse(error)
-        }
-    }
-
-    func health() async -> Response {
-        do {
-            let counts = try await store.countsAsync()
-            return Self.json(.ok, #"{"status":"ok","batches":\#(counts.batches),"duplicates":\#(counts.duplicates)}"#)
-        } catch {
-            logger.error("the store cannot be read", metadata: ["error": "\(error)"])
-            return Self.json(.serviceUnavailable, #"{"status":"store_unreadable"}"#)
-        }
-    }
-
-    private func refuse(_ error: ListenerError) -> Response {
-        logger.warning("refused a request", metadata: ["status": "\(error.code.status)", "error": "\(error)"])
-        return Self.answer(error)
-    }
-
-    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
-
-    static func answer(_ error: ListenerError) -> Response {
-        var writer = JSONWriter(capacity: 256)
-        writer.beginObject()
-        writer.key("error")
-        writer.string(error.code.description)
-        writer.key("message")
-        writer.string(error.message)
-        writer.endObject()
-        var response = json(HTTPResponse.Status(code: error.code.status), String(decoding: writer.bytes, as: UTF8.self))
-        if error.code == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
-        return response
-    }
-
-    static func json(_ status: HTTPResponse.Status, _ text: String) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"],
-                 body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Self.json(HTTPResponse.Status(code: answer.status), answer.json)
     }
 }
 

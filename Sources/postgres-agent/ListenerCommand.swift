@@ -8,7 +8,7 @@ import UnixSignals
 
 /// `postgres-agent listener --listen HOST:PORT --token-file F --store FILE`: the reference listener
 /// (docs/cli.md). Prints one line, `listening on URL`, on stdout once the socket is bound; stops cleanly
-/// on SIGTERM/SIGINT, finishing the requests in flight.
+/// on SIGTERM/SIGINT, finishing the requests in flight (a slow one within `--body-timeout-seconds`).
 struct ListenerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "listener",
@@ -38,6 +38,18 @@ struct ListenerCommand: AsyncParsableCommand {
     @Option(help: "Largest request body accepted, MiB (as sent, compressed).")
     var maxBodyMb = 64
 
+    @Option(help: "Largest JSON document, MiB: what a gzip body may inflate to, and a plain body's size.")
+    var maxJsonMb = 32
+
+    @Option(help: "Seconds a connection may pass without a request head, body piece or answer before it is closed.")
+    var idleTimeoutSeconds = 30
+
+    @Option(help: "Seconds a request's body may take to arrive after its headers before the connection is closed.")
+    var bodyTimeoutSeconds = 60
+
+    @Option(help: "Ingests at once; one more is answered 503 with Retry-After: 1.")
+    var maxConcurrentIngests = 16
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -49,6 +61,16 @@ struct ListenerCommand: AsyncParsableCommand {
             throw ValidationError("--tls-cert and --tls-key go together")
         }
         guard (1...4_096).contains(maxBodyMb) else { throw ValidationError("--max-body-mb must be from 1 to 4096") }
+        guard (1...4_096).contains(maxJsonMb) else { throw ValidationError("--max-json-mb must be from 1 to 4096") }
+        guard (1...3_600).contains(idleTimeoutSeconds) else {
+            throw ValidationError("--idle-timeout-seconds must be from 1 to 3600")
+        }
+        guard (1...3_600).contains(bodyTimeoutSeconds) else {
+            throw ValidationError("--body-timeout-seconds must be from 1 to 3600")
+        }
+        guard (1...1_024).contains(maxConcurrentIngests) else {
+            throw ValidationError("--max-concurrent-ingests must be from 1 to 1024")
+        }
         guard sync == "full" || sync == "normal" else { throw ValidationError("--sync must be full or normal") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a level") }
     }
@@ -63,12 +85,15 @@ struct ListenerCommand: AsyncParsableCommand {
         let listener: IngestListener
         do {
             let tokens = try BearerTokens(file: tokenFile)
-            Self.warnIfShared(tokenFile, logger: logger)
+            Self.warnIfShared(tokenFile, what: "the token file", logger: logger)
             let batches = try BatchStore(path: store, powerSafe: sync == "full")
+            Self.warnIfShared(store, what: "the store", logger: logger)
             let address = ListenAddress(parsing: listen, allowAnyPort: true)!
             let settings = IngestListener.Settings(
                 address: address, tls: tlsCert.map { ($0, tlsKey ?? "") },
-                limits: .init(maxBodyBytes: maxBodyMb << 20))
+                limits: .init(maxBodyBytes: maxBodyMb << 20, maxJSONBytes: maxJsonMb << 20),
+                idleTimeout: .seconds(idleTimeoutSeconds), bodyTimeout: .seconds(bodyTimeoutSeconds),
+                maxConcurrentIngests: maxConcurrentIngests)
             listener = try IngestListener(settings: settings, tokens: tokens, store: batches, logger: logger) { url in
                 FileHandle.standardOutput.write(Data("listening on \(url)/ingest/postgres\n".utf8))
             }
@@ -81,11 +106,12 @@ struct ListenerCommand: AsyncParsableCommand {
         try await group.run()
     }
 
-    /// A key file others can read is worth a warning, not a refusal (the operator may know better).
-    private static func warnIfShared(_ path: String, logger: Logger) {
+    /// A key file or store others can read is worth a warning, not a refusal (the operator may know
+    /// better). A store the listener creates is 0600 already.
+    private static func warnIfShared(_ path: String, what: String, logger: Logger) {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
               let mode = attributes[.posixPermissions] as? Int, mode & 0o077 != 0 else { return }
-        logger.warning("the token file can be read by other users; chmod 600 it", metadata: [
+        logger.warning("\(what) can be read by other users; chmod 600 it", metadata: [
             "file": "\(path)", "mode": "\(String(mode, radix: 8))",
         ])
     }

@@ -1,3 +1,4 @@
+import Foundation
 @testable import Listener
 import TestSupport
 import Testing
@@ -35,6 +36,30 @@ import Testing
         let reopened = try BatchStore(path: scratch.file("store.sqlite"))
         #expect(try reopened.rows().map(\.batchID) == ["kept"])
         #expect(try await reopened.store(Self.batch("kept"), receivedAt: 2) == .duplicate)
+    }
+
+    /// The permission bits of `path`, nil when it does not exist.
+    static func mode(_ path: String) -> Int? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? Int
+    }
+
+    @Test func aNewStoreAndItsLogFilesAreReadableByTheOwnerOnly() async throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.file("store.sqlite")
+        // SQLite alone would create the file 0644 under the usual umask (022).
+        let store = try BatchStore(path: path)
+        _ = try await store.store(Self.batch("a"), receivedAt: 1)
+        #expect(Self.mode(path) == 0o600)
+        #expect(Self.mode(path + "-wal") == 0o600, "SQLite gives the log the main file's mode")
+        #expect(Self.mode(path + "-shm") == 0o600)
+    }
+
+    @Test func anExistingStoreKeepsTheModeItsOperatorChose() throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.file("store.sqlite")
+        #expect(FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o640]))
+        _ = try BatchStore(path: path)
+        #expect(Self.mode(path) == 0o640)
     }
 
     @Test func anUnopenableStoreIsASetupErrorNamingThePath() throws {

@@ -57,6 +57,26 @@ import Testing
         #expect(error?.code == .tooLarge)
     }
 
+    @Test func inflationStopsAt32MiBByDefault() throws {
+        #expect(IngestBatch.Limits().maxJSONBytes == 32 << 20)
+        let head = Array(#"{"schema_version":1,"kind":"logs","batch_id":"b","pad":""#.utf8)
+        let tail = Array("\"}".utf8)
+        // 33 MiB of JSON in a body of some 33 KiB: refused while inflating, under the default limits.
+        let over = try Gzip.compress(head + [UInt8](repeating: 0x61, count: 33 << 20) + tail)
+        #expect(over.count < 1 << 20)
+        let error = try #require(reason(over, encoding: "gzip"))
+        #expect(error.code == .tooLarge)
+        #expect(error.message.contains("\(32 << 20)"))
+        // 4 MiB inflates and is accepted.
+        let under = try Gzip.compress(head + [UInt8](repeating: 0x61, count: 4 << 20) + tail)
+        #expect(reason(under, encoding: "gzip") == nil)
+        // The limit is the operator's (--max-json-mb) and applies to a plain body too.
+        #expect(reason(under, encoding: "gzip", limits: .init(maxJSONBytes: 1 << 20))?.code == .tooLarge)
+        let plain = head + [UInt8](repeating: 0x61, count: 2 << 20) + tail
+        #expect(reason(plain, limits: .init(maxJSONBytes: 1 << 20))?.code == .tooLarge)
+        #expect(reason(plain) == nil)
+    }
+
     @Test func errorsNeverQuoteThePayload() throws {
         let secretish = Self.document(#""schema_version":1,"kind":"logs","batch_id":"b","events":[{"statement":"SELECT 'hunter2'"#)
         let error = try #require(reason(secretish))
