@@ -20,11 +20,13 @@ package struct ConnectionSettings: Sendable, Equatable, CustomStringConvertible 
         /// TLS if the server offers it, plain text otherwise; certificates are not verified. libpq's
         /// default.
         case prefer
-        /// TLS required; the certificate is not verified (unless `sslrootcert` is given, as in libpq).
+        /// TLS required; the certificate is not verified, unless a root certificate file exists
+        /// (``sslRootCert``, else `~/.postgresql/root.crt`): then its chain is, as with `verify-ca` (libpq).
         case require
-        /// TLS required; the certificate must chain to a trusted CA.
+        /// TLS required; the certificate must chain to the root certificate file (``sslRootCert``, else
+        /// `~/.postgresql/root.crt`, which must exist; `system`: the system's CA store).
         case verifyCA = "verify-ca"
-        /// TLS required; the certificate must chain to a trusted CA and match the host name.
+        /// As `verify-ca`, and the certificate must also match the host name.
         case verifyFull = "verify-full"
     }
 
@@ -47,8 +49,13 @@ package struct ConnectionSettings: Sendable, Equatable, CustomStringConvertible 
     package var password: Secret?
     /// The TLS mode: `sslmode`, else `PGSSLMODE`, else ``SSLMode/prefer``.
     package var sslMode: SSLMode
-    /// A file of CA certificates to verify the server against: `sslrootcert`, else `PGSSLROOTCERT`.
+    /// A file of CA certificates to verify the server against: `sslrootcert`, else `PGSSLROOTCERT`;
+    /// `system` means the system's CA store (libpq 16). When nil, libpq's default applies:
+    /// ``rootCertificateFile``.
     package var sslRootCert: String?
+    /// The home directory the settings were resolved with (`HOME`), where libpq looks for
+    /// `.postgresql/root.crt` when no `sslrootcert` is given.
+    package var homeDirectory: String?
     /// How long to wait for a connection: `connect_timeout` (seconds), else `PGCONNECT_TIMEOUT`, else
     /// the agent's `connect_timeout_ms`. `nil` means no limit (libpq's `0`).
     package var connectTimeout: Duration?
@@ -70,7 +77,8 @@ package struct ConnectionSettings: Sendable, Equatable, CustomStringConvertible 
         sslRootCert: String? = nil,
         connectTimeout: Duration? = nil,
         applicationName: String? = nil,
-        tlsServerName: String? = nil
+        tlsServerName: String? = nil,
+        homeDirectory: String? = nil
     ) {
         self.endpoint = endpoint
         self.port = port
@@ -82,6 +90,16 @@ package struct ConnectionSettings: Sendable, Equatable, CustomStringConvertible 
         self.connectTimeout = connectTimeout
         self.applicationName = applicationName
         self.tlsServerName = tlsServerName
+        self.homeDirectory = homeDirectory
+    }
+
+    /// The root certificate file libpq would use: ``sslRootCert``, else `<home>/.postgresql/root.crt`;
+    /// nil when neither is known. It may not exist (`require` then verifies nothing), and may be
+    /// `system` (the system's CA store).
+    package var rootCertificateFile: String? {
+        if let sslRootCert { return sslRootCert }
+        guard let homeDirectory, !homeDirectory.isEmpty else { return nil }
+        return (homeDirectory.hasSuffix("/") ? homeDirectory : homeDirectory + "/") + ".postgresql/root.crt"
     }
 
     /// `host=… port=… user=… dbname=… sslmode=…` (or `socket=<path>` for a Unix socket), plus

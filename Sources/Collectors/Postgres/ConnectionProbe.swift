@@ -39,7 +39,7 @@ package struct ConnectionProbe: Sendable {
         let timeout = settings.connectTimeout ?? options.connectTimeout
         configuration.options.connectTimeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
             + timeout.components.attoseconds / 1_000_000_000)
-        if let name = settings.tlsServerName { configuration.options.tlsServerName = name }
+        configuration.options.tlsServerName = PostgresTLSPlan.serverName(settings)
         configuration.options.additionalStartupParameters = PostgresClientFactory.startupParameters(settings, options: options)
         self.configuration = configuration
     }

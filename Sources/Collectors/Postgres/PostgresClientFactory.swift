@@ -22,7 +22,9 @@ package enum PostgresClientFactory {
     }
 
     /// The client configuration for `settings`.
-    /// - Throws: ``CollectorError`` when the TLS material (`sslrootcert`) cannot be loaded.
+    /// - Throws: ``CollectorError`` when libpq would refuse the TLS settings before connecting (see
+    ///   ``PostgresTLSPlan``): a missing or unreadable root certificate file where one is needed, or
+    ///   `sslrootcert=system` with a mode weaker than `verify-full`.
     package static func configuration(_ settings: ConnectionSettings, options: Options) throws -> PostgresClient.Configuration {
         var configuration: PostgresClient.Configuration
         let password = settings.password?.value
@@ -37,7 +39,7 @@ package enum PostgresClientFactory {
         configuration.options.maximumConnections = max(1, min(2, options.maxConnections))
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = settings.connectTimeout ?? options.connectTimeout
-        if let name = settings.tlsServerName { configuration.options.tlsServerName = name }
+        configuration.options.tlsServerName = PostgresTLSPlan.serverName(settings)
         configuration.options.additionalStartupParameters = startupParameters(settings, options: options)
         return configuration
     }
@@ -57,33 +59,13 @@ package enum PostgresClientFactory {
         return required ? .require(configuration) : .prefer(configuration)
     }
 
-    /// libpq's sslmode semantics: `prefer` and `require` encrypt without verifying the certificate (as
-    /// libpq does); `verify-ca` checks the chain; `verify-full` checks the chain and the host name.
-    /// Returns nil for `disable`, else the TLS configuration and whether TLS is required.
+    /// libpq's sslmode semantics (``PostgresTLSPlan``): nil when the connection never uses TLS
+    /// (`disable`, a Unix socket), else the TLS configuration and whether TLS is required (`prefer` is
+    /// the one mode that falls back to clear text).
+    /// - Throws: ``CollectorError`` as ``configuration(_:options:)``.
     package static func tlsConfiguration(_ settings: ConnectionSettings) throws -> (TLSConfiguration, Bool)? {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        if let root = settings.sslRootCert, settings.sslMode == .verifyCA || settings.sslMode == .verifyFull {
-            do {
-                tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(root))
-            } catch {
-                throw CollectorError(code: .io, message: "cannot load sslrootcert file \(root)")
-            }
-        }
-        switch settings.sslMode {
-        case .disable:
-            return nil
-        case .prefer:
-            tls.certificateVerification = .none
-            return (tls, false)
-        case .require:
-            tls.certificateVerification = .none
-            return (tls, true)
-        case .verifyCA:
-            tls.certificateVerification = .noHostnameVerification
-            return (tls, true)
-        case .verifyFull:
-            tls.certificateVerification = .fullVerification
-            return (tls, true)
-        }
+        let plan = try PostgresTLSPlan(settings)
+        guard let configuration = try plan.tlsConfiguration() else { return nil }
+        return (configuration, plan.use == .required)
     }
 }
