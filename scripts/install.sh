@@ -3,7 +3,7 @@
 #   - builds a release binary with the Swift standard library linked statically (unless --binary);
 #   - creates the system user bitville-agent (member of adm, which reads Debian's PostgreSQL logs);
 #   - installs /usr/local/bin/postgres-agent, /etc/bitville/postgres-agent.ini (from the example, kept
-#     if present), an empty key file /etc/bitville/postgres-agent.key readable only by the agent's user,
+#     if present), an empty key file /etc/bitville/postgres-agent.key (root:bitville-agent 0640: the agent reads it, cannot change it),
 #     the state directory /var/lib/bitville-postgres-agent, and the unit
 #     /etc/systemd/system/postgres-agent.service; then `systemctl daemon-reload` when systemd runs.
 # It does not enable or start the service: put the API key in the key file, set [postgres] and
@@ -61,16 +61,20 @@ install -d -m 0750 "${root}/etc/bitville"
 as_root_owner "root:${user}" "${root}/etc/bitville"
 if [ ! -e "${root}/etc/bitville/postgres-agent.ini" ]; then
   install -m 0640 "${REPO}/packaging/postgres-agent.ini.example" "${root}/etc/bitville/postgres-agent.ini"
-  sed -i 's|^api_key_file = .*|api_key_file = /etc/bitville/postgres-agent.key  ; readable only by the agent|' \
+  sed -i 's|^api_key_file = .*|api_key_file = /etc/bitville/postgres-agent.key  ; root:bitville-agent 0640|' \
     "${root}/etc/bitville/postgres-agent.ini"
   as_root_owner "root:${user}" "${root}/etc/bitville/postgres-agent.ini"
 else
   say "keeping the existing /etc/bitville/postgres-agent.ini"
 fi
+# The key: root's, readable by the agent's group, writable by nobody else; the agent cannot change it.
+# Every run puts loose modes right, on a key and configuration that were already there too.
 if [ ! -e "${root}/etc/bitville/postgres-agent.key" ]; then
-  install -m 0600 /dev/null "${root}/etc/bitville/postgres-agent.key"
-  as_root_owner "${user}:${user}" "${root}/etc/bitville/postgres-agent.key"
+  install -m 0640 /dev/null "${root}/etc/bitville/postgres-agent.key"
 fi
+chmod 0640 "${root}/etc/bitville/postgres-agent.key" "${root}/etc/bitville/postgres-agent.ini"
+as_root_owner "root:${user}" "${root}/etc/bitville/postgres-agent.key"
+as_root_owner "root:${user}" "${root}/etc/bitville/postgres-agent.ini"
 install -d -m 0750 "${root}/var/lib/bitville-postgres-agent"
 as_root_owner "${user}:${user}" "${root}/var/lib/bitville-postgres-agent"
 install -m 0644 "${REPO}/packaging/postgres-agent.service" "${root}/etc/systemd/system/postgres-agent.service"

@@ -11,7 +11,7 @@ extension ConnectionSettings {
     /// | user | `user` | `PGUSER` | `osUser` |
     /// | database | `dbname` | `PGDATABASE` | the user name |
     /// | password | `password` | `PGPASSWORD` | the password file (`passfile`, `PGPASSFILE`, `$HOME/.pgpass`) |
-    /// | TLS | `sslmode`, `sslrootcert` | `PGSSLMODE`, `PGSSLROOTCERT` | `prefer`, none |
+    /// | TLS | `sslmode`, `sslrootcert` | `PGSSLMODE`, `PGSSLROOTCERT` | `prefer`, `$HOME/.postgresql/root.crt` |
     /// | timeout | `connect_timeout` | `PGCONNECT_TIMEOUT` | `fallbackConnectTimeout` |
     /// | application name | `application_name` | `PGAPPNAME` | `fallbackApplicationName` |
     ///
@@ -20,13 +20,15 @@ extension ConnectionSettings {
     /// `<dir>/.s.PGSQL.<port>`. A `hostaddr` makes the connection TCP to that address, and `host`
     /// then only names the server for certificate checks and `.pgpass`. `connect_timeout` is in whole
     /// seconds; `0` or less means no limit and `1` means 2 seconds (libpq's minimum).
+    /// `sslrootcert=system` (the system's CA store) makes `verify-full` the default sslmode and refuses
+    /// a weaker one, as libpq 16 does.
     ///
     /// Not supported, and refused with a clear error: several hosts (`h1,h2`), `sslmode=allow`,
     /// abstract Unix sockets (`@name`), and a non-empty `options` (or `PGOPTIONS`): we would rather
     /// fail than silently drop server settings the operator asked for.
     ///
-    /// A password file that cannot be read is skipped, as libpq skips it; its permissions are not
-    /// checked (libpq ignores a group- or world-readable file).
+    /// A password file that cannot be read is skipped, as libpq skips it; so is one with any group or
+    /// other access, as libpq ignores it (``SecretFileAudit`` reports it at start and in `check`).
     ///
     /// - Parameters:
     ///   - conninfo: A keyword/value string or a `postgresql://` URI; empty means "environment and
@@ -41,6 +43,7 @@ extension ConnectionSettings {
     ///   - fallbackConnectTimeout: The connect timeout when neither the conninfo nor
     ///     `PGCONNECT_TIMEOUT` gives one.
     ///   - readFile: Reads a file's text (the password file).
+    ///   - fileMode: The permission bits of a file, nil when it is missing (the password file's).
     /// - Throws: ``AgentConfigurationError`` naming `conninfo.KEYWORD` or the environment variable,
     ///   never containing the conninfo or a value.
     package static func resolve(
@@ -50,7 +53,8 @@ extension ConnectionSettings {
         password: Secret? = nil,
         fallbackApplicationName: String? = nil,
         fallbackConnectTimeout: Duration? = nil,
-        readFile: (String) throws -> String
+        readFile: (String) throws -> String,
+        fileMode: (String) -> UInt32? = SecretFileAudit.mode(of:)
     ) throws(AgentConfigurationError) -> ConnectionSettings {
         let parameters = try ConnInfoParser.parse(conninfo)
 
@@ -140,6 +144,21 @@ extension ConnectionSettings {
             sslMode = mode
         }
         let sslRootCert = nonEmpty(setting("sslrootcert", "PGSSLROOTCERT"))?.value
+        // libpq 16 and later: any public CA signs a certificate for a name its holder controls, so the
+        // system's store is only worth something with the host name checked. `sslrootcert=system` makes
+        // verify-full the default and refuses a weaker sslmode.
+        if sslRootCert == "system" {
+            if let item = setting("sslmode", "PGSSLMODE") {
+                guard sslMode == .verifyFull else {
+                    throw AgentConfigurationError(
+                        code: .invalidValue, key: item.key,
+                        message: "sslmode `\(sslMode.rawValue)` is too weak for sslrootcert=system (the system's CA store); use verify-full, as libpq does"
+                    )
+                }
+            } else {
+                sslMode = .verifyFull
+            }
+        }
 
         var connectTimeout = fallbackConnectTimeout
         if let item = nonEmpty(setting("connect_timeout", "PGCONNECT_TIMEOUT")) {
@@ -177,7 +196,8 @@ extension ConnectionSettings {
         } else {
             let passfile = nonEmpty(setting("passfile", "PGPASSFILE"))?.value
                 ?? environment["HOME"].flatMap { $0.isEmpty ? nil : "\($0)/.pgpass" }
-            if let passfile, let text = try? readFile(passfile) {
+            if let passfile, !(fileMode(passfile).map(SecretFileAudit.isLoose(passfileMode:)) ?? false),
+               let text = try? readFile(passfile) {
                 resolvedPassword = PGPassFile(parsing: text).password(
                     host: PGPassFile.lookupHost(host: host?.value, hostaddr: hostaddr?.value),
                     port: port,
@@ -197,7 +217,8 @@ extension ConnectionSettings {
             sslRootCert: sslRootCert,
             connectTimeout: connectTimeout,
             applicationName: applicationName,
-            tlsServerName: tlsServerName
+            tlsServerName: tlsServerName,
+            homeDirectory: environment["HOME"].flatMap { $0.isEmpty ? nil : $0 }
         )
     }
 }

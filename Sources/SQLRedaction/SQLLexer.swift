@@ -245,6 +245,17 @@ extension SQLLexer {
                 }
             case Self.backslash where style == .backslashEscapes:
                 i += 2
+            case Self.backslash where style == .standard:
+                // With standard_conforming_strings off (a per-session setting the log does not show),
+                // `\'` escapes the quote; with it on, the quote ends the constant. The two readings pair
+                // every later quote differently, so either could leave a value outside a literal. An
+                // odd run of backslashes before a quote is therefore read as a constant that runs to
+                // the end: the rest is masked, whichever setting the session had. An even run means
+                // the same under both, and the quote after it is handled as usual.
+                var run = 0
+                while byte(at: i + run) == Self.backslash { run += 1 }
+                if run % 2 == 1, byte(at: i + run) == Self.quote { return (bytes.count, false) }
+                i += run
             default:
                 i += 1
             }

@@ -47,12 +47,14 @@ struct CheckCommand: AsyncParsableCommand {
             throw ExitStatus.configuration
         }
         report(Self.checkStateDirectory(configuration.agent.stateDirectory))
+        report(Self.checkSecretFiles(configuration, environment: environment))
         for instance in configuration.postgres {
             for result in await Self.checkServer(instance, configuration: configuration, environment: environment, logger: logger) {
                 report(result)
             }
         }
         report(await Self.checkListener(configuration, environment: environment))
+        report(await Self.checkMetrics(configuration))
         let failed = results.filter { !$0.passed }.count
         print(failed == 0 ? "all \(results.count) checks passed" : "\(failed) of \(results.count) checks failed")
         if failed > 0 { throw ExitStatus.checkFailed }
@@ -74,6 +76,41 @@ struct CheckCommand: AsyncParsableCommand {
         }
     }
 
+    /// `[metrics] listen`: free to bind, or served by a running agent (its `/healthz` answers); the URL
+    /// to scrape either way. A port another program holds is a cross: the agent would run without it.
+    static func checkMetrics(_ configuration: AgentConfiguration) async -> CheckResult {
+        guard let address = configuration.metrics.listenAddress else {
+            return CheckResult(aspect: "metrics", passed: true, detail: "[metrics] listen is empty: no endpoint to scrape")
+        }
+        let url = "http://\(address.hostForURL):\(address.port)/metrics"
+        if PortProbe.canBind(host: address.host, port: address.port) {
+            return CheckResult(aspect: "metrics", passed: true, detail: "\(address) is free; scrape \(url)")
+        }
+        var request = HTTPClientRequest(url: "http://\(address.hostForURL):\(address.port)/healthz")
+        request.method = .GET
+        if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)),
+           let body = try? await response.body.collect(upTo: 4_096) {
+            let text = String(buffer: body)
+            if text.hasPrefix("ok") || text.hasPrefix("stalled") {
+                return CheckResult(aspect: "metrics", passed: true, detail: "a running agent serves \(url)")
+            }
+        }
+        return CheckResult(aspect: "metrics", passed: false,
+                           detail: "\(address) is taken by another program: the agent would run without its endpoint",
+                           fix: "free the port, or set [metrics] listen to another address (empty turns the endpoint off)")
+    }
+
+    /// The key, password and `.pgpass` files must not be open to other users (``SecretFileAudit``).
+    static func checkSecretFiles(_ configuration: AgentConfiguration, environment: AgentEnvironment) -> CheckResult {
+        let findings = SecretFileAudit.findings(configuration, environment: environment.variables)
+        guard !findings.isEmpty else {
+            return CheckResult(aspect: "secret files", passed: true, detail: "no key, password or .pgpass file is open to other users")
+        }
+        return CheckResult(aspect: "secret files", passed: false,
+                           detail: findings.map(\.description).joined(separator: "; "),
+                           fix: findings.map(\.fix).joined(separator: "; "))
+    }
+
     static func checkServer(_ instance: AgentConfiguration.PostgresInstance, configuration: AgentConfiguration,
                             environment: AgentEnvironment, logger: Logger) async -> [CheckResult] {
         let name = instance.name
@@ -93,22 +130,25 @@ struct CheckCommand: AsyncParsableCommand {
         do {
             try await runtime.makeProbe().run(logger: logger)
         } catch {
-            let reason = CollectorError.from(error)
+            let tls = PostgresTLSPlan.explain(error, settings: runtime.connection)
+            let reason = tls ?? CollectorError.from(error)
             return [CheckResult(aspect: "connection", instance: name, passed: false, detail: "\(target): \(reason)",
-                                fix: Self.connectionFix(reason, instance: instance, role: runtime.connection.user))]
+                                fix: tls?.hint ?? Self.connectionFix(reason, instance: instance, role: runtime.connection.user))]
         }
         var results: [CheckResult] = []
         var serverLogs: ServerLogSettings?
         do {
-            let (readiness, logs) = try await runtime.withClient(logger: logger) { client in
+            let (readiness, logs, encryption) = try await runtime.withClient(logger: logger) { client in
                 // The log settings need pg_monitor too (data_directory); without them the log check
                 // goes on with the configured path and prefix.
                 (try await ServerReadiness.fetch(client: client, logger: logger),
-                 try? await ServerLogSettings.fetch(client: client, logger: logger))
+                 try? await ServerLogSettings.fetch(client: client, logger: logger),
+                 try? await SessionEncryption.fetch(client: client, logger: logger))
             }
             serverLogs = logs
             results.append(CheckResult(aspect: "connection", instance: name, passed: true,
                                        detail: "\(target), PostgreSQL \(readiness.serverVersion)"))
+            if let encryption { results.append(encryption.check(instance: name, settings: runtime.connection)) }
             let correlation = (try? CorrelationExtractor(pattern: configuration.correlation.pattern)) ?? (try! CorrelationExtractor())
             results += readiness.checks(instance: name, database: runtime.connection.database, correlation: correlation,
                                         agentApplicationName: runtime.settings.applicationName)
@@ -301,6 +341,7 @@ struct CheckCommand: AsyncParsableCommand {
         }
         var http = HTTPClient.Configuration()
         var tls = TLSConfiguration.makeClientConfiguration()
+        tls.minimumTLSVersion = .tlsv12
         if let caFile = listener.caFile { tls.additionalTrustRoots = [.file(caFile)] }
         http.tlsConfiguration = tls
         http.redirectConfiguration = .disallow

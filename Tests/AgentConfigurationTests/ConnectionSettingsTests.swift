@@ -16,11 +16,12 @@ import Testing
         _ conninfo: String,
         environment: [String: String] = [:],
         files: [String: String] = [:],
+        modes: [String: UInt32] = [:],
         password: Secret? = nil
     ) throws(AgentConfigurationError) -> ConnectionSettings {
         try ConnectionSettings.resolve(
             conninfo: conninfo, environment: environment, osUser: "alice", password: password,
-            readFile: self.files(files)
+            readFile: self.files(files), fileMode: { modes[$0] ?? (files[$0] == nil ? nil : 0o600) }
         )
     }
 
@@ -173,6 +174,20 @@ import Testing
         #expect(try self.resolve("host=db.example.com dbname=app passfile=/p", files: files).password == Secret("first"))
         #expect(try self.resolve("host=db.example.com dbname=other passfile=/p", files: files).password == Secret("second"))
         #expect(try self.resolve("host=elsewhere passfile=/p", files: files).password == Secret("fallback"))
+    }
+
+    /// libpq ignores a password file with any group or other access; so does the agent.
+    @Test func aPgpassOpenToOthersIsIgnoredAsLibpqDoes() throws {
+        let home = ["HOME": "/home/alice"]
+        let pgpass = ["/home/alice/.pgpass": "*:*:*:*:from-pgpass\n"]
+        for mode: UInt32 in [0o644, 0o640, 0o604, 0o660, 0o606] {
+            #expect(try self.resolve("", environment: home, files: pgpass, modes: ["/home/alice/.pgpass": mode]).password == nil,
+                    "mode \(String(mode, radix: 8))")
+        }
+        for mode: UInt32 in [0o600, 0o400] {
+            #expect(try self.resolve("", environment: home, files: pgpass, modes: ["/home/alice/.pgpass": mode]).password
+                    == Secret("from-pgpass"))
+        }
     }
 
     @Test func pgpassComesFromPGPASSFILE() throws {

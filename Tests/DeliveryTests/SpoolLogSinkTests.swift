@@ -57,4 +57,13 @@ import Testing
         #expect(status.refusedBatches == 1)
         #expect(status.depth == 0)
     }
+
+    @Test func aCheckpointThatDoesNotDecodeComesBackAsUnreadable() async throws {
+        let scratch = try ScratchDirectory()
+        let spool = try Spool(path: scratch.file("spool.sqlite"), limits: .init(maxBytes: 10 << 20))
+        let sink = SpoolLogSink(spool: spool, source: "main:/var/log/postgresql", project: "p",
+                                agent: AgentInfo(version: "t", hostname: "h", instance: "main"))
+        try await spool.storeCheckpoint(source: "main:/var/log/postgresql", value: Array("{not json".utf8))
+        #expect(try await sink.lastCheckpoint() == .unreadable)
+    }
 }

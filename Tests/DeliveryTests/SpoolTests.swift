@@ -100,6 +100,26 @@ import Testing
         #expect(try await spool.status().depth == 1)
     }
 
+    /// A damaged spool must not stop the agent at every start: it is moved aside (kept) and counted.
+    @Test func aDamagedSpoolIsMovedAsideKeptAndCounted() async throws {
+        let scratch = try ScratchDirectory()
+        let path = scratch.file("spool.sqlite")
+        let garbage = Data((0..<8_192).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) })
+        try garbage.write(to: URL(fileURLWithPath: path))
+        #expect(throws: SpoolError.self) { _ = try Spool(path: path, limits: .init(maxBytes: 1 << 20)) }
+        let opened = try Spool.openSettingAsideDamaged(path: path, limits: .init(maxBytes: 1 << 20), now: 1_800_000_000)
+        #expect(opened.setAside == path + ".corrupt-1800000000")
+        #expect(FileManager.default.contents(atPath: path + ".corrupt-1800000000") == garbage, "kept as it was")
+        try await opened.spool.append(kind: .logs, instance: "main", batchID: "after", json: Self.json(1))
+        let status = try await opened.spool.status()
+        #expect(status.corruptFilesSetAside == 1)
+        #expect(status.depth == 1)
+        // A sound spool is opened as it is.
+        let again = try Spool.openSettingAsideDamaged(path: path, limits: .init(maxBytes: 1 << 20))
+        #expect(again.setAside == nil)
+        #expect(try await again.spool.batchIDs() == ["after"])
+    }
+
     @Test func anUnopenableSpoolIsAClearError() {
         #expect(throws: SpoolError.self) { _ = try Spool(path: "/dev/null/spool.sqlite", limits: .init(maxBytes: 1 << 20)) }
     }

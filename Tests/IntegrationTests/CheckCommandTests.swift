@@ -16,7 +16,7 @@ import Testing
     }
 
     static func config(_ scratch: ScratchDirectory, port: Int, user: String, database: String = "app",
-                       logs: String, listener: String) -> String {
+                       logs: String, listener: String, metrics: String? = nil) -> String {
         """
         [agent]
         state_dir = \(scratch.file("state"))
@@ -26,6 +26,8 @@ import Testing
         \(logs)
         [listener]
         url = \(listener)
+        [metrics]
+        listen = \(metrics ?? "127.0.0.1:\((try? TransmitterTests.freePort()) ?? 0)")
         """
     }
 
@@ -38,7 +40,8 @@ import Testing
                                          logs: "path = auto", listener: listener.url), in: scratch)
         #expect(result.status == 0, "\(result.stdout)")
         for aspect in ["configuration", "state directory", "connection [default]", "privileges [default]",
-                       "pg_stat_statements [default]", "correlation [default]", "log [default]", "listener"] {
+                       "pg_stat_statements [default]", "correlation [default]", "log [default]", "listener",
+                       "secret files", "metrics"] {
             #expect(result.stdout.contains("✓ \(aspect):"), "\(aspect): \(result.stdout)")
         }
         #expect(!result.stdout.contains("✗"))
@@ -49,13 +52,15 @@ import Testing
         let scratch = try ScratchDirectory()
         let listener = try await ReferenceListener(directory: scratch.file("listener"), token: Self.key)
         defer { listener.stop() }
-        // No pg_stat_statements preloaded, a stderr log whose prefix is not the configured one, a wrong key.
+        // No pg_stat_statements preloaded, a stderr log whose prefix is not the configured one, a wrong key,
+        // a metrics port another program holds (the listener's).
         let log = scratch.file("postgresql.log")
         try "2026-11-27 10:00:00.123 UTC [42] LOG:  checkpoint starting: time\n".write(toFile: log, atomically: true, encoding: .utf8)
+        let taken = String(listener.url.dropFirst("http://".count).prefix { $0 != "/" })
         let broken = try run(Self.config(scratch, port: try Harness.cluster(named: "pg15nopreload").port,
                                          user: Harness.clusters.monitorUser,
                                          logs: "path = \(log)\nformat = stderr\nprefix = \"%t %u@%d [%p] \"",
-                                         listener: listener.url), in: scratch, key: "not-the-key")
+                                         listener: listener.url, metrics: taken), in: scratch, key: "not-the-key")
         #expect(broken.status == 1)
         #expect(broken.stdout.contains("✗ pg_stat_statements [default]: not in shared_preload_libraries"))
         #expect(broken.stdout.contains("shared_preload_libraries = '"))
@@ -63,6 +68,7 @@ import Testing
         #expect(broken.stdout.contains("SHOW log_line_prefix"))
         #expect(broken.stdout.contains("✗ listener: \(listener.url) rejects the API key (401)"))
         #expect(!broken.stdout.contains("not-the-key"))
+        #expect(broken.stdout.contains("✗ metrics: \(taken) is taken by another program"))
 
         // A role without pg_monitor.
         let unprivileged = try run(Self.config(scratch, port: try Harness.cluster(named: "pg16").port,

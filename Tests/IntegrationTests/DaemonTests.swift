@@ -223,18 +223,37 @@ import Testing
         #expect(!daemon.logText.contains(Harness.clusters.monitorPassword))
     }
 
-    @Test func aMetricsPortInUseStopsItWithTheKeyNamed() async throws {
+    /// Any local user can take the metrics port first: the agent runs on without the endpoint, says so
+    /// (log with the key, STATUS=), keeps shipping, and serves the endpoint once the port is free.
+    @Test func aMetricsPortInUseLeavesTheAgentRunningAndTheEndpointComesBack() async throws {
         let scratch = try ScratchDirectory()
         let listener = try await ReferenceListener(directory: scratch.file("listener"), token: Self.apiKey)
         defer { listener.stop() }
-        let taken = try #require(Int(listener.url.split(separator: ":")[2].prefix { $0.isNumber }))
+        let metricsPort = try TransmitterTests.freePort()
+        let squatter = try await ReferenceListener(directory: scratch.file("squatter"), port: metricsPort, token: "other")
         let daemon = try DaemonProcess(
             directory: scratch.file("daemon"),
-            config: Self.config(directory: scratch.path, listener: listener.url, metricsPort: taken,
-                                servers: "[postgres]\nconninfo = host=127.0.0.1 port=1 dbname=x"),
+            config: Self.config(directory: scratch.path, listener: listener.url, metricsPort: metricsPort,
+                                servers: "[postgres]\nconninfo = host=127.0.0.1 port=1 dbname=x connect_timeout=1"),
             environment: ["POSTGRES_AGENT_LISTENER_API_KEY": Self.apiKey])
-        #expect(try await daemon.waitForExit() == 1)
-        #expect(daemon.logText.contains("metrics.listen"))
-        #expect(try daemon.logLines().contains { $0["level"] as? String == "critical" })
+        try await Harness.eventually("the endpoint's failure is logged with its key", attempts: 1_000) {
+            daemon.logText.contains("metrics.listen")
+        }
+        try await Harness.eventually("STATUS= says the endpoint is down", attempts: 1_000) {
+            daemon.notifications().contains { $0.contains("METRICS ENDPOINT DOWN: cannot listen on 127.0.0.1:\(metricsPort)") }
+        }
+        try await Harness.eventually("snapshots still arrive", attempts: 1_000) {
+            try Self.stored(listener).filter { $0.kind == "snapshot" }.count >= 2
+        }
+        #expect(daemon.process.exited() == nil, "the agent runs on")
+        // The port is freed: the retry (1 s doubling) takes it.
+        #expect(squatter.stop() == 0)
+        try await Harness.eventually("the endpoint serves once the port is free", attempts: 2_000) {
+            let (status, body) = try await Self.get("http://127.0.0.1:\(metricsPort)/metrics")
+            return status == 200 && body.contains("pgagent_snapshot_cycles_total")
+        }
+        let stopped = try await daemon.terminate()
+        #expect(stopped.status == 0)
+        #expect(!daemon.logText.contains(Self.apiKey))
     }
 }

@@ -232,4 +232,40 @@ import Testing
         #expect(trusting.status.sent == 1)
         #expect(try listener.store().counts().batches == 1)
     }
+
+    /// The key never travels over TLS older than 1.2: a server that speaks only TLS 1.1
+    /// (Tools/old-tls-server.py, which records handshakes and requests) is refused at the handshake,
+    /// with a certificate the agent trusts, and never sees the request.
+    @Test func aListenerThatOnlySpeaksTLS11IsRefused() async throws {
+        let setup = try Setup()
+        defer { try? FileManager.default.removeItem(atPath: setup.directory) }
+        let cert = setup.directory + "/old.pem"
+        let key = setup.directory + "/old.key"
+        let made = try ChildProcess.run([
+            "/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+            "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let record = setup.directory + "/old-tls.record"
+        let server = try ChildProcess.start([
+            "python3", Self.stub.replacingOccurrences(of: "stub-listener.py", with: "old-tls-server.py"),
+            "\(setup.port)", cert, key, record],
+            stdout: setup.directory + "/old-tls.out", stderr: setup.directory + "/old-tls.err")
+        defer { server.kill(SIGTERM); _ = server.wait() }
+        try await Harness.eventually("the TLS 1.1 server listens") {
+            ((try? String(contentsOfFile: setup.directory + "/old-tls.out", encoding: .utf8)) ?? "").contains("listening")
+        }
+        _ = try await setup.spoolPayloads(1)
+        let transport = HTTPPayloadTransport(
+            endpoint: .init(url: "https://127.0.0.1:\(setup.port)/ingest/postgres", caFile: cert, timeout: .seconds(3)),
+            logger: Logger(label: "tls11") { _ in CaptureHandler(capture: setup.capture) })
+        let payload = try #require(try await setup.spool.oldest())
+        let outcome = await transport.send(payload, key: Secret(setup.token))
+        await transport.shutdown()
+        #expect(outcome == .retry(notBefore: nil))
+        try await Harness.eventually("the server saw the attempt") { FileManager.default.fileExists(atPath: record) }
+        let seen = try String(contentsOfFile: record, encoding: .utf8)
+        #expect(seen.contains("handshake failed"), "\(seen)")
+        #expect(!seen.contains("received"), "the request crossed TLS 1.1: \(seen)")
+        #expect(!seen.contains(setup.token))
+    }
 }

@@ -54,8 +54,12 @@ import Testing
         #expect(lexed(#"E'\'' x"#) == #"escapeString(E'\'') word(x)"#)
         #expect(lexed(#"e'a\\' x"#) == #"escapeString(e'a\\') word(x)"#)
         #expect(lexed(#"E'it''s\n'"#) == #"escapeString(E'it''s\n')"#)
-        // Without the prefix a backslash is an ordinary character (standard_conforming_strings).
-        #expect(lexed(#"'a\' x"#) == #"string('a\') word(x)"#)
+        // Without the prefix a backslash before a quote reads two ways (standard_conforming_strings on:
+        // the quote ends the constant; off: it is escaped), so the constant runs to the end. An even
+        // run of backslashes reads the same both ways.
+        #expect(lexed(#"'a\' x"#) == #"string('a\' x)…"#)
+        #expect(lexed(#"'a\\' x"#) == #"string('a\\') word(x)"#)
+        #expect(lexed(#"'a\b' x"#) == #"string('a\b') word(x)"#)
         // A continuation keeps the escape rules of the first segment.
         #expect(lexed("E'a'\n'\\'' x") == "escapeString(E'a'\n'\\'') word(x)")
     }

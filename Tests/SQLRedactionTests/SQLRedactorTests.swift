@@ -29,6 +29,24 @@ import Testing
             == "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?")
     }
 
+    /// With standard_conforming_strings off, `\'` escapes a quote; with it on, it ends the constant.
+    /// Either reading must leave no value outside a placeholder.
+    @Test func aBackslashBeforeAQuoteLeaksNothingWhateverStandardConformingStringsIs() {
+        // Off: 'it\'s' is one constant and 'x' another. On: 'it\' , then s, then ' AND pw = ', then x.
+        let ambiguous = redactor.redact(#"SELECT * FROM t WHERE a = 'it\'s' AND pw = 'x-secret'"#)
+        #expect(!ambiguous.contains("secret"), "\(ambiguous)")
+        #expect(!ambiguous.contains("it"), "\(ambiguous)")
+        #expect(ambiguous.hasPrefix("SELECT * FROM t WHERE a = ?"), "\(ambiguous)")
+        // The reading where the quote ends it: a Windows path; conservative, still nothing leaks.
+        let path = redactor.redact(#"INSERT INTO f VALUES ('C:\', 'hunter2')"#)
+        #expect(!path.contains("hunter2"), "\(path)")
+        // An even run of backslashes means the same under both settings: the usual redaction.
+        #expect(redactor.redact(#"SELECT 'a\\', 'b'"#) == "SELECT ?, ?")
+        #expect(redactor.redact(#"SELECT 'a\b', 'c'"#) == "SELECT ?, ?")
+        let password = credentialsOnly.redact(#"ALTER ROLE app PASSWORD 'it\'s-secret' VALID UNTIL 'infinity'"#)
+        #expect(!password.contains("secret"), "\(password)")
+    }
+
     @Test func everyKindOfNumberIsRedacted() {
         #expect(redactor.redact("SELECT 42, 3.5, 4., .001, 5e2, 1.925e-3, 0x1F, 0o17, 0b101, 1_000_000")
             == "SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?")

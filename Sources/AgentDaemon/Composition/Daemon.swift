@@ -52,6 +52,8 @@ package struct Daemon: Sendable {
     package let heartbeats: Heartbeats
     /// The running transmitter.
     package let slot: TransmitterSlot
+    /// Optional parts that are down (the metrics endpoint), for the systemd status.
+    package let problems = PartProblems()
     /// The log level in force.
     package let levels: LogLevelControl
     let logger: Logger
@@ -75,9 +77,14 @@ package struct Daemon: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o750])
-            spool = try Spool(path: SpoolLocation.path(stateDirectory: stateDirectory),
-                              limits: .init(maxBytes: configuration.spool.maxSizeBytes,
-                                            minFreeDiskBytes: configuration.spool.minFreeDiskBytes))
+            let opened = try Spool.openSettingAsideDamaged(
+                path: SpoolLocation.path(stateDirectory: stateDirectory),
+                limits: .init(maxBytes: configuration.spool.maxSizeBytes, minFreeDiskBytes: configuration.spool.minFreeDiskBytes))
+            spool = opened.spool
+            if let aside = opened.setAside {
+                logger.error("the spool was damaged: moved aside, kept for inspection; a fresh spool is used (its payloads are lost)",
+                             metadata: ["moved_to": "\(aside)"])
+            }
         } catch {
             throw DaemonStartError(code: .stateDirectory, message: "agent.state_dir \(stateDirectory): \(error)")
         }
@@ -109,6 +116,12 @@ package struct Daemon: Sendable {
             "version": "\(AgentVersion.current)", "servers": "\(configuration.postgres.map(\.name).joined(separator: ","))",
             "interval_s": "\(configuration.agent.intervalSeconds)", "state_dir": "\(configuration.agent.stateDirectory)",
         ])
+        for finding in SecretFileAudit.findings(configuration, environment: environment.variables) {
+            logger.warning("a secret file is open to other users", metadata: [
+                "key": "\(finding.key)", "path": "\(finding.path)", "mode": "0\(String(finding.mode & 0o777, radix: 8))",
+                "ignored": "\(finding.ignored)", "fix": "\(finding.fix)",
+            ])
+        }
         var group = ServiceGroupConfiguration(services: services(),
                                               gracefulShutdownSignals: options.handlesSignals ? [.sigterm, .sigint] : [],
                                               logger: logger)
@@ -131,14 +144,20 @@ package struct Daemon: Sendable {
     package func services() -> [ServiceGroupConfiguration.ServiceConfiguration] {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         let logger = self.logger
-        if let address = configuration.metrics.listenAddress {
-            services.append(.init(service: MetricsEndpoint(address: address, registry: metrics, heartbeats: heartbeats,
-                                                           logger: logger)))
-        }
+        let (metrics, heartbeats, problems) = (self.metrics, self.heartbeats, self.problems)
+        // Supervised: a taken port stops the endpoint alone, which is retried (1 s doubling to 60 s).
+        problems.set(MetricsEndpoint.partName, nil)
+        services.append(.init(service: Supervisor(name: MetricsEndpoint.partName, hub: hub, key: { $0.metrics.listenAddress },
+                                                  make: { configuration in
+            configuration.metrics.listenAddress.map {
+                MetricsEndpoint(address: $0, registry: metrics, heartbeats: heartbeats, problems: problems, logger: logger)
+            }
+        }, clock: options.clock, logger: logger)))
         let slot = self.slot
         services.append(.init(service: SystemdWatchdog(
             notifier: SystemdNotifier(environment: environment.variables), heartbeats: heartbeats, spool: spool,
-            transmitter: { slot.status }, instances: configuration.postgres.count, clock: options.clock, logger: logger)))
+            transmitter: { slot.status }, problems: problems, instances: configuration.postgres.count, clock: options.clock,
+            logger: logger)))
         services.append(.init(service: transmitterSupervisor()))
         for instance in configuration.postgres {
             services.append(contentsOf: instanceSupervisors(name: instance.name).map { .init(service: $0) })

@@ -17,6 +17,7 @@ package enum AgentMetrics {
         ("pgagent_spool_evicted_bytes_total", .counter, "Bytes evicted because of the spool's size cap."),
         ("pgagent_spool_dead_letters", .gauge, "Payloads the listener refused for good (dead letters)."),
         ("pgagent_spool_evicted_dead_letters_total", .counter, "Dead letters evicted because of the spool's size cap."),
+        ("pgagent_spool_corrupt_files_set_aside_total", .counter, "Damaged spool files moved aside at start (kept for inspection)."),
         ("pgagent_spool_refused_batches_total", .counter, "Payloads refused because they could not be made to fit the cap or the free-space floor."),
         ("pgagent_send_requests_total", .counter, "POSTs to the listener (current transmitter)."),
         ("pgagent_send_request_seconds_total", .counter, "Total duration of those POSTs."),
@@ -47,6 +48,7 @@ package enum AgentMetrics {
             registry.set("pgagent_spool_dead_letters", Double(status.deadLetters))
             registry.set("pgagent_spool_evicted_dead_letters_total", Double(status.evictedDeadLetters))
             registry.set("pgagent_spool_refused_batches_total", Double(status.refusedBatches))
+            registry.set("pgagent_spool_corrupt_files_set_aside_total", Double(status.corruptFilesSetAside))
             let age = status.oldestCreatedAt.map { max(0, Date.now.timeIntervalSince1970 - $0) } ?? 0
             registry.set("pgagent_spool_oldest_age_seconds", age)
         }

@@ -11,6 +11,8 @@ package struct SystemdWatchdog: Service {
     package let heartbeats: Heartbeats
     package let spool: Spool
     package let transmitter: @Sendable () -> TransmitterStatus?
+    /// Optional parts that are down.
+    package var problems = PartProblems()
     package let instances: Int
     /// The clock of the pings.
     package let clock: DaemonClock
@@ -49,6 +51,7 @@ package struct SystemdWatchdog: Service {
             if let status = sender.misdirectedStatus { parts.append("LISTENER URL ANSWERS \(status): sending paused") }
             if sender.breaker != .closed { parts.append("listener unreachable (breaker \(sender.breaker.rawValue))") }
         }
+        for (part, problem) in problems.current { parts.append("\(part.uppercased()) DOWN: \(problem)") }
         if !stalled.isEmpty { parts.append("STALLED: \(stalled.joined(separator: ","))") }
         return parts.joined(separator: ", ")
     }

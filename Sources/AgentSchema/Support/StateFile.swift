@@ -20,11 +20,19 @@ package struct StateFile<Value: Codable & Sendable>: Sendable {
         self.path = (directory as NSString).appendingPathComponent(name)
     }
 
-    /// The stored value; nil when there is none or it does not decode (an old or damaged file is ignored,
-    /// and overwritten by the next save).
+    /// The stored value; nil when there is none or it does not decode (an old or damaged file).
     package func load() -> Value? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return try? JSONDecoder().decode(Value.self, from: data)
+        loadSettingAside(now: Date().timeIntervalSince1970).value
+    }
+
+    /// The stored value, and where a file that does not decode was moved: it is renamed to
+    /// `<name>.corrupt-<epoch seconds>`, kept for inspection, so the next save starts afresh and the
+    /// caller can say so (a damaged file must neither stop the agent nor vanish unnoticed).
+    package func loadSettingAside(now: Double) -> (value: Value?, setAside: String?) {
+        guard let data = FileManager.default.contents(atPath: path) else { return (nil, nil) }
+        if let value = try? JSONDecoder().decode(Value.self, from: data) { return (value, nil) }
+        let aside = "\(path).corrupt-\(Int(now))"
+        return (nil, rename(path, aside) == 0 ? aside : nil)
     }
 
     /// Replaces the stored value.

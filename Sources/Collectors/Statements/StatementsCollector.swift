@@ -26,6 +26,8 @@ package final class StatementsCollector: Sendable {
         var roleNames: [Int64: String] = [:]
         var databaseNames: [Int64: String] = [:]
         var loadedFromDisk = false
+        /// Said once, in the next snapshot: the state file did not decode and was moved aside.
+        var setAsideWarning: CollectorErrorEntry?
     }
 
     private let settings: CollectorSettings
@@ -45,19 +47,33 @@ package final class StatementsCollector: Sendable {
         return memory.withLock { $0.state != nil }
     }
 
+    /// Loads the delta state once. A file that does not decode is moved aside and said once, in the
+    /// next snapshot's errors (the interval starts afresh: no deltas, never wrong ones).
     private func loadStateIfNeeded() {
         let needsLoad = memory.withLock { m -> Bool in
             defer { m.loadedFromDisk = true }
             return !m.loadedFromDisk
         }
-        guard needsLoad, let stored = stateFile?.load() else { return }
-        memory.withLock { if $0.state == nil { $0.state = stored } }
+        guard needsLoad, let stateFile else { return }
+        let loaded = stateFile.loadSettingAside(now: Date().timeIntervalSince1970)
+        let warning = loaded.setAside.map {
+            CollectorErrorEntry(collector: "statements", code: "state_file_corrupt",
+                                message: "the delta state file did not decode; moved aside to \($0), deltas start afresh",
+                                hint: "nothing to do; keep the moved file if you want to report it")
+        }
+        memory.withLock {
+            if $0.state == nil { $0.state = loaded.value }
+            $0.setAsideWarning = warning
+        }
     }
 
     package func collect(client: PostgresClient, server: ServerInfoCollector.Result,
                          logger: Logger) async throws -> Result {
         loadStateIfNeeded()
         var warnings: [CollectorErrorEntry] = []
+        if let warning = memory.withLock({ m in defer { m.setAsideWarning = nil }; return m.setAsideWarning }) {
+            warnings.append(warning)
+        }
 
         let meta = try await client.rows("""
             SELECT (SELECT extversion FROM pg_extension WHERE extname = 'pg_stat_statements') AS extversion,

@@ -9,7 +9,7 @@ import NIOSSL
 /// The transport over HTTPS (AsyncHTTPClient): the body as stored with `Content-Encoding: gzip`,
 /// `Authorization: Bearer`, and the payload's `batch_id` as `Idempotency-Key`. Redirects are refused
 /// (they would carry the key elsewhere); certificates are always verified, against the system's CAs plus
-/// `ca_file` when given. The key is never logged: a failure is described by its error type only.
+/// `ca_file` when given; TLS 1.2 at least. The key is never logged: a failure is described by its error type only.
 package final class HTTPPayloadTransport: PayloadTransport {
     private let client: HTTPClient
     private let url: String
@@ -22,6 +22,7 @@ package final class HTTPPayloadTransport: PayloadTransport {
         let timeout = TimeAmount.nanoseconds(Int64(TransmitterPolicy.seconds(endpoint.timeout) * 1e9))
         configuration.timeout = .init(connect: .seconds(5), read: timeout)
         var tls = TLSConfiguration.makeClientConfiguration()
+        tls.minimumTLSVersion = .tlsv12
         if let caFile = endpoint.caFile { tls.additionalTrustRoots = [.file(caFile)] }
         configuration.tlsConfiguration = tls
         configuration.redirectConfiguration = .disallow

@@ -43,7 +43,8 @@ extension Spool {
                                oldestCreatedAt: row["oldest"], evictedBatches: counters["evicted_batches", default: 0],
                                evictedBytes: counters["evicted_bytes", default: 0], deadLetters: dead,
                                evictedDeadLetters: counters["evicted_dead_letters", default: 0],
-                               refusedBatches: counters["refused_batches", default: 0])
+                               refusedBatches: counters["refused_batches", default: 0],
+                               corruptFilesSetAside: counters["corrupt_files_set_aside", default: 0])
         }
     }
 

@@ -87,7 +87,35 @@ package final class Spool: Sendable {
                                            walLimitBytes: SQLiteFile.walLimit(forCap: limits.maxBytes))
             try pool.write { db in try Self.migrate(db) }
         } catch {
+            if let error = error as? DatabaseError, [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
+                throw SpoolError(code: .corrupt, message: "the spool \(path) is damaged: \(SQLiteFile.describe(error))")
+            }
             throw SpoolError(code: .open, message: "cannot open the spool \(path): \(SQLiteFile.describe(error))")
+        }
+    }
+
+    /// Opens the spool at `path`; a file SQLite finds damaged (not a database, or corrupt) is moved
+    /// aside with its write-ahead log, as `<path>.corrupt-<epoch seconds>` (kept for inspection), and a
+    /// fresh spool is started in its place and counts it (`corrupt_files_set_aside`). Any other failure
+    /// (permissions, a full disk) is thrown as it is: moving a sound file would lose its payloads.
+    ///
+    /// - Returns: the spool, and the path the damaged file was moved to, if one was.
+    package static func openSettingAsideDamaged(path: String, limits: Limits, durability: Durability = .full,
+                                                now: Double = Date().timeIntervalSince1970) throws(SpoolError)
+        -> (spool: Spool, setAside: String?) {
+        do {
+            return (try Spool(path: path, limits: limits, durability: durability), nil)
+        } catch where error.code == .corrupt {
+            let aside = "\(path).corrupt-\(Int(now))"
+            for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+                _ = rename(path + suffix, aside + suffix)
+            }
+            guard rename(path, aside) == 0 else {
+                throw SpoolError(code: .open, message: "the spool \(path) is damaged and cannot be moved aside (errno \(errno))")
+            }
+            let spool = try Spool(path: path, limits: limits, durability: durability)
+            try? spool.pool.writeWithoutTransaction { db in try Self.add(db, "corrupt_files_set_aside", 1) }
+            return (spool, aside)
         }
     }
 

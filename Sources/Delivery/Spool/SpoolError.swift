@@ -5,6 +5,8 @@ package struct SpoolError: Error, Sendable, CustomStringConvertible {
         package let description: String
         /// The database could not be opened or created.
         package static let open = Code(description: "spool_open_failed")
+        /// SQLite finds the file damaged (not a database, or corrupt pages) when opening it.
+        package static let corrupt = Code(description: "spool_corrupt")
         /// A read or write failed (disk full, I/O error, a damaged file).
         package static let io = Code(description: "spool_io_failed")
         /// One payload is larger than the whole cap: it is refused rather than emptying the queue.

@@ -28,8 +28,9 @@ package struct SpoolLogSink: LogBatchSink {
 
     package func lastCheckpoint() async throws -> LogCheckpoint? {
         guard let data = try await spool.checkpoint(source: source) else { return nil }
-        // A checkpoint that no longer decodes (an older layout) is dropped: reading starts afresh.
-        return try? JSONDecoder().decode(LogCheckpoint.self, from: Data(data))
+        // A checkpoint that no longer decodes (damaged, or an older layout) makes the tailer read the
+        // current file from its start, counted as a lost checkpoint: a repeat is better than a gap.
+        return (try? JSONDecoder().decode(LogCheckpoint.self, from: Data(data))) ?? .unreadable
     }
 
     package func commit(_ events: [LogEvent], checkpoint: LogCheckpoint) async throws {

@@ -20,9 +20,12 @@ package struct SpoolStatus: Codable, Sendable, Equatable {
     /// Payloads refused because they could not be made to fit (larger than the cap, or no room above
     /// the free-space floor).
     package var refusedBatches: Int
+    /// Damaged spool files moved aside at start (their payloads are lost; the files are kept).
+    package var corruptFilesSetAside: Int
 
     package init(depth: Int, payloadBytes: Int, fileBytes: Int, oldestCreatedAt: Double?, evictedBatches: Int,
-                 evictedBytes: Int, deadLetters: Int, evictedDeadLetters: Int = 0, refusedBatches: Int = 0) {
+                 evictedBytes: Int, deadLetters: Int, evictedDeadLetters: Int = 0, refusedBatches: Int = 0,
+                 corruptFilesSetAside: Int = 0) {
         self.depth = depth
         self.payloadBytes = payloadBytes
         self.fileBytes = fileBytes
@@ -32,6 +35,7 @@ package struct SpoolStatus: Codable, Sendable, Equatable {
         self.deadLetters = deadLetters
         self.evictedDeadLetters = evictedDeadLetters
         self.refusedBatches = refusedBatches
+        self.corruptFilesSetAside = corruptFilesSetAside
     }
 
     enum CodingKeys: String, CodingKey {
@@ -44,5 +48,6 @@ package struct SpoolStatus: Codable, Sendable, Equatable {
         case deadLetters = "dead_letters"
         case evictedDeadLetters = "evicted_dead_letters"
         case refusedBatches = "refused_batches"
+        case corruptFilesSetAside = "corrupt_files_set_aside"
     }
 }

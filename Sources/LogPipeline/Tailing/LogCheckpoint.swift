@@ -26,6 +26,15 @@ package struct LogCheckpoint: Codable, Sendable, Equatable {
     /// How many bytes before the offset are checked on resume.
     package static let precedingCapacity = 64
 
+    /// What a sink hands the tailer when its stored checkpoint cannot be read (damaged, or a layout
+    /// this version does not know): the file tailer then reads the current file from its start and
+    /// counts a lost checkpoint, instead of starting at the end and skipping, uncounted, what came since.
+    package static let unreadable = LogCheckpoint(path: "", identity: LogFileIdentity(device: 0, inode: 0, headLength: 0, headHash: 0),
+                                                 offset: -1, precedingHash: 0, precedingLength: 0, emittedOffsets: [])
+
+    /// True for ``unreadable``.
+    package var isUnreadable: Bool { offset < 0 }
+
     package init(path: String, identity: LogFileIdentity, offset: Int64, precedingHash: UInt64,
                  precedingLength: Int, emittedOffsets: [Int64]) {
         self.path = path

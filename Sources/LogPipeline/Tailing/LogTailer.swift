@@ -273,6 +273,14 @@ package struct LogTailer {
     private mutating func openFirst(now: Duration) {
         let candidates = scanner.candidates(includeRotated: resume != nil)
         guard !candidates.isEmpty else { return }
+        if let saved = resume, saved.isUnreadable {
+            resume = nil
+            statistics.lostCheckpoints += 1
+            guard let start = scanner.current(among: candidates), let handle = scanner.fileSystem.open(start.path) else { return }
+            open(handle, at: 0, emitted: [], now: now)
+            lastStart = "the stored checkpoint could not be read: reading \(handle.path) from its start"
+            return
+        }
         if let saved = resume {
             resume = nil
             if let (handle, identity, offset) = locate(saved, among: candidates) {

@@ -68,6 +68,20 @@ import Testing
         #expect(Self.messages(Self.drain(&tailer, at: &now)) == ["partial line", "line 3"])
     }
 
+    /// A checkpoint that could not be read must not restart the tail at the end of the file (entries
+    /// skipped, nothing counted): the current file is read from its start, and the loss counted.
+    @Test func anUnreadableCheckpointReadsTheCurrentFileFromItsStartAndIsCounted() throws {
+        let logs = try LogDirectory()
+        logs.append(LogDirectory.line(1) + LogDirectory.line(2))
+        var options = Self.options()
+        options.startAtEnd = true
+        var tailer = Self.tailer(logs, checkpoint: .unreadable, options: options)
+        var now = Duration.zero
+        #expect(Self.messages(Self.drain(&tailer, at: &now)) == ["line 1", "line 2"])
+        #expect(tailer.statistics.lostCheckpoints == 1)
+        #expect(tailer.lastStart?.contains("could not be read") == true)
+    }
+
     @Test func renameRotationReadsTheOldFileToItsEndThenEveryNewerFileInOrder() throws {
         let logs = try LogDirectory()
         logs.append(LogDirectory.line(1))
