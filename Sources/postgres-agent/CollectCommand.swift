@@ -85,11 +85,15 @@ struct CollectCommand: AsyncParsableCommand {
         return try await runtime.withClient(logger: logger) { client in
             let collector = try runtime.makeCollector(client: client, project: configuration.agent.project,
                                                       hostname: hostname, logger: logger)
+            // Each snapshot is "stored" once it is returned for printing: its delta state goes in force.
             let first = await collector.collect(now: .now, wallClock: Date().timeIntervalSince1970)
+            collector.commit(batchID: first.batchID)
             guard let reason = Self.missingBaseline(first) else { return first }
             logger.debug("a collector had no baseline: sampling again", metadata: ["reason": "\(reason)", "window_ms": "\(window)"])
             try await Task.sleep(for: window)
-            return await collector.collect(now: .now, wallClock: Date().timeIntervalSince1970)
+            let second = await collector.collect(now: .now, wallClock: Date().timeIntervalSince1970)
+            collector.commit(batchID: second.batchID)
+            return second
         }
     }
 

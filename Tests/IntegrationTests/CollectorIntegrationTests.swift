@@ -180,6 +180,28 @@ import Testing
         return (calls ?? 0, returned ?? 0)
     }
 
+    /// A snapshot that never reached the spool must not take its interval with it: the delta state
+    /// moves only with a stored payload, so the next one's deltas cover both intervals.
+    @Test("statements: a snapshot that was not stored leaves its deltas to the next one", arguments: Harness.preloaded)
+    func lostSnapshotKeepsItsInterval(cluster: TestClusters.Cluster) async throws {
+        let table = Harness.unique("lost_probe")
+        try await Harness.exec(cluster, "CREATE TABLE \(table) (id int)")
+        try await Harness.withAgentClient(try Harness.agentSettings(cluster)) { agent in
+            let collector = Harness.snapshotCollector(agent, settings: try Harness.collectorSettings())
+            _ = await Harness.collect(collector)
+            try await Self.runProbe(cluster, table: table, times: 6)
+            // Collected, then lost (the spool refused it): not committed.
+            let lost = await collector.collect(now: .now, wallClock: Date().timeIntervalSince1970)
+            #expect(lost.pgStatements?.first { $0.query?.contains(table) == true }?.calls == 6)
+            try await Self.runProbe(cluster, table: table, times: 3)
+            let next = await Harness.collect(collector)
+            let probe = try #require(next.pgStatements?.first { $0.query?.contains(table) == true })
+            #expect(probe.calls == 9, "the lost interval's 6 calls and this one's 3")
+            Self.expectNoNegative(next.pgStatements ?? [])
+        }
+        try await Harness.exec(cluster, "DROP TABLE \(table)")
+    }
+
     @Test("statements: a stats reset between cycles gives no negative or inflated delta", arguments: Harness.preloaded)
     func statsReset(cluster: TestClusters.Cluster) async throws {
         let table = Harness.unique("reset_probe")

@@ -84,8 +84,12 @@ enum Harness {
                           logger: logger)
     }
 
+    /// One snapshot, stored: its statement delta state goes in force, as the scheduler does after the
+    /// spool took it.
     static func collect(_ collector: SnapshotCollector) async -> SnapshotPayload {
-        await collector.collect(now: .now, wallClock: Date().timeIntervalSince1970)
+        let payload = await collector.collect(now: .now, wallClock: Date().timeIntervalSince1970)
+        collector.commit(batchID: payload.batchID)
+        return payload
     }
 
     /// A superuser (or other) session for driving a workload, with its own `application_name`.

@@ -103,7 +103,7 @@ package struct SnapshotScheduler: Service {
                     payload.errors.append(entry)
                     late = nil
                 }
-                await store(&payload, instance: instance)
+                if await store(&payload, instance: instance) { collector.commit(batchID: payload.batchID) }
                 let seconds = Self.seconds(started.duration(to: clock.now))
                 metrics.add("pgagent_snapshot_cycles_total", labels: [("instance", instance)])
                 metrics.set("pgagent_snapshot_duration_seconds", seconds, labels: [("instance", instance)])
@@ -136,8 +136,8 @@ package struct SnapshotScheduler: Service {
         sessions.observe(observations, at: Int64((payload.timestamp * 1_000).rounded(.down)), complete: true)
     }
 
-    /// Adds the spool's state to the `agent` section and appends the payload.
-    private func store(_ payload: inout SnapshotPayload, instance: String) async {
+    /// Adds the spool's state to the `agent` section and appends the payload; true once it is stored.
+    private func store(_ payload: inout SnapshotPayload, instance: String) async -> Bool {
         if let status = try? await spool.status() {
             payload.agent.spoolDepth = status.depth
             payload.agent.spoolBytes = status.payloadBytes
@@ -149,9 +149,12 @@ package struct SnapshotScheduler: Service {
             let json = try encoder.encode(payload)
             try await spool.append(kind: .snapshot, instance: instance, batchID: payload.batchID.uuidString.lowercased(),
                              json: Array(json))
+            return true
         } catch {
             metrics.add("pgagent_spool_errors_total")
-            logger.error("a snapshot could not be spooled", metadata: ["instance": "\(instance)", "error": "\(error)"])
+            logger.error("a snapshot could not be spooled; its statement deltas go with the next one",
+                         metadata: ["instance": "\(instance)", "error": "\(error)"])
+            return false
         }
     }
 

@@ -1,5 +1,5 @@
 package import AgentSchema
-import Foundation
+package import Foundation
 package import Logging
 package import PostgresNIO
 import Synchronization
@@ -16,6 +16,10 @@ package final class SnapshotCollector: Sendable {
     private let serverInfo = ServerInfoCollector()
     private let activity: ActivityCollector
     private let statements: StatementsCollector
+    /// The statement delta state of the last snapshot, until it is stored (``commit(batchID:)``).
+    private let pendingStatements = Mutex<(batchID: UUID, state: StatementsState)?>(nil)
+    /// Warnings of a commit, for the next snapshot.
+    private let deferredWarnings = Mutex<[CollectorErrorEntry]>([])
     private let locks: LockCollector
     private let database: DatabaseCollector
     private let host = Mutex<(collector: HostCollector?, dataDirectory: String?)>((nil, nil))
@@ -45,12 +49,26 @@ package final class SnapshotCollector: Sendable {
     /// True when delta state exists, so the next ``collect(now:wallClock:)`` already yields deltas.
     package var hasBaseline: Bool { statements.hasBaseline }
 
+    /// Puts in force the statement delta state of the snapshot `batchID`, once that snapshot is stored
+    /// (spooled, or printed by `collect --once`). Until then the previous state stays, so a snapshot
+    /// that is lost does not lose its interval: the next one's deltas cover it. A state that could not
+    /// be saved is said in the next snapshot's errors.
+    package func commit(batchID: UUID) {
+        let state = pendingStatements.withLock { pending -> StatementsState? in
+            defer { pending = nil }
+            return pending?.batchID == batchID ? pending?.state : nil
+        }
+        guard let state, let warning = statements.commit(state) else { return }
+        deferredWarnings.withLock { $0.append(warning) }
+    }
+
     /// Collects one snapshot.
     /// - Parameters:
     ///   - now: monotonic time of the sample, for host rates.
     ///   - wallClock: epoch seconds for the payload's `timestamp`.
     package func collect(now: ContinuousClock.Instant, wallClock: Double) async -> SnapshotPayload {
         var payload = SnapshotPayload(timestamp: wallClock, project: project, agent: agentInfo)
+        payload.errors += deferredWarnings.withLock { warnings in defer { warnings = [] }; return warnings }
         let timeout = settings.collectorTimeout
         let clock = ContinuousClock()
         let client = self.client
@@ -106,6 +124,8 @@ package final class SnapshotCollector: Sendable {
                 payload.pgStatements = result.rows
                 payload.statementsInfo = result.info
                 payload.errors += result.warnings
+                let batchID = payload.batchID
+                pendingStatements.withLock { $0 = (batchID, result.state) }
             case .failure(let entry): payload.errors.append(entry)
             }
             switch await lockResult {

@@ -18,6 +18,10 @@ package final class StatementsCollector: Sendable {
         package var info: StatementsInfo
         /// Problems that did not stop the collector (an `errors` entry each).
         package var warnings: [CollectorErrorEntry]
+        /// The delta state after this sample. It is not in force until ``commit(_:)``: the caller commits
+        /// it once the payload that carries these deltas is stored, so a payload that is lost does not
+        /// take its interval with it (the next deltas then cover both intervals).
+        package var state: StatementsState
     }
 
     private struct Memory: Sendable {
@@ -152,7 +156,6 @@ package final class StatementsCollector: Sendable {
                 row.query = m.texts[key.queryid]
                 rows.append(row)
             }
-            m.state = outcome.state
             // Bounded: past the cap we keep only the texts of entries that moved this interval.
             if m.texts.count > Self.textCacheLimit {
                 let keep = Set(outcome.deltas.keys.map(\.queryid))
@@ -166,14 +169,20 @@ package final class StatementsCollector: Sendable {
             row.otherEntries = ranked.otherEntries
             rows.append(row)
         }
+        return Result(rows: rows, info: info, warnings: warnings, state: outcome.state)
+    }
+
+    /// Puts `state` in force (the next sample's deltas start from it) and saves it to the state
+    /// directory; returns the warning for the next snapshot when it could not be saved.
+    package func commit(_ state: StatementsState) -> CollectorErrorEntry? {
+        memory.withLock { $0.state = state }
         do {
-            try stateFile?.save(outcome.state)
+            try stateFile?.save(state)
+            return nil
         } catch {
-            warnings.append(CollectorErrorEntry(collector: "statements", code: "io",
-                                                message: "could not save delta state: \(error)",
-                                                hint: "make state_dir writable by the agent"))
+            return CollectorErrorEntry(collector: "statements", code: "io", message: "could not save delta state: \(error)",
+                                       hint: "make state_dir writable by the agent")
         }
-        return Result(rows: rows, info: info, warnings: warnings)
     }
 
     /// Above this many entries the fingerprint filter is not worth its upload, and its hash table might
