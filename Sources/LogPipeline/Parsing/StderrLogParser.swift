@@ -224,12 +224,13 @@ package struct StderrLogParser: LogFormatParser {
 
     /// Consumes one line of process `pid` (known from outside the line, as syslog's header knows it): the
     /// line joins `pid`'s entry whatever the prefix says, and `timestamp` stands in for a prefix without
-    /// a time.
+    /// a time. `truncated`: the line was cut before it came here, so its entry is marked truncated.
     mutating func consume(line: UnsafeBufferPointer<UInt8>, offset: Int64, pid: Int, timestamp: String?,
-                          into completed: inout [LogEvent]) {
+                          truncated: Bool = false, into completed: inout [LogEvent]) {
         forcedKey = pid
         forcedTimestamp = timestamp
         process(line: line, offset: offset, into: &completed)
+        if truncated, let slot = lastSlot, slots[slot] != nil { slots[slot]!.truncated = true }
         forcedKey = nil
         forcedTimestamp = nil
     }

@@ -31,6 +31,8 @@ struct SyslogLogParser: LogFormatParser {
         var lastNumber: Int?
         var timestamp: String?
         var order: Int
+        /// Parts were dropped at the line cap.
+        var truncated = false
     }
 
     static let framing = LogRecordFraming.lines
@@ -48,6 +50,14 @@ struct SyslogLogParser: LogFormatParser {
     private var records = 0
     private var notSyslog = 0
     private static let maximumPending = 1_024
+    /// All lines still being joined from their parts hold at most this many bytes together; past it the
+    /// largest is completed as it stands (the stderr parser's budget for open entries, by default).
+    static let pendingBudget = 8 << 20
+    /// One line being joined keeps at most this many bytes (the entry cap and one byte, so that the
+    /// stderr parser sees it is over the cap and marks the entry truncated); later parts are dropped.
+    private let maximumLineBytes: Int
+    /// The bytes of every line being joined.
+    private(set) var pendingBytes = 0
     /// Lines of other programs.
     private(set) var foreignLines = 0
 
@@ -59,6 +69,7 @@ struct SyslogLogParser: LogFormatParser {
     init(prefix: LogLinePrefix, fileName: String, maximumEntryBytes: Int, timeZone: TimeZoneRules?,
          ident: String = "postgres", hostTimeZone: TimeZoneRules? = nil, referenceTime: Int64) {
         inner = StderrLogParser(prefix: prefix, fileName: fileName, maximumEntryBytes: maximumEntryBytes, timeZone: timeZone)
+        maximumLineBytes = maximumEntryBytes + 1
         self.ident = Array(ident.utf8)
         self.hostTimeZone = hostTimeZone
         let local = referenceTime + (hostTimeZone.map { Self.offset(of: $0, at: referenceTime) } ?? 0)
@@ -108,20 +119,37 @@ struct SyslogLogParser: LogFormatParser {
             let samePart = tag.number.map { $0 == open.lastNumber } ?? true
             let nextPart = part.map { $0 > 1 } ?? true
             if goesOn, samePart, nextPart {
-                open.bytes += text
+                // Linear in the line's size, and capped while it grows: a statement of a million parts
+                // costs its cap, not a million copies.
+                let kept = min(text.count, max(0, maximumLineBytes - open.bytes.count))
+                open.bytes += text.prefix(kept)
+                pendingBytes += kept
+                if kept < text.count { open.truncated = true }
                 open.lastPartLength = text.count
                 open.order = order
                 pending[pid] = open
                 order += 1
+                keepWithinBudget(into: &events)
                 return
             }
             flush(pid, into: &events)
         }
-        pending[pid] = Pending(bytes: text, offset: offset, lastPartLength: text.count, lastNumber: tag.number,
-                               timestamp: timestamp, order: order)
+        let kept = Array(text.prefix(maximumLineBytes))
+        pendingBytes += kept.count
+        pending[pid] = Pending(bytes: kept, offset: offset, lastPartLength: text.count, lastNumber: tag.number,
+                               timestamp: timestamp, order: order, truncated: kept.count < text.count)
         order += 1
         if pending.count > Self.maximumPending, let oldest = pending.min(by: { $0.value.order < $1.value.order })?.key {
             flush(oldest, into: &events)
+        }
+        keepWithinBudget(into: &events)
+    }
+
+    /// Completes the largest lines being joined until all of them fit ``pendingBudget``.
+    private mutating func keepWithinBudget(into events: inout [LogEvent]) {
+        while pendingBytes > Self.pendingBudget,
+              let largest = pending.max(by: { $0.value.bytes.count < $1.value.bytes.count })?.key {
+            flush(largest, into: &events)
         }
     }
 
@@ -148,13 +176,15 @@ struct SyslogLogParser: LogFormatParser {
     /// off` keeps the newlines, as `#012`).
     private mutating func flush(_ pid: Int, into events: inout [LogEvent]) {
         guard let open = pending.removeValue(forKey: pid) else { return }
+        pendingBytes -= open.bytes.count
         open.bytes.withUnsafeBufferPointer { bytes in
             var start = 0
             while start <= bytes.count {
                 let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
                 if end > start || start == 0 {
                     inner.consume(line: UnsafeBufferPointer(rebasing: bytes[start..<end]), offset: open.offset,
-                                  pid: pid, timestamp: open.timestamp, into: &events)
+                                  pid: pid, timestamp: open.timestamp, truncated: open.truncated && end == bytes.count,
+                                  into: &events)
                 }
                 start = end + 1
             }

@@ -87,6 +87,48 @@ import Testing
         #expect(statistics.unparsed == 1)
     }
 
+    /// A database user's one-line statement of 4.5 MB reaches syslog as 5,000 parts of 900 bytes: it is
+    /// held to the entry cap while it is joined, and cut and marked truncated.
+    @Test func aHugeLineIsCappedWhileItIsJoined() throws {
+        let part = String(repeating: "y", count: 897)
+        var lines = ["Dec  7 05:57:28 db-1 postgres[10]: [5-1] 2026-12-07 04:57:28.001 UTC [10] LOG:  statement: SELECT '\(part.prefix(840))"]
+        for index in 2...5_000 { lines.append("Dec  7 05:57:28 db-1 postgres[10]: [5-\(index)] \(part)") }
+        lines.append("Dec  7 05:57:29 db-1 postgres[10]: [6-1] 2026-12-07 04:57:29.001 UTC [10] LOG:  next")
+        // What is held while the parts come in stays at the cap (plus the part in hand), never the line.
+        var parser = SyslogLogParser(prefix: try LogLinePrefix("%m [%p] "), fileName: "syslog", maximumEntryBytes: 1 << 20,
+                                     timeZone: nil, referenceTime: Self.fixtureDay)
+        var held = 0
+        var sink: [LogEvent] = []
+        for line in lines.dropLast() {
+            let message = Array(line[line.range(of: "]: ")!.upperBound...].utf8)
+            message.withUnsafeBufferPointer { parser.consume(message: $0, pid: 10, timestamp: nil, offset: 0, escaped: false, into: &sink) }
+            held = max(held, parser.pendingBytes)
+        }
+        #expect(held <= (1 << 20) + 1, "held \(held) bytes while joining")
+        let (events, _) = try Self.parse(Array((lines.joined(separator: "\n") + "\n").utf8), prefix: "%m [%p] ")
+        let statement = try #require(events.first { $0.message?.hasPrefix("statement:") == true })
+        #expect((statement.message?.utf8.count ?? .max) <= 1 << 20)
+        #expect(statement.truncated == true)
+        #expect(events.last?.message == "next")
+    }
+
+    /// Twenty processes each in the middle of a 600 KB line: together past the budget of lines being
+    /// joined, so the largest are completed early; every entry comes out, none over the cap.
+    @Test func linesBeingJoinedShareOneBudget() throws {
+        let part = String(repeating: "z", count: 897)
+        var lines: [String] = []
+        for pid in 100..<120 {
+            lines.append("Dec  7 05:57:28 db-1 postgres[\(pid)]: [1-1] 2026-12-07 04:57:28.001 UTC [\(pid)] LOG:  \(part.prefix(860))")
+        }
+        for index in 2...700 {
+            for pid in 100..<120 { lines.append("Dec  7 05:57:28 db-1 postgres[\(pid)]: [1-\(index)] \(part)") }
+        }
+        let (events, _) = try Self.parse(Array((lines.joined(separator: "\n") + "\n").utf8), prefix: "%m [%p] ")
+        #expect(Set(events.compactMap(\.pid)) == Set(100..<120))
+        #expect(events.allSatisfy { ($0.message?.utf8.count ?? 0) <= 1 << 20 })
+        #expect(events.count > 20, "the budget completed some lines before their end: \(events.count) entries")
+    }
+
     @Test func sequenceNumbersOffAndSplittingOffStillJoin() throws {
         let lines = [
             // syslog_sequence_numbers = off: `[k]`.
