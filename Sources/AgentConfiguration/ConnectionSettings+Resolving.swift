@@ -1,4 +1,7 @@
 extension ConnectionSettings {
+    /// The longest `connect_timeout` accepted, seconds (an hour).
+    static let maximumConnectTimeout = 3_600
+
     /// Resolves a conninfo string or URI the way libpq (and so `psql`) would.
     ///
     /// For each setting the first source that has it wins:
@@ -165,6 +168,12 @@ extension ConnectionSettings {
             guard let seconds = Int(item.value.trimmingWhitespace()) else {
                 throw AgentConfigurationError(
                     code: .invalidValue, key: item.key, message: "must be a whole number of seconds"
+                )
+            }
+            // Bounded: a huge value would overflow the nanoseconds the drivers count in.
+            guard seconds <= Self.maximumConnectTimeout else {
+                throw AgentConfigurationError(
+                    code: .invalidValue, key: item.key, message: "must be at most \(Self.maximumConnectTimeout) seconds"
                 )
             }
             connectTimeout = seconds <= 0 ? nil : .seconds(max(seconds, 2))

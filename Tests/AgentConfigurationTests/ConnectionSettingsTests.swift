@@ -134,6 +134,9 @@ import Testing
     @Test func connectTimeoutHasLibpqsMinimumOfTwoSeconds() throws {
         #expect(try self.resolve("connect_timeout=1").connectTimeout == .seconds(2))
         #expect(try self.resolve("connect_timeout=-5").connectTimeout == nil)
+        #expect(try self.resolve("connect_timeout=3600").connectTimeout == .seconds(3_600))
+        #expect(self.resolveError("connect_timeout=3601")?.key == "conninfo.connect_timeout")
+        #expect(self.resolveError("connect_timeout=9223372036854775807")?.key == "conninfo.connect_timeout")
     }
 
     // MARK: passwords

@@ -261,6 +261,23 @@ import Testing
         ]))
     }
 
+    /// Text that is no statement still loses its passwords: a connection string's `password=` and a
+    /// URI's `user:password@`, in any field, whatever the message's language.
+    @Test func passwordsInFreeTextAreMasked() {
+        var fdw = event("could not connect to server \"remote\"", severity: .error)
+        fdw.detail = "connection to server failed: host=10.0.0.5 user=app password=hunter7 dbname=x"
+        fdw.hint = "Verbindung: postgresql://app:hunter8@db.internal:5432/x?sslmode=require"
+        fdw.context = "PASSWORD : 'it''s hunter9' und mehr"
+        literalsKept.classify(&fdw)
+        let text = [fdw.message, fdw.detail, fdw.hint, fdw.context].compactMap { $0 }.joined(separator: "\n")
+        for secret in ["hunter7", "hunter8", "hunter9"] { #expect(!text.contains(secret), "\(text)") }
+        #expect(fdw.detail == "connection to server failed: host=10.0.0.5 user=app password=*** dbname=x")
+        #expect(fdw.hint == "Verbindung: postgresql://app:***@db.internal:5432/x?sslmode=require")
+        #expect(fdw.context == "PASSWORD : '***' und mehr")
+        // Not a password: a word that only contains it, a URI without one.
+        #expect(CredentialTextMasker.masked("passwords=3 https://db.internal/x") == nil)
+    }
+
     @Test func credentialsAreMaskedEvenWithLiteralsKept() throws {
         let events = try classified("pg17-workload.json", with: literalsKept)
         let text = String(decoding: try JSONEncoder().encode(events), as: UTF8.self)

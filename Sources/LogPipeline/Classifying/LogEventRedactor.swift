@@ -192,8 +192,10 @@ struct LogEventRedactor: Sendable {
     /// `statement` and `internal_query` went through the redactor, which masks credentials in any case.
     private func maskCredentials(_ event: inout LogEvent) {
         func mask(_ value: inout String?) {
-            guard let text = value, Self.mayCarryCredential(text), SQLRedactor.isPasswordBearing(text) else { return }
-            value = masker.redact(text)
+            guard let text = value, Self.mayCarryCredential(text) else { return }
+            if SQLRedactor.isPasswordBearing(text) { value = masker.redact(text) }
+            // Text that is not a statement: `password=…` as in a connection string, a URI's password.
+            if let masked = value.flatMap(CredentialTextMasker.masked) { value = masked }
         }
         // A statement the classifier found in the message was redacted there, credentials included; the
         // message's other figures (a duration) stay.
@@ -204,7 +206,8 @@ struct LogEventRedactor: Sendable {
     }
 
     /// A cheap test before lexing: every statement ``SQLRedactor/isPasswordBearing(_:)`` flags names a
-    /// password (`PASSWORD`, `password=` in a connection string) or a `dblink` call.
+    /// password (`PASSWORD`, `password=` in a connection string) or a `dblink` call; a URI (`://`) may
+    /// carry one for ``CredentialTextMasker``.
     static func mayCarryCredential(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { bytes in
@@ -216,6 +219,9 @@ struct LogEventRedactor: Sendable {
                        bytes[index + 3] | 0x20 == UInt8(ascii: "s"), bytes[index + 4] | 0x20 == UInt8(ascii: "w") {
                         return true
                     }
+                } else if first == UInt8(ascii: ":") {
+                    // A URI, which may carry `user:password@`.
+                    if bytes[index + 1] == UInt8(ascii: "/"), bytes[index + 2] == UInt8(ascii: "/") { return true }
                 } else if first == UInt8(ascii: "d") {
                     if bytes[index + 1] | 0x20 == UInt8(ascii: "b"), bytes[index + 2] | 0x20 == UInt8(ascii: "l"),
                        bytes[index + 3] | 0x20 == UInt8(ascii: "i"), bytes[index + 4] | 0x20 == UInt8(ascii: "n"),
