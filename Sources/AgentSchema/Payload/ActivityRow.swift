@@ -1,4 +1,5 @@
-/// One non-idle backend from `pg_stat_activity` (`pg_activity` in the payload).
+/// One non-idle backend from `pg_stat_activity` (`pg_activity` in the payload); the longest-running
+/// ones only, see ``ActivitySummary/pgActivityOmitted``.
 package struct ActivityRow: Codable, Sendable, Equatable {
     package var pid: Int
     package var usename: String?
@@ -68,6 +69,10 @@ package struct ActivitySummary: Codable, Sendable, Equatable {
     package var maxConnections: Int
     /// Client backends whose `application_name` carries a correlation id.
     package var correlatedBackends: Int
+    /// Non-idle backends left out of `pg_activity` because it carries at most a fixed number of rows (the
+    /// longest-running first): `pg_activity` rows + this = every non-idle backend but the agent's own.
+    /// Always set by the collector; optional only so that payloads without it still decode.
+    package var pgActivityOmitted: Int?
 
     package init(total: Int, clientBackends: Int, byState: [String: Int], byWaitEvent: [String: Int],
                  byBackendType: [String: Int], maxConnections: Int, correlatedBackends: Int) {
@@ -88,5 +93,6 @@ package struct ActivitySummary: Codable, Sendable, Equatable {
         case byBackendType = "by_backend_type"
         case maxConnections = "max_connections"
         case correlatedBackends = "correlated_backends"
+        case pgActivityOmitted = "pg_activity_omitted"
     }
 }

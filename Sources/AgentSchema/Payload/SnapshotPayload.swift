@@ -29,8 +29,11 @@ package struct SnapshotPayload: Codable, Sendable {
     package var pgStatements: [StatementRow]?
     /// What the statements part covers: interval, totals, reset handling.
     package var statementsInfo: StatementsInfo?
-    /// One row per blocked backend.
+    /// One row per blocked backend, of the chains that waited longest (bounded).
     package var locks: [LockRow]?
+    /// How many backends wait for a lock and how many of them `locks` leaves out; present exactly when
+    /// `locks` is.
+    package var locksSummary: LocksSummary?
     /// Per-database and cluster-wide statistics.
     package var database: DatabaseStats?
     /// Host metrics from /proc.
@@ -58,7 +61,9 @@ package struct SnapshotPayload: Codable, Sendable {
         case activitySamples = "activity_samples"
         case pgStatements = "pg_statements"
         case statementsInfo = "statements_info"
-        case locks, database
+        case locks
+        case locksSummary = "locks_summary"
+        case database
         case systemMetrics = "system_metrics"
         case errors
     }
@@ -80,6 +85,7 @@ package struct SnapshotPayload: Codable, Sendable {
         try container.encodeIfPresent(pgStatements, forKey: .pgStatements)
         try container.encodeIfPresent(statementsInfo, forKey: .statementsInfo)
         try container.encodeIfPresent(locks, forKey: .locks)
+        try container.encodeIfPresent(locksSummary, forKey: .locksSummary)
         try container.encodeIfPresent(database, forKey: .database)
         try container.encodeIfPresent(systemMetrics, forKey: .systemMetrics)
         try container.encode(errors, forKey: .errors)

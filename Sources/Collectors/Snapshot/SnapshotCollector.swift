@@ -129,7 +129,9 @@ package final class SnapshotCollector: Sendable {
             case .failure(let entry): payload.errors.append(entry)
             }
             switch await lockResult {
-            case .success(let rows): payload.locks = rows
+            case .success(let result):
+                payload.locks = result.rows
+                payload.locksSummary = result.summary
             case .failure(let entry): payload.errors.append(entry)
             }
             switch await databaseResult {
