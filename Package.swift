@@ -50,7 +50,8 @@ let package = Package(
         .target(
             name: "Collectors",
             dependencies: [
-                "AgentSchema", "AgentConfiguration", "SQLRedaction",
+                "AgentSchema", "AgentConfiguration", "SQLRedaction", "AgentStorage",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -54,7 +54,7 @@ import Testing
             #expect((payload["errors"] as? [Any])?.isEmpty == true, "\(payload["errors"] ?? "")")
             try PayloadSchema.expectValid([result.stdout], "collect --once, run \(run)")
         }
-        #expect(FileManager.default.fileExists(atPath: stateDir + "/statements-default.json"))
+        #expect(FileManager.default.fileExists(atPath: stateDir + "/statements-default.sqlite"))
     }
 
     @Test func aSecondServerFindsTheFirstOnesStateAndStillGetsACompleteSnapshot() throws {

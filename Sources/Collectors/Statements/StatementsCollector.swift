@@ -30,18 +30,23 @@ package final class StatementsCollector: Sendable {
         var roleNames: [Int64: String] = [:]
         var databaseNames: [Int64: String] = [:]
         var loadedFromDisk = false
-        /// Said once, in the next snapshot: the state file did not decode and was moved aside.
+        /// Said once, in the next snapshot: the state could not be read (moved aside, or unusable).
         var setAsideWarning: CollectorErrorEntry?
+        /// The state on disk, once opened.
+        var store: StatementStateStore?
+        /// What the store holds (what the next save is a difference from); nil: unknown, rewrite all.
+        var saved: StatementsState?
     }
 
     private let settings: CollectorSettings
-    private let stateFile: StateFile<StatementsState>?
+    /// The state in the state directory (SQLite), and the JSON file of earlier versions it replaces.
+    private let statePaths: (store: String, directory: String, legacyName: String)?
     private let memory = Mutex(Memory())
 
     package init(settings: CollectorSettings) {
         self.settings = settings
-        self.stateFile = settings.stateDirectory.map {
-            StateFile(directory: $0, name: "statements-\(settings.instance).json")
+        self.statePaths = settings.stateDirectory.map {
+            ((($0 as NSString).appendingPathComponent("statements-\(settings.instance).sqlite")), $0, "statements-\(settings.instance).json")
         }
     }
 
@@ -51,22 +56,49 @@ package final class StatementsCollector: Sendable {
         return memory.withLock { $0.state != nil }
     }
 
-    /// Loads the delta state once. A file that does not decode is moved aside and said once, in the
-    /// next snapshot's errors (the interval starts afresh: no deltas, never wrong ones).
+    /// Opens and loads the delta state once (taking over the JSON file of an earlier version). A file
+    /// that is damaged is moved aside and said once, in the next snapshot's errors (the interval starts
+    /// afresh: no deltas, never wrong ones).
     private func loadStateIfNeeded() {
         let needsLoad = memory.withLock { m -> Bool in
             defer { m.loadedFromDisk = true }
             return !m.loadedFromDisk
         }
-        guard needsLoad, let stateFile else { return }
-        let loaded = stateFile.loadSettingAside(now: Date().timeIntervalSince1970)
-        let warning = loaded.setAside.map {
+        guard needsLoad, let paths = statePaths else { return }
+        let now = Date().timeIntervalSince1970
+        var store: StatementStateStore?
+        var loaded: StatementsState?
+        var warning: CollectorErrorEntry?
+        func setAside(_ path: String) -> CollectorErrorEntry {
             CollectorErrorEntry(collector: "statements", code: "state_file_corrupt",
-                                message: "the delta state file did not decode; moved aside to \($0), deltas start afresh",
+                                message: "the delta state file was damaged; moved aside to \(path), deltas start afresh",
                                 hint: "nothing to do; keep the moved file if you want to report it")
         }
+        do {
+            try FileManager.default.createDirectory(atPath: paths.directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o750])
+            let opened = try StatementStateStore(path: paths.store, now: now)
+            store = opened
+            warning = opened.setAside.map(setAside)
+            loaded = try opened.load()
+            let legacy = StateFile<StatementsState>(directory: paths.directory, name: paths.legacyName)
+            if loaded == nil, FileManager.default.fileExists(atPath: legacy.path) {
+                let old = legacy.loadSettingAside(now: now)
+                if let value = old.value {
+                    try opened.save(value, previous: nil)
+                    loaded = value
+                    try? FileManager.default.removeItem(atPath: legacy.path)
+                }
+                warning = warning ?? old.setAside.map(setAside)
+            }
+        } catch {
+            warning = CollectorErrorEntry(collector: "statements", code: "io", message: "cannot use the delta state: \(error)",
+                                          hint: "make state_dir writable by the agent")
+        }
         memory.withLock {
-            if $0.state == nil { $0.state = loaded.value }
+            if $0.state == nil { $0.state = loaded }
+            $0.store = store
+            $0.saved = loaded
             $0.setAsideWarning = warning
         }
     }
@@ -174,12 +206,21 @@ package final class StatementsCollector: Sendable {
 
     /// Puts `state` in force (the next sample's deltas start from it) and saves it to the state
     /// directory; returns the warning for the next snapshot when it could not be saved.
+    ///
+    /// Only what changed since the last save is written (``StatementStateStore``); after a failed save
+    /// the next one rewrites every entry.
     package func commit(_ state: StatementsState) -> CollectorErrorEntry? {
-        memory.withLock { $0.state = state }
+        let (store, saved) = memory.withLock { m in
+            m.state = state
+            return (m.store, m.saved)
+        }
+        guard let store else { return nil }
         do {
-            try stateFile?.save(state)
+            try store.save(state, previous: saved)
+            memory.withLock { $0.saved = state }
             return nil
         } catch {
+            memory.withLock { $0.saved = nil }
             return CollectorErrorEntry(collector: "statements", code: "io", message: "could not save delta state: \(error)",
                                        hint: "make state_dir writable by the agent")
         }
