@@ -92,6 +92,34 @@ package struct SQLRedactor: Sendable {
         while !lexer.isAtEnd {
             if statementCarriesCredential(&lexer, in: input, nesting: 0) { return true }
         }
+        var tokens = SQLLexer(input)
+        while let token = tokens.next() {
+            if mayHideCredential(token, in: input) { return true }
+        }
+        return false
+    }
+
+    /// A constant that never closed may have swallowed later statements: with
+    /// `standard_conforming_strings` unknown, a `\'` makes the rest of the text one constant
+    /// (``SQLLexer``), and a credential statement inside it is no statement to the lexer. Such a
+    /// constant is masked whole, literals kept or not, when it names a password, `dblink` or a
+    /// subscription's `CONNECTION`.
+    static func mayHideCredential(_ token: SQLToken, in input: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !token.isTerminated, token.kind.isStringConstant else { return false }
+        let bytes = input[token.range]
+        let needles: [[UInt8]] = [Array("password".utf8), Array("dblink".utf8), Array("connection".utf8)]
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            for needle in needles where bytes.endIndex - index >= needle.count {
+                var matched = true
+                for offset in 0..<needle.count where bytes[index + offset] | 0x20 != needle[offset] {
+                    matched = false
+                    break
+                }
+                if matched { return true }
+            }
+            index += 1
+        }
         return false
     }
 }
@@ -140,7 +168,7 @@ extension SQLRedactor {
             }
             switch token.kind {
             case .string, .escapeString, .unicodeString, .bitString, .hexString, .dollarString:
-                if maskStrings { splicer.replace(token.range, with: "?") }
+                if maskStrings || Self.mayHideCredential(token, in: input) { splicer.replace(token.range, with: "?") }
             case .number where redactLiterals:
                 var range = token.range
                 if let sign = last, input.isSign(sign), sign.range.upperBound == range.lowerBound,
@@ -363,7 +391,10 @@ extension SQLRedactor {
                 continue
             case .connectionString where token.kind.isStringConstant:
                 let body = input.stringBody(of: token)
-                if input.contains(body, "=") || input.contains(body, "://") { found = true }
+                // A constant continued over lines (`'postgresql:/' '//u:pw@h'`) may split `://` or
+                // `=` across its segments: a quote inside the body means segments, and is taken as a
+                // connection string (found by the fuzz suite, seed 0xd3c0112458e81e3f).
+                if input.contains(body, "=") || input.contains(body, "://") || input.contains(body, "'") { found = true }
                 continue
             default:
                 break

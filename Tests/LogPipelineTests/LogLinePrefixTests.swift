@@ -34,6 +34,21 @@ import Testing
         #expect(throws: Never.self) { try LogLinePrefix("100%% [%p] %q%%") }
     }
 
+    /// Found by the fuzz suite: `%Q` of -9223372036854775808 (a query id PostgreSQL prints) trapped on
+    /// negation, and 19-digit values past Int64.max wrapped. Every value reads back or is nil.
+    @Test func integersAtTheEdgesOfInt64ReadBackOrAreNil() {
+        func read(_ text: String) -> Int64? { Array(text.utf8).withUnsafeBufferPointer { LogLinePrefix.integer($0) } }
+        #expect(read("-9223372036854775808") == .min)
+        #expect(read("9223372036854775807") == .max)
+        #expect(read("-9223372036854775807") == -9_223_372_036_854_775_807)
+        #expect(read("9223372036854775808") == nil)
+        #expect(read("9999999999999999999") == nil)
+        #expect(read("-9999999999999999999") == nil)
+        #expect(read("0") == 0)
+        #expect(read("-") == nil)
+        #expect(read("") == nil)
+    }
+
     @Test func everyEscapeIsRead() throws {
         let prefix = "%m|%n|%t|%p|%P|%l|%c|%v|%x|%e|%Q|%b|%s|%u|%d|%a|%r|%h|%L|%i|%%|"
         let line = "2026-11-27 14:51:52.498 UTC|1795791112.498|2026-11-27 14:51:52 UTC|4242|4200|17|6746f1d8.1092|"

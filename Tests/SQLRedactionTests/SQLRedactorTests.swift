@@ -45,6 +45,20 @@ import Testing
         #expect(redactor.redact(#"SELECT 'a\b', 'c'"#) == "SELECT ?, ?")
         let password = credentialsOnly.redact(#"ALTER ROLE app PASSWORD 'it\'s-secret' VALID UNTIL 'infinity'"#)
         #expect(!password.contains("secret"), "\(password)")
+        // Found by the fuzz suite (seed 0x5eedf0220011, iterations 28, 95, 1514): with literals kept, a
+        // constant that runs to the end swallows the credential statements after it, which the lexer then
+        // no longer sees; such a constant is masked whole, and the text counts as password-bearing.
+        for text in [#"SELECT 'a\'; CREATE ROLE x LOGIN PASSWORD 'hunter2';"#,
+                     #"SELECT 'a\'; SELECT * FROM dblink('dbname=x password=hunter2', 'SELECT 1');"#,
+                     #"INSERT INTO t VALUES ('\'); CREATE SUBSCRIPTION s CONNECTION 'postgresql://u:hunter2@h/d' PUBLICATION p;"#] {
+            #expect(!credentialsOnly.redact(text).contains("hunter2"), "\(credentialsOnly.redact(text))")
+            #expect(SQLRedactor.isPasswordBearing(text))
+        }
+        #expect(credentialsOnly.redact(#"SELECT 'C:\' AS path"#) == #"SELECT 'C:\' AS path"#, "no credential: kept as written")
+        // Found by a long fuzz run (seed 0xd3c0112458e81e3f, iteration 1365): a dblink connection string
+        // continued over lines splits its `://` between segments.
+        let continued = "select dblink_exec('postgresql:/' \n\t'/u:hunter2@h/d', 'delete from t');"
+        #expect(!credentialsOnly.redact(continued).contains("hunter2"), "\(credentialsOnly.redact(continued))")
     }
 
     @Test func everyKindOfNumberIsRedacted() {

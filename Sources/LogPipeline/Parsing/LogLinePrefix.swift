@@ -472,13 +472,19 @@ package struct LogLinePrefix: Sendable {
             index += 1
         }
         guard index < bytes.count, bytes.count - index <= 19 else { return nil }
+        // Accumulated as a negative number, with overflow checked, so that Int64.min (a query id
+        // PostgreSQL can print) reads back and anything out of range is nil, never a trap or a wrap.
         var value: Int64 = 0
         while index < bytes.count {
             let digit = bytes[index] &- UInt8(ascii: "0")
             guard digit < 10 else { return nil }
-            value = value &* 10 &+ Int64(digit)
+            let (scaled, over) = value.multipliedReportingOverflow(by: 10)
+            let (next, under) = scaled.subtractingReportingOverflow(Int64(digit))
+            guard !over, !under else { return nil }
+            value = next
             index += 1
         }
-        return negative ? -value : value
+        if negative { return value }
+        return value == .min ? nil : -value
     }
 }
