@@ -143,7 +143,8 @@ import Testing
             // Nothing ran: the probe's entry did not move, so it is not even fetched.
             let third = await Harness.collect(collector)
             #expect(third.pgStatements?.contains { $0.query?.contains(table) == true } == false)
-            #expect((third.statementsInfo?.changedEntries ?? 99) < 10)
+            // Only the agent's own queries moved (one per collector, the settings one included).
+            #expect((third.statementsInfo?.changedEntries ?? 99) < 12)
 
             // The probe runs again: its text comes from the cache, no text is fetched.
             try await Self.runProbe(cluster, table: table, times: 5)
@@ -200,6 +201,47 @@ import Testing
             Self.expectNoNegative(next.pgStatements ?? [])
         }
         try await Harness.exec(cluster, "DROP TABLE \(table)")
+    }
+
+    /// Settings go out in the first snapshot and after a change (with the old and new values), not in
+    /// between; a password in a conninfo-valued setting is masked.
+    @Test("settings: sent at start and after a change, with the change, credentials masked", arguments: Harness.preloaded)
+    func settingsAtStartAndOnChange(cluster: TestClusters.Cluster) async throws {
+        let secret = "pw-\(UInt32.random(in: 0...UInt32.max))"
+        try await Harness.exec(cluster, "ALTER SYSTEM RESET work_mem")
+        try await Harness.exec(cluster, "ALTER SYSTEM SET primary_conninfo = 'host=replica.example user=rep password=\(secret)'")
+        try await Harness.exec(cluster, "SELECT pg_reload_conf()")
+        try await Harness.withAgentClient(try Harness.agentSettings(cluster)) { agent in
+            let collector = Harness.snapshotCollector(agent, settings: try Harness.collectorSettings())
+            var first = await Harness.collect(collector)
+            for _ in 0..<100 where first.settings?.contains(where: { $0.name == "primary_conninfo" }) != true {
+                try await Task.sleep(for: .milliseconds(20))
+                first = await Harness.collect(collector)
+            }
+            let settings = try #require(first.settings)
+            let conninfo = try #require(settings.first { $0.name == "primary_conninfo" })
+            #expect(conninfo.value == "host=replica.example user=rep password=***")
+            #expect(settings.contains { $0.name == "shared_preload_libraries" && $0.value.contains("pg_stat_statements") })
+            #expect(settings.allSatisfy { $0.source != "default" })
+            let quiet = await Harness.collect(collector)
+            #expect(quiet.settings == nil && quiet.settingsChanged == nil, "unchanged settings are not sent again")
+
+            try await Harness.exec(cluster, "ALTER SYSTEM SET work_mem = '7MB'")
+            try await Harness.exec(cluster, "SELECT pg_reload_conf()")
+            var changed = await Harness.collect(collector)
+            for _ in 0..<200 where changed.settingsChanged == nil {
+                try await Task.sleep(for: .milliseconds(20))
+                changed = await Harness.collect(collector)
+            }
+            #expect(changed.settingsChanged == [SettingChange(name: "work_mem", old: nil, new: "7168")])
+            #expect(changed.settings?.contains { $0.name == "work_mem" && $0.unit == "kB" && $0.source == "configuration file" } == true)
+            try PayloadSchema.expectValid([first, quiet, changed].map(PayloadSchema.json), "PG \(cluster.major) settings")
+            let text = String(decoding: try JSONEncoder().encode(first), as: UTF8.self)
+            #expect(!text.contains(secret))
+        }
+        try await Harness.exec(cluster, "ALTER SYSTEM RESET work_mem")
+        try await Harness.exec(cluster, "ALTER SYSTEM RESET primary_conninfo")
+        try await Harness.exec(cluster, "SELECT pg_reload_conf()")
     }
 
     @Test("statements: a stats reset between cycles gives no negative or inflated delta", arguments: Harness.preloaded)

@@ -36,6 +36,11 @@ package struct SnapshotPayload: Codable, Sendable {
     package var locksSummary: LocksSummary?
     /// Per-database and cluster-wide statistics.
     package var database: DatabaseStats?
+    /// The settings not at their default; only in the first snapshot after the agent started and in
+    /// a snapshot where one changed.
+    package var settings: [SettingRow]?
+    /// What changed since the settings last sent; present with ``settings`` after a change.
+    package var settingsChanged: [SettingChange]?
     /// Host metrics from /proc.
     package var systemMetrics: SystemMetrics?
     /// Parts that could not be collected this time.
@@ -64,6 +69,8 @@ package struct SnapshotPayload: Codable, Sendable {
         case locks
         case locksSummary = "locks_summary"
         case database
+        case settings
+        case settingsChanged = "settings_changed"
         case systemMetrics = "system_metrics"
         case errors
     }
@@ -87,6 +94,8 @@ package struct SnapshotPayload: Codable, Sendable {
         try container.encodeIfPresent(locks, forKey: .locks)
         try container.encodeIfPresent(locksSummary, forKey: .locksSummary)
         try container.encodeIfPresent(database, forKey: .database)
+        try container.encodeIfPresent(settings, forKey: .settings)
+        try container.encodeIfPresent(settingsChanged, forKey: .settingsChanged)
         try container.encodeIfPresent(systemMetrics, forKey: .systemMetrics)
         try container.encode(errors, forKey: .errors)
     }

@@ -22,6 +22,11 @@ package final class SnapshotCollector: Sendable {
     private let deferredWarnings = Mutex<[CollectorErrorEntry]>([])
     private let locks: LockCollector
     private let database: DatabaseCollector
+    private let settingsCollector = SettingsCollector()
+    /// The settings the last stored snapshot carried or confirmed (nil: none sent since start).
+    private let sentSettings = Mutex<[SettingRow]?>(nil)
+    /// The settings of the last snapshot, until it is stored (``commit(batchID:)``).
+    private let pendingSettings = Mutex<(batchID: UUID, settings: [SettingRow])?>(nil)
     private let host = Mutex<(collector: HostCollector?, dataDirectory: String?)>((nil, nil))
     private let probe: ConnectionProbe?
     /// Whether the last cycle reached the server through the pool; until then we probe first.
@@ -54,6 +59,11 @@ package final class SnapshotCollector: Sendable {
     /// that is lost does not lose its interval: the next one's deltas cover it. A state that could not
     /// be saved is said in the next snapshot's errors.
     package func commit(batchID: UUID) {
+        let settings = pendingSettings.withLock { pending -> [SettingRow]? in
+            defer { pending = nil }
+            return pending?.batchID == batchID ? pending?.settings : nil
+        }
+        if let settings { sentSettings.withLock { $0 = settings } }
         let state = pendingStatements.withLock { pending -> StatementsState? in
             defer { pending = nil }
             return pending?.batchID == batchID ? pending?.state : nil
@@ -92,7 +102,7 @@ package final class SnapshotCollector: Sendable {
 
         if let server {
             let activity = self.activity, statements = self.statements
-            let locks = self.locks, database = self.database
+            let locks = self.locks, database = self.database, settingsCollector = self.settingsCollector
             async let activityResult = Self.attempt("activity", timeout, clock) {
                 try await activity.collect(client: client, server: server, logger: logger)
             }
@@ -104,6 +114,9 @@ package final class SnapshotCollector: Sendable {
             }
             async let databaseResult = Self.attempt("database", timeout, clock) {
                 try await database.collect(client: client, server: server, logger: logger)
+            }
+            async let settingsResult = Self.attempt("settings", timeout, clock) {
+                try await settingsCollector.collect(client: client, logger: logger)
             }
 
             switch await activityResult {
@@ -136,6 +149,19 @@ package final class SnapshotCollector: Sendable {
             }
             switch await databaseResult {
             case .success(let stats): payload.database = stats
+            case .failure(let entry): payload.errors.append(entry)
+            }
+            switch await settingsResult {
+            case .success(let current):
+                // Sent after start and after a change; otherwise the snapshot only confirms them.
+                let sent = sentSettings.withLock { $0 }
+                let changes = sent.map { SettingsCollector.changes(from: $0, to: current) }
+                if sent == nil || changes?.isEmpty == false {
+                    payload.settings = current
+                    if let changes, !changes.isEmpty { payload.settingsChanged = changes }
+                    let batchID = payload.batchID
+                    pendingSettings.withLock { $0 = (batchID, current) }
+                }
             case .failure(let entry): payload.errors.append(entry)
             }
             // If every server collector lost the connection, the pool is not to be trusted next cycle:

@@ -2,13 +2,14 @@
 /// keyword written as in a connection string (`password=secret`, `password = 'it''s'`,
 /// `PASSWORD: secret`) and the password of a URI's user information (`postgresql://app:secret@db/x`),
 /// wherever a message, detail, hint or context carries one (a dblink or postgres_fdw error, an
-/// extension's log line). Statements go through ``SQLRedactor`` instead.
-enum CredentialTextMasker {
+/// extension's log line, a setting such as `primary_conninfo`). Statements go through ``SQLRedactor``
+/// instead.
+package enum CredentialTextMasker {
     /// What a masked value becomes.
-    static let mask = "***"
+    package static let mask = "***"
 
     /// `text` with every such value masked, or nil when it holds none.
-    static func masked(_ text: String) -> String? {
+    package static func masked(_ text: String) -> String? {
         var bytes = Array(text.utf8)
         var changed = false
         var index = 0

@@ -1,0 +1,36 @@
+package import AgentSchema
+import Foundation
+package import Logging
+package import PostgresNIO
+import SQLRedaction
+
+/// `[postgres]` settings that are not at their default: read each cycle (one small query), sent only
+/// in the first snapshot after start and whenever one changed, with the change (docs/payloads.md,
+/// "settings"). The pure part is ``changes(from:to:)``.
+package struct SettingsCollector: Sendable {
+    package init() {}
+
+    /// The non-default settings, by name, credentials masked.
+    package func collect(client: PostgresClient, logger: Logger) async throws -> [SettingRow] {
+        let rows = try await client.query("""
+            SELECT name, setting, unit, source, pending_restart FROM pg_settings WHERE source <> 'default' ORDER BY name
+            """, logger: logger)
+        var settings: [SettingRow] = []
+        for try await (name, value, unit, source, pending) in rows.decode((String, String?, String?, String, Bool?).self) {
+            let shown = value ?? ""
+            settings.append(SettingRow(name: name, value: CredentialTextMasker.masked(shown) ?? shown, unit: unit,
+                                       source: source, pendingRestart: pending ?? false))
+        }
+        return settings
+    }
+
+    /// What changed from `before` to `after`: a value that differs, a setting that left its default,
+    /// one that went back to it. Sorted by name.
+    package static func changes(from before: [SettingRow], to after: [SettingRow]) -> [SettingChange] {
+        let old = Dictionary(before.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        let new = Dictionary(after.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        return Set(old.keys).union(new.keys).sorted().compactMap { name in
+            old[name] == new[name] ? nil : SettingChange(name: name, old: old[name], new: new[name])
+        }
+    }
+}
