@@ -1,7 +1,8 @@
 /// Per-database and cluster-wide statistics (`database` in the payload).
 ///
 /// Counter views whose columns differ between majors (`pg_stat_bgwriter`, `pg_stat_checkpointer`,
-/// `pg_stat_wal`) are carried as ``CounterSet``s keyed by the server's own column names.
+/// `pg_stat_wal`, `pg_stat_io`, `pg_stat_subscription_stats`) are carried as ``CounterSet``s keyed by the
+/// server's own column names.
 package struct DatabaseStats: Codable, Sendable, Equatable {
     /// Seconds between the two samples the deltas come from (server clock); nil on a baseline.
     package var intervalSeconds: Double?
@@ -12,8 +13,17 @@ package struct DatabaseStats: Codable, Sendable, Equatable {
     package var bgwriter: CounterSet?
     /// `pg_stat_wal`.
     package var wal: CounterSet?
+    /// `pg_stat_io` (PG 16+; nil before): the rows with a counter above zero.
+    package var io: [IOStatsRow]?
+    /// `pg_stat_archiver`.
+    package var archiver: ArchiverStats?
+    /// `pg_stat_wal_receiver`: present on a standby whose WAL receiver runs, nil on a primary.
+    package var walReceiver: WALReceiverStats?
     package var replication: [ReplicationRow] = []
     package var replicationSlots: [ReplicationSlotRow] = []
+    /// Logical replication subscriptions of every database (`pg_stat_subscription`,
+    /// `pg_stat_subscription_stats`), sorted by database and name.
+    package var subscriptions: [SubscriptionRow] = []
     /// Age of the oldest open transaction of a client backend, seconds.
     package var oldestXactAgeSeconds: Double?
     /// Largest `age(backend_xmin)` over all backends, in transactions.
@@ -32,8 +42,11 @@ package struct DatabaseStats: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case intervalSeconds = "interval_seconds"
-        case databases, checkpointer, bgwriter, wal, replication
+        case databases, checkpointer, bgwriter, wal, io, archiver
+        case walReceiver = "wal_receiver"
+        case replication
         case replicationSlots = "replication_slots"
+        case subscriptions
         case oldestXactAgeSeconds = "oldest_xact_age_seconds"
         case oldestXminAge = "oldest_xmin_age"
         case maxFrozenXidAge = "max_frozen_xid_age"
@@ -122,6 +135,9 @@ package struct ReplicationSlotRow: Codable, Sendable, Equatable {
     /// `age(xmin)` / `age(catalog_xmin)`, transactions.
     package var xminAge: Int64?
     package var catalogXminAge: Int64?
+    /// `pg_stat_replication_slots` (logical slots only; nil for a physical one): `spill_*`, `stream_*`,
+    /// `total_txns`, `total_bytes`, and their deltas.
+    package var stats: CounterSet?
 
     package init(slotName: String, active: Bool) {
         self.slotName = slotName
@@ -136,6 +152,7 @@ package struct ReplicationSlotRow: Codable, Sendable, Equatable {
         case walStatus = "wal_status"
         case xminAge = "xmin_age"
         case catalogXminAge = "catalog_xmin_age"
+        case stats
     }
 }
 

@@ -5,11 +5,13 @@ package import PostgresNIO
 import Synchronization
 
 /// `database`: `pg_stat_database` deltas, sizes now and then, checkpointer/bgwriter/WAL counters,
-/// replication and slots, transaction and xmin ages, wraparound age and running vacuums.
+/// `pg_stat_io` (PG 16+), the archiver, the WAL receiver of a standby, replication, slots and their
+/// statistics, subscriptions, transaction and xmin ages, wraparound age and running vacuums.
 ///
 /// All of it in one round trip: the server builds a single JSON document. Views whose columns differ
 /// between majors (PG 17 split `pg_stat_checkpointer` out of `pg_stat_bgwriter`; PG 18 trimmed
-/// `pg_stat_wal`) come back as `row_to_json`, so no column list needs to follow every release.
+/// `pg_stat_wal`, put bytes in `pg_stat_io` and conflict counts in `pg_stat_subscription_stats`) come
+/// back as `row_to_json`, so no column list needs to follow every release.
 package final class DatabaseCollector: Sendable {
     private struct Previous: Sendable {
         var totals: [String: [String: Double]] = [:]
@@ -32,6 +34,14 @@ package final class DatabaseCollector: Sendable {
         let checkpointerPart = server.info.major >= 17
             ? "'checkpointer', (SELECT row_to_json(c) FROM pg_stat_checkpointer c),"
             : ""
+        // pg_stat_io came with PG 16 (PG 18 replaced op_bytes with read_bytes, write_bytes, extend_bytes).
+        let ioPart = server.info.major >= 16
+            ? "'io', (SELECT coalesce(json_agg(row_to_json(i)), '[]') FROM pg_stat_io i),"
+            : ""
+        // pg_stat_subscription_stats came with PG 15 (PG 18 added the confl_* columns).
+        let subscriptionStatsPart = server.info.major >= 15
+            ? "(SELECT row_to_json(ss) FROM pg_stat_subscription_stats ss WHERE ss.subid = st.subid)"
+            : "NULL::json"
         let sql = """
             SELECT json_build_object(
               'now', extract(epoch FROM clock_timestamp()),
@@ -52,6 +62,21 @@ package final class DatabaseCollector: Sendable {
               'bgwriter', (SELECT row_to_json(b) FROM pg_stat_bgwriter b),
               \(checkpointerPart)
               'wal', (SELECT row_to_json(w) FROM pg_stat_wal w),
+              \(ioPart)
+              'archiver', (SELECT json_build_object(
+                  'archived_count', a.archived_count, 'failed_count', a.failed_count,
+                  'last_archived_wal', a.last_archived_wal,
+                  'last_archived_time', extract(epoch FROM a.last_archived_time),
+                  'last_failed_wal', a.last_failed_wal, 'last_failed_time', extract(epoch FROM a.last_failed_time),
+                  'stats_reset', a.stats_reset)
+                FROM pg_stat_archiver a),
+              'wal_receiver', (SELECT json_build_object(
+                  'status', r.status, 'sender_host', r.sender_host, 'sender_port', r.sender_port,
+                  'slot_name', r.slot_name,
+                  'replay_lag_bytes', greatest(pg_wal_lsn_diff(r.flushed_lsn, pg_last_wal_replay_lsn()), 0),
+                  'last_msg_receipt_age', extract(epoch FROM clock_timestamp() - r.last_msg_receipt_time),
+                  'latest_end_age', extract(epoch FROM clock_timestamp() - r.latest_end_time))
+                FROM pg_stat_wal_receiver r LIMIT 1),
               'replication', (SELECT json_agg(json_build_object(
                   'pid', r.pid, 'application_name', r.application_name, 'client_addr', r.client_addr::text,
                   'state', r.state, 'sync_state', r.sync_state,
@@ -64,8 +89,20 @@ package final class DatabaseCollector: Sendable {
                   'slot_name', s.slot_name, 'slot_type', s.slot_type, 'active', s.active,
                   'retained', pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
                                                    ELSE pg_current_wal_lsn() END, s.restart_lsn),
-                  'wal_status', s.wal_status, 'xmin_age', age(s.xmin), 'catalog_xmin_age', age(s.catalog_xmin)))
-                FROM pg_replication_slots s),
+                  'wal_status', s.wal_status, 'xmin_age', age(s.xmin), 'catalog_xmin_age', age(s.catalog_xmin),
+                  'stats', CASE WHEN rs.slot_name IS NOT NULL THEN row_to_json(rs) END))
+                FROM pg_replication_slots s LEFT JOIN pg_stat_replication_slots rs ON rs.slot_name = s.slot_name),
+              'subscriptions', (SELECT json_agg(json_build_object(
+                  'subid', st.subid, 'subname', st.subname, 'workers', st.workers,
+                  'datname', (SELECT d.datname FROM pg_subscription su JOIN pg_database d ON d.oid = su.subdbid
+                              WHERE su.oid = st.subid),
+                  'received_lsn', st.received_lsn::text,
+                  'last_msg_receipt_age', extract(epoch FROM clock_timestamp() - st.last_msg_receipt_time),
+                  'stats', \(subscriptionStatsPart)))
+                FROM (SELECT subid, subname, count(pid) AS workers,
+                             max(received_lsn) FILTER (WHERE relid IS NULL) AS received_lsn,
+                             max(last_msg_receipt_time) AS last_msg_receipt_time
+                      FROM pg_stat_subscription GROUP BY subid, subname) st),
               'oldest_xact', (SELECT extract(epoch FROM max(clock_timestamp() - xact_start))
                               FROM pg_stat_activity
                               WHERE backend_type = 'client backend' AND xact_start IS NOT NULL),
@@ -138,6 +175,47 @@ package final class DatabaseCollector: Sendable {
         totals["checkpointer"] = checkpointer
         if doc["wal"] is [String: Any] { totals["wal"] = Self.numbers(doc["wal"] as? [String: Any]) }
 
+        // pg_stat_io (PG 16+): one counter set per (backend_type, object, context), each row with its own
+        // stats_reset. op_bytes (PG 16, 17) is the block size, not a counter.
+        var ioRows: [(key: String, backendType: String, object: String, context: String)] = []
+        let ioDocument = doc["io"] as? [[String: Any]]
+        for row in ioDocument ?? [] {
+            guard let backendType = row["backend_type"] as? String, let object = row["object"] as? String,
+                  let context = row["context"] as? String else { continue }
+            let key = "io:" + backendType + "|" + object + "|" + context
+            var counters = Self.numbers(row)
+            counters.removeValue(forKey: "op_bytes")
+            totals[key] = counters
+            resets[key] = row["stats_reset"] as? String ?? ""
+            ioRows.append((key: key, backendType: backendType, object: object, context: context))
+        }
+        let archiverDocument = doc["archiver"] as? [String: Any]
+        if let archiverDocument {
+            var counters: [String: Double] = [:]
+            for key in ["archived_count", "failed_count"] {
+                if let value = Self.number(archiverDocument[key]) { counters[key] = value }
+            }
+            totals["archiver"] = counters
+            resets["archiver"] = archiverDocument["stats_reset"] as? String ?? ""
+        }
+        // pg_stat_replication_slots (logical slots only): slot_name and stats_reset are text, not counters.
+        let slotDocuments = doc["slots"] as? [[String: Any]] ?? []
+        for s in slotDocuments {
+            guard let name = s["slot_name"] as? String, let slotStats = s["stats"] as? [String: Any] else { continue }
+            totals["slot:" + name] = Self.numbers(slotStats)
+            resets["slot:" + name] = slotStats["stats_reset"] as? String ?? ""
+        }
+        // pg_stat_subscription_stats (PG 15+), keyed by subid: a name is unique within its database only.
+        let subscriptionDocuments = doc["subscriptions"] as? [[String: Any]] ?? []
+        for sub in subscriptionDocuments {
+            guard let subStats = sub["stats"] as? [String: Any] else { continue }
+            var counters = Self.numbers(subStats)
+            counters.removeValue(forKey: "subid")
+            let key = "sub:" + Self.subscriptionKey(sub)
+            totals[key] = counters
+            resets[key] = subStats["stats_reset"] as? String ?? ""
+        }
+
         let earlier = previous.withLock { p -> Previous in
             let old = p
             p.totals = totals
@@ -162,6 +240,45 @@ package final class DatabaseCollector: Sendable {
         stats.bgwriter = set("bgwriter")
         stats.checkpointer = set("checkpointer")
         stats.wal = set("wal")
+        if ioDocument != nil {
+            stats.io = ioRows.compactMap { row -> IOStatsRow? in
+                // Rows that never counted anything are most of the view: their state is kept, their bytes not sent.
+                guard let counters = set(row.key), counters.totals.values.contains(where: { $0 != 0 }) else {
+                    return nil
+                }
+                return IOStatsRow(backendType: row.backendType, object: row.object, context: row.context,
+                                  counters: counters)
+            }.sorted { ($0.backendType, $0.object, $0.context) < ($1.backendType, $1.object, $1.context) }
+        }
+        if let archiverDocument, let counters = set("archiver") {
+            var archiver = ArchiverStats(counters: counters)
+            archiver.lastArchivedWal = archiverDocument["last_archived_wal"] as? String
+            archiver.lastArchivedTime = Self.number(archiverDocument["last_archived_time"])
+            archiver.lastFailedWal = archiverDocument["last_failed_wal"] as? String
+            archiver.lastFailedTime = Self.number(archiverDocument["last_failed_time"])
+            stats.archiver = archiver
+        }
+        if let r = doc["wal_receiver"] as? [String: Any] {
+            var receiver = WALReceiverStats()
+            receiver.status = r["status"] as? String
+            receiver.senderHost = r["sender_host"] as? String
+            receiver.senderPort = Self.number(r["sender_port"]).map { Int($0) }
+            receiver.slotName = r["slot_name"] as? String
+            receiver.replayLagBytes = Self.number(r["replay_lag_bytes"])
+            receiver.lastMsgReceiptAgeSeconds = Self.number(r["last_msg_receipt_age"])
+            receiver.latestEndAgeSeconds = Self.number(r["latest_end_age"])
+            stats.walReceiver = receiver
+        }
+        for sub in subscriptionDocuments {
+            guard let name = sub["subname"] as? String else { continue }
+            var row = SubscriptionRow(subname: name, workers: Int(Self.number(sub["workers"]) ?? 0))
+            row.datname = sub["datname"] as? String
+            row.receivedLsn = sub["received_lsn"] as? String
+            row.lastMsgReceiptAgeSeconds = Self.number(sub["last_msg_receipt_age"])
+            row.counters = set("sub:" + Self.subscriptionKey(sub))
+            stats.subscriptions.append(row)
+        }
+        stats.subscriptions.sort { ($0.datname ?? "", $0.subname) < ($1.datname ?? "", $1.subname) }
 
         for r in doc["replication"] as? [[String: Any]] ?? [] {
             var row = ReplicationRow(pid: Int(Self.number(r["pid"]) ?? 0))
@@ -175,13 +292,14 @@ package final class DatabaseCollector: Sendable {
             row.replayLagSeconds = Self.number(r["replay_lag"])
             stats.replication.append(row)
         }
-        for s in doc["slots"] as? [[String: Any]] ?? [] {
+        for s in slotDocuments {
             var row = ReplicationSlotRow(slotName: s["slot_name"] as? String ?? "", active: s["active"] as? Bool ?? false)
             row.slotType = s["slot_type"] as? String
             row.retainedBytes = Self.number(s["retained"])
             row.walStatus = s["wal_status"] as? String
             row.xminAge = Self.number(s["xmin_age"]).map { Int64($0) }
             row.catalogXminAge = Self.number(s["catalog_xmin_age"]).map { Int64($0) }
+            if s["stats"] is [String: Any] { row.stats = set("slot:" + row.slotName) }
             stats.replicationSlots.append(row)
         }
         stats.oldestXactAgeSeconds = Self.number(doc["oldest_xact"])
@@ -212,6 +330,13 @@ package final class DatabaseCollector: Sendable {
         if let number = value as? Double { return number }
         if let number = value as? Int { return Double(number) }
         return nil
+    }
+
+    /// The state key of a subscription: its oid (text in JSON), or its name when the oid is missing.
+    private static func subscriptionKey(_ sub: [String: Any]) -> String {
+        if let oid = sub["subid"] as? String { return oid }
+        if let oid = number(sub["subid"]) { return String(Int64(oid)) }
+        return "name:" + (sub["subname"] as? String ?? "")
     }
 
     private static func numbers(_ object: [String: Any]?) -> [String: Double] {
