@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 import TestSupport
 import Testing
 
@@ -36,6 +37,10 @@ import Testing
         let listener = try await ReferenceListener(directory: scratch.file("listener"), token: Self.key)
         defer { listener.stop() }
         let cluster = try Harness.cluster(named: "pg16")
+        // Tests running beside this one hold sessions without a correlation id on the same server; one
+        // session that carries one makes the correlation aspect pass whatever they do.
+        let correlated = try await Harness.session(cluster, applicationName: "bitville-check-\(UInt32.random(in: 0...UInt32.max))")
+        defer { Task { try? await correlated.close() } }
         let result = try run(Self.config(scratch, port: cluster.port, user: Harness.clusters.monitorUser,
                                          logs: "path = auto", listener: listener.url), in: scratch)
         #expect(result.status == 0, "\(result.stdout)")
