@@ -23,6 +23,21 @@ extension AgentConfiguration {
         /// no usable baseline in the first sample, how long to wait before the sample that is printed.
         package var baselineWindowMilliseconds = 1000
 
+        /// `top_tables` (integer ≥ 0, default `50`): how many tables per database visit, by activity in the
+        /// interval, the `schema` part lists; tables past a warning line are added, the rest summed into
+        /// `tables_other`.
+        package var topTables = 50
+
+        /// `top_indexes` (integer ≥ 0, default `50`): the same for indexes, by scans; invalid, duplicate
+        /// and unused indexes are added up to the same number again.
+        package var topIndexes = 50
+
+        /// `schema_timeout_ms` (integer ≥ 1000, default `30000`): how long the visits of one snapshot cycle
+        /// may take in all, in milliseconds. A visit that runs out ships what it read (`complete: false`)
+        /// and the databases not reached are visited next cycle. Each query is also bounded by
+        /// `[postgres] statement_timeout_ms`.
+        package var schemaTimeoutMilliseconds = 30000
+
         /// The defaults.
         package init() {}
 
@@ -41,6 +56,7 @@ extension AgentConfiguration.Collectors {
     /// The keys of `[collectors]`.
     static let keys = [
         "top_statements", "query_text_max_bytes", "timeout_ms", "database_size_interval_seconds", "baseline_window_ms",
+        "top_tables", "top_indexes", "schema_timeout_ms",
     ]
 
     /// Applies the section's settings over the defaults.
@@ -57,6 +73,15 @@ extension AgentConfiguration.Collectors {
         }
         if let value = section.value("database_size_interval_seconds") {
             self.databaseSizeIntervalSeconds = try value.integer(unit: "seconds", minimum: 1, maximum: 604_800)
+        }
+        if let value = section.value("top_tables") {
+            self.topTables = try value.integer(minimum: 0, maximum: 10_000)
+        }
+        if let value = section.value("top_indexes") {
+            self.topIndexes = try value.integer(minimum: 0, maximum: 10_000)
+        }
+        if let value = section.value("schema_timeout_ms") {
+            self.schemaTimeoutMilliseconds = try value.integer(unit: "milliseconds", minimum: 1000, maximum: 3_600_000)
         }
         if let value = section.value("baseline_window_ms") {
             self.baselineWindowMilliseconds = try value.integer(unit: "milliseconds", minimum: 0, maximum: 60_000)

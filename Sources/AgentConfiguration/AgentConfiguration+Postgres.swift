@@ -55,6 +55,21 @@ extension AgentConfiguration {
         /// this server at once.
         package var maxConnections = 2
 
+        /// `databases` (`auto`, `none`, or a comma-separated list of database names, default `auto`): whose
+        /// tables, indexes and sequences the agent visits (``DatabaseSelection``). `auto` is every database
+        /// that allows connections, less ``excludeDatabases``. A visit needs a session in that database:
+        /// with ``maxConnections`` `2` the snapshot pool keeps one connection and visits take the other;
+        /// with `1` only the connected database is visited.
+        package var databases = DatabaseSelection.auto
+
+        /// `exclude_databases` (comma-separated names, default empty): databases `databases = auto` leaves
+        /// out.
+        package var excludeDatabases: [String] = []
+
+        /// `schema_interval_seconds` (integer ≥ 10, default `600`): how often each database is visited.
+        /// Visits are spread over the snapshot cycles, one database after another.
+        package var schemaIntervalSeconds = 600
+
         /// `data_directory` (path, optional, default none): the server's data directory as this host
         /// sees it, where the host collector measures disk usage. Default: ask the server
         /// (`SHOW data_directory`), which is right unless the server runs in a container.
@@ -118,7 +133,7 @@ extension AgentConfiguration.PostgresInstance {
     /// The keys of a postgres section in the INI file.
     static let keys = [
         "conninfo", "password_file", "application_name", "statement_timeout_ms", "lock_timeout_ms",
-        "connect_timeout_ms", "max_connections", "data_directory", "log_path", "log_format", "log_prefix", "log_timezone",
+        "connect_timeout_ms", "max_connections", "databases", "exclude_databases", "schema_interval_seconds", "data_directory", "log_path", "log_format", "log_prefix", "log_timezone",
     ]
 
     /// Keys that only the environment may set.
@@ -155,6 +170,15 @@ extension AgentConfiguration.PostgresInstance {
         }
         if let value = section.value("max_connections") {
             self.maxConnections = try value.integer(minimum: 1, maximum: 2)
+        }
+        if let value = section.value("databases") {
+            self.databases = try DatabaseSelection(parsing: value)
+        }
+        if let value = section.value("exclude_databases") {
+            self.excludeDatabases = try DatabaseSelection.names(value)
+        }
+        if let value = section.value("schema_interval_seconds") {
+            self.schemaIntervalSeconds = try value.integer(unit: "seconds", minimum: 10, maximum: 604_800)
         }
         if let value = section.value("data_directory") {
             self.dataDirectory = value.optionalString()

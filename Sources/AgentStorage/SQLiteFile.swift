@@ -55,6 +55,39 @@ package enum SQLiteFile {
         return configuration
     }
 
+    /// Opens `path` with `open`; when SQLite finds the file damaged (`SQLITE_CORRUPT`, `SQLITE_NOTADB`), moves it
+    /// with its `-wal` and `-shm` to `<path>.corrupt-<now, epoch seconds>`, where it is kept for a look, and opens a
+    /// fresh file in its place. The stores whose contents can be rebuilt (delta state) open their files this way.
+    ///
+    /// - Parameters:
+    ///   - path: the database file.
+    ///   - now: epoch seconds, for the name of the file set aside.
+    ///   - open: opens (and sets up) the file at the path it is given.
+    ///   - failure: the caller's error for a reason: ``describe(_:)`` of what `open` threw, or
+    ///     `damaged and cannot be moved aside`.
+    /// - Returns: what `open` returned, and where the damaged file went if one was moved aside.
+    /// - Throws: `failure`'s error when the file cannot be opened, or is damaged and cannot be moved.
+    package static func openMovingAsideDamaged<Opened, Failure: Error>(
+        path: String, now: Double, open connect: (String) throws -> Opened, failure: (String) -> Failure
+    ) throws(Failure) -> (connection: Opened, setAside: String?) {
+        do {
+            let connection = try connect(path)
+            return (connection, nil)
+        } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
+            let moved = "\(path).corrupt-\(Int(now))"
+            for suffix in ["-wal", "-shm"] { _ = rename(path + suffix, moved + suffix) }
+            guard rename(path, moved) == 0 else { throw failure("damaged and cannot be moved aside") }
+            do {
+                let connection = try connect(path)
+                return (connection, moved)
+            } catch {
+                throw failure(describe(error))
+            }
+        } catch {
+            throw failure(describe(error))
+        }
+    }
+
     /// An SQLite error's code and message; never the statement or its arguments (payload text).
     package static func describe(_ error: any Error) -> String {
         if let error = error as? DatabaseError {

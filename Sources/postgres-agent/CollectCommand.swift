@@ -59,8 +59,11 @@ struct CollectCommand: AsyncParsableCommand {
         var runtimes: [InstanceRuntime] = []
         do {
             for instance in instances {
-                runtimes.append(try InstanceRuntime(instance: instance, configuration: configuration,
-                                                    environment: environment, stateDirectory: stateDirectory))
+                var runtime = try InstanceRuntime(instance: instance, configuration: configuration,
+                                                  environment: environment, stateDirectory: stateDirectory)
+                // Both samples visit every database: the printed one must carry each one's tables.
+                runtime.settings.schemaIntervalSeconds = 0
+                runtimes.append(runtime)
             }
         } catch {
             FileHandle.standardError.write(Data("postgres-agent: bad configuration: \(error)\n".utf8))
@@ -105,6 +108,9 @@ struct CollectCommand: AsyncParsableCommand {
             if !info.resets.isEmpty { return "statements: \(info.resets.joined(separator: ", "))" }
         }
         if let database = payload.database, database.intervalSeconds == nil { return "database: no previous sample" }
+        if let visit = payload.schema?.first(where: { $0.intervalSeconds == nil }) {
+            return "schema: no previous visit of \(visit.datname)"
+        }
         if let host = payload.systemMetrics, host.intervalSeconds == nil { return "host: no previous sample (cpu.percent)" }
         return nil
     }

@@ -51,6 +51,8 @@ enum Harness {
         settings.instance = instance
         settings.stateDirectory = stateDirectory
         settings.collectorTimeout = .seconds(10)
+        // Database visits are SchemaVisitTests' subject; elsewhere they would only add queries and time.
+        settings.databases = .none
         return settings
     }
 

@@ -9,7 +9,8 @@ package import PostgresNIO
 package struct InstanceRuntime {
     package let instance: AgentConfiguration.PostgresInstance
     package let connection: ConnectionSettings
-    package let settings: CollectorSettings
+    /// What the collectors need; `collect --once` changes the schema interval.
+    package var settings: CollectorSettings
     package let options: PostgresClientFactory.Options
 
     /// - Throws: ``AgentConfigurationError`` for bad connection settings or a bad correlation pattern.
@@ -35,13 +36,21 @@ package struct InstanceRuntime {
         settings.applicationName = connection.applicationName ?? instance.applicationName
         settings.stateDirectory = stateDirectory
         settings.dataDirectory = instance.dataDirectory
+        settings.databases = instance.databases
+        settings.excludeDatabases = instance.excludeDatabases
+        settings.schemaIntervalSeconds = Double(instance.schemaIntervalSeconds)
+        settings.topTables = configuration.collectors.topTables
+        settings.topIndexes = configuration.collectors.topIndexes
+        settings.schemaTimeout = .milliseconds(configuration.collectors.schemaTimeoutMilliseconds)
+        settings.connectionBudget = instance.maxConnections
         self.settings = settings
 
         var options = PostgresClientFactory.Options()
         options.applicationName = instance.applicationName
         options.statementTimeoutMs = instance.statementTimeoutMilliseconds
         options.lockTimeoutMs = instance.lockTimeoutMilliseconds
-        options.maxConnections = instance.maxConnections
+        // Visits to other databases take one connection of the budget; the pool keeps the rest.
+        options.maxConnections = instance.databases == .none ? instance.maxConnections : max(1, instance.maxConnections - 1)
         options.connectTimeout = instance.connectTimeout
         self.options = options
     }

@@ -31,7 +31,9 @@ package struct SnapshotScheduler: Service {
         let interval = configuration.agent.interval
         let beatName = "snapshots:\(instance)"
         // Allowance: a cycle (whose collectors each have a deadline) plus the wait, twice over.
+        // A cycle may also spend [collectors] schema_timeout_ms on database visits.
         let allowance = interval * 3 + configuration.collectors.timeout * 4
+            + .milliseconds(configuration.collectors.schemaTimeoutMilliseconds)
         defer { heartbeats.remove(beatName) }
         try await runtime.withClient(logger: logger) { client in
             let history = ActivityHistory()

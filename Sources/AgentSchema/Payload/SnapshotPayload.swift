@@ -36,6 +36,9 @@ package struct SnapshotPayload: Codable, Sendable {
     package var locksSummary: LocksSummary?
     /// Per-database and cluster-wide statistics.
     package var database: DatabaseStats?
+    /// The database visits of this cycle (``SchemaVisit``): each database's tables, indexes and sequences,
+    /// at most every `schema_interval_seconds`; absent when no visit ran.
+    package var schema: [SchemaVisit]?
     /// The settings not at their default; only in the first snapshot after the agent started and in
     /// a snapshot where one changed.
     package var settings: [SettingRow]?
@@ -69,6 +72,7 @@ package struct SnapshotPayload: Codable, Sendable {
         case locks
         case locksSummary = "locks_summary"
         case database
+        case schema
         case settings
         case settingsChanged = "settings_changed"
         case systemMetrics = "system_metrics"
@@ -94,6 +98,7 @@ package struct SnapshotPayload: Codable, Sendable {
         try container.encodeIfPresent(locks, forKey: .locks)
         try container.encodeIfPresent(locksSummary, forKey: .locksSummary)
         try container.encodeIfPresent(database, forKey: .database)
+        try container.encodeIfPresent(schema, forKey: .schema)
         try container.encodeIfPresent(settings, forKey: .settings)
         try container.encodeIfPresent(settingsChanged, forKey: .settingsChanged)
         try container.encodeIfPresent(systemMetrics, forKey: .systemMetrics)

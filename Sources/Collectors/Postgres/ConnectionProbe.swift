@@ -1,4 +1,4 @@
-import Logging
+package import Logging
 import NIOCore
 import NIOSSL
 package import PostgresNIO
@@ -43,6 +43,17 @@ package struct ConnectionProbe: Sendable {
         configuration.options.additionalStartupParameters = PostgresClientFactory.startupParameters(settings, options: options)
         self.configuration = configuration
     }
+
+    /// Opens a connection with the same settings to `database` (nil: the configured one); the caller
+    /// closes it.
+    package func connect(database: String?, id: Int, logger: Logger) async throws -> PostgresConnection {
+        var configuration = self.configuration
+        if let database { configuration.database = database }
+        return try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
+    }
+
+    /// The database the settings name (nil: the server's default, the user name).
+    package var database: String? { configuration.database }
 
     /// Connects and disconnects. Throws the connection's own error.
     package func run(logger: Logger) async throws {

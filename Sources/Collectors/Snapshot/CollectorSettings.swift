@@ -1,3 +1,4 @@
+package import AgentConfiguration
 package import AgentSchema
 package import SQLRedaction
 
@@ -24,6 +25,23 @@ package struct CollectorSettings: Sendable {
     package var stateDirectory: String?
     /// The data directory to measure disk usage of, when the operator sets it (else the server is asked).
     package var dataDirectory: String?
+
+    /// Whose tables, indexes and sequences are visited (`[postgres] databases`). Default `auto`.
+    package var databases: DatabaseSelection = .auto
+    /// Left out of `auto` (`[postgres] exclude_databases`).
+    package var excludeDatabases: [String] = []
+    /// How often each database is visited, seconds; `0` visits every due database every cycle
+    /// (`collect --once`). Default `600`.
+    package var schemaIntervalSeconds: Double = 600
+    /// Tables per visit by activity (`[collectors] top_tables`). Default `50`.
+    package var topTables: Int = 50
+    /// Indexes per visit by scans (`[collectors] top_indexes`). Default `50`.
+    package var topIndexes: Int = 50
+    /// What the visits of one cycle may take in all (`[collectors] schema_timeout_ms`). Default 30 s.
+    package var schemaTimeout: Duration = .seconds(30)
+    /// The connections the agent may hold to this server (`[postgres] max_connections`, 1 or 2). With 2,
+    /// visits use their own connection beside the pool's one; with 1, only the pool's database is visited.
+    package var connectionBudget: Int = 2
 
     package init(correlation: CorrelationExtractor) {
         self.correlation = correlation

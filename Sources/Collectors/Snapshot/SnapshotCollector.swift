@@ -23,6 +23,7 @@ package final class SnapshotCollector: Sendable {
     private let locks: LockCollector
     private let database: DatabaseCollector
     private let settingsCollector = SettingsCollector()
+    private let schema: SchemaCollector
     /// The settings the last stored snapshot carried or confirmed (nil: none sent since start).
     private let sentSettings = Mutex<[SettingRow]?>(nil)
     /// The settings of the last snapshot, until it is stored (``commit(batchID:)``).
@@ -49,6 +50,7 @@ package final class SnapshotCollector: Sendable {
         self.statements = StatementsCollector(settings: settings)
         self.locks = LockCollector(settings: settings)
         self.database = DatabaseCollector(settings: settings)
+        self.schema = SchemaCollector(settings: settings, probe: probe)
     }
 
     /// True when delta state exists, so the next ``collect(now:wallClock:)`` already yields deltas.
@@ -68,6 +70,7 @@ package final class SnapshotCollector: Sendable {
             defer { pending = nil }
             return pending?.batchID == batchID ? pending?.state : nil
         }
+        if let warning = schema.commit(batchID: batchID) { deferredWarnings.withLock { $0.append(warning) } }
         guard let state, let warning = statements.commit(state) else { return }
         deferredWarnings.withLock { $0.append(warning) }
     }
@@ -118,6 +121,11 @@ package final class SnapshotCollector: Sendable {
             async let settingsResult = Self.attempt("settings", timeout, clock) {
                 try await settingsCollector.collect(client: client, logger: logger)
             }
+            // The visits bound themselves by schema_timeout_ms between pages; the deadline is a backstop.
+            let schema = self.schema, batchID = payload.batchID
+            async let schemaResult = Self.attempt("schema", settings.schemaTimeout + timeout, clock) {
+                await schema.collect(client: client, server: server, batchID: batchID, logger: logger)
+            }
 
             switch await activityResult {
             case .success(let result):
@@ -162,6 +170,12 @@ package final class SnapshotCollector: Sendable {
                     let batchID = payload.batchID
                     pendingSettings.withLock { $0 = (batchID, current) }
                 }
+            case .failure(let entry): payload.errors.append(entry)
+            }
+            switch await schemaResult {
+            case .success(let result):
+                if !result.visits.isEmpty { payload.schema = result.visits }
+                payload.errors += result.errors
             case .failure(let entry): payload.errors.append(entry)
             }
             // If every server collector lost the connection, the pool is not to be trusted next cycle:

@@ -26,21 +26,10 @@ package final class StatementStateStore: Sendable {
     /// named in `setAside`.
     package init(path: String, now: Double = Date().timeIntervalSince1970) throws(StoreError) {
         self.path = path
-        var aside: String?
-        do {
-            queue = try Self.open(path)
-        } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
-            let moved = "\(path).corrupt-\(Int(now))"
-            for suffix in ["-wal", "-shm"] { _ = rename(path + suffix, moved + suffix) }
-            guard rename(path, moved) == 0 else { throw StoreError(path: path, reason: "damaged and cannot be moved aside") }
-            aside = moved
-            do { queue = try Self.open(path) } catch {
-                throw StoreError(path: path, reason: SQLiteFile.describe(error))
-            }
-        } catch {
-            throw StoreError(path: path, reason: SQLiteFile.describe(error))
-        }
-        setAside = aside
+        let opened = try SQLiteFile.openMovingAsideDamaged(path: path, now: now, open: StatementStateStore.open,
+                                                           failure: { StoreError(path: path, reason: $0) })
+        queue = opened.connection
+        setAside = opened.setAside
     }
 
     /// Where a damaged file was moved when the store was opened, if one was.

@@ -146,6 +146,16 @@ package struct CollectorError: Error, Sendable, CustomStringConvertible {
             return CollectorError(code: .extensionMissing, message: "pg_stat_statements is not installed",
                                   hint: "CREATE EXTENSION pg_stat_statements; in the database the agent connects to",
                                   sqlState: state)
+        case "53300":
+            return CollectorError(code: .connectionFailed, message: "the server has no connection slot left (too many connections)",
+                                  hint: "raise max_connections or reserve slots for monitoring (reserved_connections, PG 16+)",
+                                  sqlState: state)
+        case "3D000":
+            return CollectorError(code: .connectionFailed, message: "the database does not exist (dropped?)", sqlState: state)
+        case "55P03":
+            return CollectorError(code: .queryCanceled, message: "a lock was not granted within lock_timeout",
+                                  hint: "another session holds a conflicting lock (a migration); the agent does not wait for it",
+                                  sqlState: state)
         case "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004":
             return CollectorError(code: .connectionFailed, message: "the server closed the connection or is starting up",
                                   sqlState: state)

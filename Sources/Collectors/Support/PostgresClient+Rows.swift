@@ -1,4 +1,4 @@
-import Logging
+package import Logging
 package import PostgresNIO
 
 extension PostgresClient {
@@ -21,6 +21,18 @@ extension PostgresClient {
             throw CollectorError(code: .decoding, message: "the \(what) query returned no row")
         }
         return row
+    }
+}
+
+extension PostgresConnection {
+    /// Runs `query` and collects its rows, consuming the stream inside the same `try` (as
+    /// ``PostgresClient/rows(_:logger:)``).
+    package func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
+        var result: [PostgresRandomAccessRow] = []
+        for try await row in try await self.query(query, logger: logger) {
+            result.append(row.makeRandomAccess())
+        }
+        return result
     }
 }
 
