@@ -14,6 +14,11 @@ command -v rsyslogd >/dev/null || [ -x /usr/sbin/rsyslogd ] || need+=(rsyslog)
 # The journal tests read journal files with journalctl, written by systemd-journal-remote.
 [ -x /usr/bin/journalctl ] || need+=(systemd)
 [ -x /lib/systemd/systemd-journal-remote ] || need+=(systemd-journal-remote)
+# The Debian package (scripts/package-deb.sh, scripts/test-deb.sh): dpkg-shlibdeps computes its Depends,
+# help2man writes manual pages from a given binary, lintian checks the package.
+command -v dpkg-shlibdeps >/dev/null || need+=(dpkg-dev)
+command -v help2man >/dev/null || need+=(help2man)
+command -v lintian >/dev/null || need+=(lintian)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "missing Debian packages: ${need[*]} (install them, or run as root)" >&2

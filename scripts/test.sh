@@ -46,3 +46,5 @@ swift test --skip-build --filter ActivitySamplingTests
 # The listener under abuse keeps slow clients slow at a fixed pace against a 2 s idle timeout; starved by
 # the parallel suites, a trickle can fall behind it and be cut by the wrong timer.
 swift test --skip-build --filter ListenerAbuseTests
+# The Debian package, built from the test binary (a release build would double CI time): lintian, install, upgrade, remove, purge.
+if [ "$(id -u)" -eq 0 ]; then scripts/test-deb.sh "$PGAGENT_BINARY"; fi
