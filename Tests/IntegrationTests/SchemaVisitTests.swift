@@ -175,15 +175,23 @@ import Testing
     func closedDatabase(cluster: TestClusters.Cluster) async throws {
         try await Self.withDatabase(cluster) { open in
             try await Self.withDatabase(cluster) { closed in
-                try await Harness.exec(cluster, "REVOKE CONNECT ON DATABASE \(closed) FROM PUBLIC", database: "postgres")
-                try await Harness.withAgentClient(try Harness.agentSettings(cluster)) { agent in
-                    let settings = try Self.settings([closed, "no_such_database", open], stateDirectory: nil)
-                    let payload = await Harness.collect(Harness.snapshotCollector(agent, settings: settings))
-                    #expect(payload.schema?.map(\.datname) == [open])
-                    let denied = try #require(payload.errors.first { $0.collector == "schema" && $0.message.contains(closed) })
-                    #expect(denied.code == "insufficient_privilege")
-                    #expect(denied.hint?.contains("GRANT CONNECT ON DATABASE \(closed)") == true)
-                    #expect(payload.errors.contains { $0.code == "not_found" && $0.message.contains("no_such_database") })
+                try await Self.withDatabase(cluster) { full in
+                    try await Harness.exec(cluster, "REVOKE CONNECT ON DATABASE \(closed) FROM PUBLIC", database: "postgres")
+                    // No connection slot left: the server refuses with 53300, as when max_connections is reached.
+                    try await Harness.exec(cluster, "ALTER DATABASE \(full) CONNECTION LIMIT 0", database: "postgres")
+                    try await Harness.withAgentClient(try Harness.agentSettings(cluster)) { agent in
+                        let settings = try Self.settings([closed, "no_such_database", full, open], stateDirectory: nil)
+                        let payload = await Harness.collect(Harness.snapshotCollector(agent, settings: settings))
+                        #expect(payload.schema?.map(\.datname) == [open])
+                        let denied = try #require(payload.errors.first { $0.collector == "schema" && $0.message.contains(closed) })
+                        #expect(denied.code == "insufficient_privilege")
+                        #expect(denied.hint?.contains("GRANT CONNECT ON DATABASE \(closed)") == true)
+                        #expect(payload.errors.contains { $0.code == "not_found" && $0.message.contains("no_such_database") })
+                        let refused = try #require(payload.errors.first { $0.collector == "schema" && $0.message.contains(full) })
+                        #expect(refused.code == "connection_failed")
+                        #expect(refused.message.contains("53300"), "\(refused)")
+                        #expect(refused.hint != nil)
+                    }
                 }
             }
         }

@@ -84,7 +84,6 @@ struct DatabaseVisitor: Sendable {
                     var table = try Self.table(row)
                     guard table.counters.count == tableColumns.count else { continue }
                     staged.append((table.relid, table.counters))
-                    if table.blocked { skippedLocked += 1 }
                     table.deltas = RelationDeltas.compute(current: table.counters, previous: before[table.relid])
                     if let dead = table.nDeadTup, dead >= deadTuplesMinimum,
                        let share = table.deadTuplePercent, share >= deadTuplePercentWarning {
@@ -95,7 +94,7 @@ struct DatabaseVisitor: Sendable {
                     let score = baseline ? SchemaColumns.sum(table.counters, at: activity)
                         : table.deltas.map { SchemaColumns.sum($0, at: activity) } ?? 0
                     tables.offer(table, score: score, warning: !table.reasons.isEmpty, deltas: table.deltas,
-                                 bytes: table.totalBytes)
+                                 bytes: table.estimatedBytes)
                 }
                 try stage(visitID, datname, .table, page, staged)
             } catch {
@@ -127,7 +126,7 @@ struct DatabaseVisitor: Sendable {
                     // Unused indexes are common (thousands on some schemas): flagged when sent, but only
                     // invalid and duplicate ones claim a place outside the top.
                     indexes.offer(index, score: score.isNaN ? 0 : score, warning: index.invalid || index.duplicateOf != nil,
-                                  deltas: index.deltas, bytes: index.sizeBytes ?? 0)
+                                  deltas: index.deltas, bytes: index.estimatedBytes)
                 }
                 try stage(visitID, datname, .index, page, staged)
             } catch {
@@ -139,7 +138,27 @@ struct DatabaseVisitor: Sendable {
         let tableResult = tables.finish()
         let indexResult = indexes.finish()
         var sentTables = Self.mark(tableResult.top, as: "top", reasons: \.reasons) + tableResult.warnings
-        let sentIndexes = Self.mark(indexResult.top, as: "top", reasons: \.reasons) + indexResult.warnings
+        var sentIndexes = Self.mark(indexResult.top, as: "top", reasons: \.reasons) + indexResult.warnings
+
+        // Sizes, for the rows sent only.
+        do {
+            let sizes = try await measure(SchemaQueries.tableSizes, sentTables.map(\.relid), connection: connection, logger: logger)
+            for index in sentTables.indices {
+                guard let row = sizes[sentTables[index].relid] else { continue }
+                sentTables[index].blocked = try row.value("blocked", as: Bool.self) ?? true
+                sentTables[index].tableBytes = try row.value("table_bytes", as: Int64.self)
+                sentTables[index].indexesBytes = try row.value("indexes_bytes", as: Int64.self)
+                sentTables[index].toastBytes = try row.value("toast_bytes", as: Int64.self)
+            }
+            skippedLocked = sentTables.filter(\.blocked).count
+            let indexSizes = try await measure(SchemaQueries.indexSizes, sentIndexes.map(\.indexrelid), connection: connection,
+                                               logger: logger)
+            for index in sentIndexes.indices {
+                sentIndexes[index].sizeBytes = try indexSizes[sentIndexes[index].indexrelid]?.value("size_bytes", as: Int64.self)
+            }
+        } catch {
+            warnings.append(Self.warning(datname, "sizes could not be read: \(CollectorError.from(error))"))
+        }
 
         var visit = SchemaVisit(datname: datname, durationMs: 0, complete: complete,
                                 tablesTotal: tablePages.reduce(0) { $0 + $1.count },
@@ -204,22 +223,37 @@ struct DatabaseVisitor: Sendable {
         }
     }
 
-    /// Reads one page; when a lock taken since the check fails it (`lock_timeout`), reads it again
-    /// without sizes.
+    /// Reads one page.
     private func readPage(_ sql: String, _ page: Page, connection: PostgresConnection,
                           logger: Logger) async throws -> [PostgresRandomAccessRow] {
+        var binds = PostgresBindings(capacity: 2)
+        binds.append(page.lo)
+        binds.append(page.hi)
+        return try await connection.rows(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+    }
+
+    /// Runs a size query for `relids`, by relid; when a lock taken since its check fails it
+    /// (`lock_timeout`), runs it again without sizes.
+    private func measure(_ sql: String, _ relids: [Int64], connection: PostgresConnection,
+                         logger: Logger) async throws -> [Int64: PostgresRandomAccessRow] {
+        guard !relids.isEmpty else { return [:] }
         func query(sizes: Bool) -> PostgresQuery {
-            var binds = PostgresBindings(capacity: 3)
-            binds.append(page.lo)
-            binds.append(page.hi)
+            var binds = PostgresBindings(capacity: 2)
+            binds.append(relids)
             binds.append(sizes)
             return PostgresQuery(unsafeSQL: sql, binds: binds)
         }
+        let rows: [PostgresRandomAccessRow]
         do {
-            return try await connection.rows(query(sizes: true), logger: logger)
+            rows = try await connection.rows(query(sizes: true), logger: logger)
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "55P03" {
-            return try await connection.rows(query(sizes: false), logger: logger)
+            rows = try await connection.rows(query(sizes: false), logger: logger)
         }
+        var byRelid: [Int64: PostgresRandomAccessRow] = [:]
+        for row in rows {
+            if let relid = try row.value("relid", as: Int64.self) { byRelid[relid] = row }
+        }
+        return byRelid
     }
 
     private func committed(_ datname: String, _ kind: RelationKind, _ page: Page) throws -> [Int64: [Double]] {
@@ -240,7 +274,7 @@ struct DatabaseVisitor: Sendable {
             schemaname: try row.value("schemaname", as: String.self) ?? "",
             relname: try row.value("relname", as: String.self) ?? "",
             counters: try row.value("counters", as: [Double].self) ?? [],
-            blocked: try row.value("blocked", as: Bool.self) ?? false)
+            estimatedBytes: try row.value("estimated_bytes", as: Int64.self) ?? 0)
         table.nLiveTup = try row.value("n_live_tup", as: Int64.self)
         table.nDeadTup = try row.value("n_dead_tup", as: Int64.self)
         table.nModSinceAnalyze = try row.value("n_mod_since_analyze", as: Int64.self)
@@ -251,9 +285,6 @@ struct DatabaseVisitor: Sendable {
         table.lastAutoanalyze = try row.value("last_autoanalyze", as: Double.self)
         table.frozenXidAge = try row.value("frozen_xid_age", as: Int64.self)
         table.minMxidAge = try row.value("min_mxid_age", as: Int64.self)
-        table.tableBytes = try row.value("table_bytes", as: Int64.self)
-        table.indexesBytes = try row.value("indexes_bytes", as: Int64.self)
-        table.toastBytes = try row.value("toast_bytes", as: Int64.self)
         return table
     }
 
@@ -264,7 +295,7 @@ struct DatabaseVisitor: Sendable {
             relname: try row.value("relname", as: String.self) ?? "",
             indexrelname: try row.value("indexrelname", as: String.self) ?? "",
             counters: try row.value("counters", as: [Double].self) ?? [],
-            sizeBytes: try row.value("size_bytes", as: Int64.self),
+            estimatedBytes: try row.value("estimated_bytes", as: Int64.self) ?? 0,
             invalid: try row.value("invalid", as: Bool.self) ?? false,
             enforces: try row.value("enforces", as: Bool.self) ?? true,
             duplicateOf: try row.value("duplicate_of", as: String.self))

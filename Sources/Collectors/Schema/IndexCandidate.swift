@@ -8,7 +8,10 @@ struct IndexCandidate: Sendable {
     var indexrelname: String
     var counters: [Double]
     var deltas: [Double]?
-    var sizeBytes: Int64?
+    /// From `pg_class.relpages`: what the `other` sum counts.
+    var estimatedBytes: Int64
+    /// Measured for the rows sent only.
+    var sizeBytes: Int64? = nil
     var invalid: Bool
     /// Backs a primary key, unique or exclusion constraint, so never "unused".
     var enforces: Bool

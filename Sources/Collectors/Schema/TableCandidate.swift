@@ -18,8 +18,11 @@ struct TableCandidate: Sendable {
     var lastAutoanalyze: Double?
     var frozenXidAge: Int64?
     var minMxidAge: Int64?
+    /// Table, indexes and TOAST from `pg_class.relpages`, bytes: what the `other` sum counts.
+    var estimatedBytes: Int64
     /// True when a session held or awaited an `AccessExclusiveLock` on it, so no size was read.
-    var blocked: Bool
+    var blocked = false
+    /// Measured for the rows sent only.
     var tableBytes: Int64?
     var indexesBytes: Int64?
     var toastBytes: Int64?
@@ -32,9 +35,6 @@ struct TableCandidate: Sendable {
         guard let live = nLiveTup, let dead = nDeadTup, live + dead > 0 else { return nil }
         return Double(dead) / Double(live + dead) * 100
     }
-
-    /// Table, indexes and TOAST, bytes (what is known).
-    var totalBytes: Int64 { (tableBytes ?? 0) + (indexesBytes ?? 0) + (toastBytes ?? 0) }
 
     /// The payload row, counters keyed by `columns`.
     func row(columns: [String]) -> TableRow {
