@@ -87,7 +87,7 @@ import Testing
         try await Harness.eventually("the tailer read the whole log", attempts: 3_000) {
             largest = max(largest, Self.stateBytes(state))
             let (_, metrics) = try await DaemonTests.get(metricsURL)
-            return metrics.contains(#"pgagent_log_lag_bytes{instance="gone"} 0"#)
+            return metrics.contains(#"pgagent_log_lag_bytes{instance="gone"} 0.0"#)
                 && metrics.contains(#"pgagent_log_entries_total{instance="gone"} \#(Self.entries)"#)
         }
         largest = max(largest, Self.stateBytes(state))
@@ -98,7 +98,7 @@ import Testing
         print("misdirected: state directory at most \(largest) bytes (cap \(Self.cap), slack \(slack))")
 
         let (_, metrics) = try await DaemonTests.get(metricsURL)
-        #expect(metrics.contains("pgagent_send_misdirected_status 404"), "the metric says why nothing is sent")
+        #expect(metrics.contains("pgagent_send_misdirected_status 404.0"), "the metric says why nothing is sent")
         #expect(daemon.logText.contains("answers 404"))
         #expect(daemon.notifications().contains { $0.contains("LISTENER URL ANSWERS 404") }, "STATUS= says it")
         let spoolPath = state + "/spool.sqlite"

@@ -1,57 +1,100 @@
 import Foundation
+import Prometheus
 import Synchronization
 
-/// The agent's self-metrics: counters and gauges with labels, rendered in the Prometheus text format
-/// (version 0.0.4) for `[metrics] listen`.
+/// The metrics of `[metrics] listen`: the agent's self-metrics and the families mirrored from the last
+/// snapshot, kept in swift-prometheus's `PrometheusCollectorRegistry`, which also writes the text format.
 ///
-/// Parts of the agent record into it as things happen (``add(_:_:labels:)``, ``set(_:_:labels:)``);
-/// values that are cheaper to read when asked (spool depth, the transmitter's counters) are refreshed by
-/// the callbacks given to ``onScrape(_:)`` just before each rendering.
+/// This facade adds what the agent needs on top of it:
+/// - families are declared once with their kind and help (``declare(_:_:help:)``); samples of undeclared
+///   names are ignored, so a typo cannot invent a metric, and a label set whose names differ from the
+///   family's first one is dropped rather than reaching the library's `fatalError`;
+/// - ``set(_:_:labels:)`` on a counter mirrors a cumulative value kept elsewhere (the spool's evictions,
+///   the server's `xact_commit`): the counter moves by the difference, and goes back to zero only when
+///   that value went down;
+/// - ``replace(_:with:)`` sets a whole family at once and removes the series not in it (a dropped
+///   database, a table that left the top N);
+/// - ``onScrape(_:)`` callbacks refresh values that are cheaper to read when asked.
 package final class MetricsRegistry: Sendable {
     /// The kind of a metric family.
     package enum Kind: String, Sendable {
         case counter, gauge
     }
 
+    private enum Series {
+        case counter(Counter)
+        case gauge(Gauge)
+    }
+
     private struct Family {
         var kind: Kind
         var help: String
-        /// Rendered label set (`{a="b"}` or empty) → value.
-        var samples: [String: Double] = [:]
+        /// The label names of the first series; every later one must have the same.
+        var labelNames: [String]?
+        /// Rendered label set → the library's object and the value it shows.
+        var series: [String: (Series, Double)] = [:]
+        /// Rendered label set → its labels.
+        var labels: [String: [(String, String)]] = [:]
     }
 
+    private let prometheus = PrometheusCollectorRegistry()
     private let families = Mutex<[String: Family]>([:])
     private let refreshers = Mutex<[@Sendable (MetricsRegistry) async -> Void]>([])
 
     package init() {}
 
-    /// Declares a family; samples of undeclared names are ignored (a typo cannot invent a metric).
+    /// Declares a family; samples of undeclared names are ignored.
     package func declare(_ name: String, _ kind: Kind, help: String) {
         families.withLock { families in
             if families[name] == nil { families[name] = Family(kind: kind, help: help) }
         }
     }
 
-    /// Adds to a counter (or a gauge).
-    package func add(_ name: String, _ value: Double = 1, labels: [(String, String)] = []) {
-        let key = Self.render(labels)
-        families.withLock { families in
-            families[name]?.samples[key, default: 0] += value
-        }
+    /// Whether `name` is declared.
+    package func isDeclared(_ name: String) -> Bool {
+        families.withLock { $0[name] != nil }
     }
 
-    /// Sets a gauge (or a counter mirrored from elsewhere).
+    /// Adds to a counter (or a gauge).
+    package func add(_ name: String, _ value: Double = 1, labels: [(String, String)] = []) {
+        update(name, labels: labels) { _, current in current + max(0, value) }
+    }
+
+    /// Sets a gauge, or mirrors a cumulative value into a counter.
     package func set(_ name: String, _ value: Double, labels: [(String, String)] = []) {
-        let key = Self.render(labels)
-        families.withLock { families in
-            families[name]?.samples[key] = value
+        update(name, labels: labels) { _, _ in value }
+    }
+
+    /// Sets every series of `name` to `samples` and removes the series not among them; with `scope`, only
+    /// the series carrying that label are replaced (one server's, when several share a family).
+    package func replace(_ name: String, with samples: [(labels: [(String, String)], value: Double)],
+                         scope: (String, String)? = nil) {
+        let keep = Set(samples.map { Self.render($0.labels) })
+        for sample in samples { set(name, sample.value, labels: sample.labels) }
+        let gone = families.withLock { families -> [Series] in
+            guard var family = families[name] else { return [] }
+            let stale = family.series.keys.filter { key in
+                guard !keep.contains(key) else { return false }
+                guard let scope else { return true }
+                return family.labels[key]?.contains { $0.0 == scope.0 && $0.1 == scope.1 } ?? false
+            }
+            for key in stale { family.labels.removeValue(forKey: key) }
+            let removed = stale.compactMap { family.series.removeValue(forKey: $0)?.0 }
+            families[name] = family
+            return removed
+        }
+        for series in gone {
+            switch series {
+            case .counter(let counter): prometheus.unregisterCounter(counter)
+            case .gauge(let gauge): prometheus.unregisterGauge(gauge)
+            }
         }
     }
 
     /// The current value, for tests and the agent's own status line.
     package func value(_ name: String, labels: [(String, String)] = []) -> Double? {
         let key = Self.render(labels)
-        return families.withLock { $0[name]?.samples[key] }
+        return families.withLock { $0[name]?.series[key]?.1 }
     }
 
     /// Runs `refresh` before every rendering.
@@ -59,21 +102,50 @@ package final class MetricsRegistry: Sendable {
         refreshers.withLock { $0.append(refresh) }
     }
 
-    /// The exposition text: families sorted by name, samples by labels.
+    /// The exposition text (Prometheus text format 0.0.4), written by swift-prometheus.
     package func render() async -> String {
         for refresh in refreshers.withLock({ $0 }) { await refresh(self) }
-        let snapshot = families.withLock { $0 }
-        var text = ""
-        for name in snapshot.keys.sorted() {
-            let family = snapshot[name]!
-            text += "# HELP \(name) \(Self.escapeHelp(family.help))\n# TYPE \(name) \(family.kind.rawValue)\n"
-            for labels in family.samples.keys.sorted() {
-                text += "\(name)\(labels) \(Self.format(family.samples[labels]!))\n"
-            }
-        }
-        return text
+        return prometheus.emitToString()
     }
 
+    /// Applies `next` (old value → new value) to one series, creating it on first use.
+    private func update(_ name: String, labels: [(String, String)], _ next: (Kind, Double) -> Double) {
+        let key = Self.render(labels)
+        families.withLock { families in
+            guard var family = families[name] else { return }
+            let names = labels.map(\.0)
+            if let expected = family.labelNames, expected != names { return }
+            family.labelNames = names
+            let (series, current) = family.series[key] ?? (makeSeries(name, family, labels), 0)
+            let value = next(family.kind, current)
+            guard value.isFinite else { return }
+            switch series {
+            case .gauge(let gauge):
+                gauge.set(value)
+            case .counter(let counter):
+                if value < current { counter.reset() }
+                let increase = value < current ? value : value - current
+                // Whole increases go to the library's integer part, so counts print as integers.
+                if increase > 0, increase == increase.rounded(), increase < 9e15 {
+                    counter.increment(by: Int64(increase))
+                } else if increase > 0 {
+                    counter.increment(by: increase)
+                }
+            }
+            family.series[key] = (series, family.kind == .counter ? max(0, value) : value)
+            family.labels[key] = labels
+            families[name] = family
+        }
+    }
+
+    private func makeSeries(_ name: String, _ family: Family, _ labels: [(String, String)]) -> Series {
+        switch family.kind {
+        case .counter: .counter(prometheus.makeCounter(name: name, labels: labels, help: family.help))
+        case .gauge: .gauge(prometheus.makeGauge(name: name, labels: labels, help: family.help))
+        }
+    }
+
+    /// A label set as one key (`{a="b",c="d"}` or empty), in the order given.
     static func render(_ labels: [(String, String)]) -> String {
         guard !labels.isEmpty else { return "" }
         return "{" + labels.map { "\($0.0)=\"\(escapeLabel($0.1))\"" }.joined(separator: ",") + "}"
@@ -90,16 +162,5 @@ package final class MetricsRegistry: Sendable {
             }
         }
         return out
-    }
-
-    static func escapeHelp(_ value: String) -> String {
-        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n")
-    }
-
-    static func format(_ value: Double) -> String {
-        if value.isNaN { return "NaN" }
-        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        return "\(value)"
     }
 }
