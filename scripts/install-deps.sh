@@ -19,6 +19,12 @@ command -v rsyslogd >/dev/null || [ -x /usr/sbin/rsyslogd ] || need+=(rsyslog)
 command -v dpkg-shlibdeps >/dev/null || need+=(dpkg-dev)
 command -v help2man >/dev/null || need+=(help2man)
 command -v lintian >/dev/null || need+=(lintian)
+# /metrics is compared with Debian's postgres_exporter and node_exporter, against the same server and
+# host (ExporterNamesTests).
+[ -x /usr/bin/prometheus-postgres-exporter ] || need+=(prometheus-postgres-exporter)
+[ -x /usr/bin/prometheus-node-exporter ] || need+=(prometheus-node-exporter)
+# A real Prometheus scrapes the agent and is queried (PrometheusScrapeTests).
+[ -x /usr/bin/prometheus ] || need+=(prometheus)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "missing Debian packages: ${need[*]} (install them, or run as root)" >&2

@@ -38,12 +38,13 @@ import Testing
 
     /// Polls the server's own statistics until `table` shows `inserted` tuples inserted (statistics are
     /// flushed by the backends a moment after their transactions).
-    static func waitForInserts(_ cluster: TestClusters.Cluster, _ database: String, _ table: String, _ inserted: Int64) async throws {
-        try await Harness.eventually("\(table) shows \(inserted) inserts") {
+    static func waitForInserts(_ cluster: TestClusters.Cluster, _ database: String, _ table: String, _ inserted: Int64,
+                               column: String = "n_tup_ins") async throws {
+        try await Harness.eventually("\(table) shows \(inserted) in \(column)") {
             let session = try await Harness.session(cluster, database: database)
             defer { Task { try? await session.close() } }
             let rows = try await session.query(PostgresQuery(unsafeSQL:
-                "SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = '\(table)'"), logger: Harness.logger).collect()
+                "SELECT \(column) FROM pg_stat_user_tables WHERE relname = '\(table)'"), logger: Harness.logger).collect()
             let value = try rows.first?.decode(Int64.self)
             try await session.close()
             return value == inserted
@@ -241,6 +242,9 @@ import Testing
                 "GRANT SELECT ON SEQUENCE nearly, roomy TO \(Harness.clusters.monitorUser)",
                 "CREATE SEQUENCE hidden MAXVALUE 100", "SELECT setval('hidden', 99)",
             ] { try await Harness.exec(cluster, sql, database: database) }
+            // Backends flush their statistics a moment after they end: the table must show its rows.
+            try await Self.waitForInserts(cluster, database, "big", 20000)
+            try await Self.waitForInserts(cluster, database, "big", 10000, column: "n_tup_del")
             try await Harness.withAgentClient(try Harness.agentSettings(cluster)) { agent in
                 let payload = await Harness.collect(Harness.snapshotCollector(
                     agent, settings: try Self.settings([database], stateDirectory: nil)))

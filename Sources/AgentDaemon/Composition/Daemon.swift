@@ -46,8 +46,10 @@ package struct Daemon: Sendable {
     package let spool: Spool
     /// The configuration in force; reloads publish here.
     package let hub: ConfigurationHub
-    /// The self-metrics.
+    /// The self-metrics, and the snapshots' figures under postgres_exporter's names.
     package let metrics: MetricsRegistry
+    /// Publishes each snapshot into ``metrics``.
+    package let snapshotMetrics: SnapshotMetrics
     /// The live loops' progress, for the watchdog.
     package let heartbeats: Heartbeats
     /// The running transmitter.
@@ -95,6 +97,7 @@ package struct Daemon: Sendable {
         self.logger = logger
         hub = ConfigurationHub(configuration)
         metrics = AgentMetrics.registry(spool: spool)
+        snapshotMetrics = SnapshotMetrics(registry: metrics, multipleServers: configuration.postgres.count > 1)
         heartbeats = Heartbeats(clock: options.clock)
         slot = TransmitterSlot()
         AgentMetrics.mirror(slot, into: metrics)
@@ -186,6 +189,7 @@ package struct Daemon: Sendable {
 
     private func instanceSupervisors(name: String) -> [any Service] {
         let (spool, environment, hub, metrics, heartbeats, logger) = (spool, environment, hub, metrics, heartbeats, logger)
+        let snapshotMetrics = self.snapshotMetrics
         let clock = options.clock
         let stateDirectory = configuration.agent.stateDirectory
         // What the snapshots see of sessions attributes log entries without an application name; it
@@ -207,9 +211,12 @@ package struct Daemon: Sendable {
             guard let instance = configuration.postgres.first(where: { $0.name == name }) else { return nil }
             let runtime = try InstanceRuntime(instance: instance, configuration: configuration,
                                               environment: environment, stateDirectory: stateDirectory)
-            return SnapshotScheduler(runtime: runtime, configuration: configuration, spool: spool, sessions: sessions,
-                                     hostname: environment.hostname, metrics: metrics, heartbeats: heartbeats,
-                                     clock: clock, logger: logger)
+            var scheduler = SnapshotScheduler(runtime: runtime, configuration: configuration, spool: spool, sessions: sessions,
+                                              hostname: environment.hostname, metrics: metrics, heartbeats: heartbeats,
+                                              clock: clock, logger: logger)
+            // Published only where /metrics is served.
+            scheduler.snapshotMetrics = configuration.metrics.listenAddress == nil ? nil : snapshotMetrics
+            return scheduler
         }, clock: clock, logger: logger)
         return [logs, snapshots]
     }

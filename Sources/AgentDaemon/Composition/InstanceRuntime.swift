@@ -43,6 +43,7 @@ package struct InstanceRuntime {
         settings.topIndexes = configuration.collectors.topIndexes
         settings.schemaTimeout = .milliseconds(configuration.collectors.schemaTimeoutMilliseconds)
         settings.connectionBudget = instance.maxConnections
+        settings.readsMetricsOnlyParts = configuration.metrics.listenAddress != nil
         self.settings = settings
 
         var options = PostgresClientFactory.Options()
@@ -53,6 +54,15 @@ package struct InstanceRuntime {
         options.maxConnections = instance.databases == .none ? instance.maxConnections : max(1, instance.maxConnections - 1)
         options.connectTimeout = instance.connectTimeout
         self.options = options
+    }
+
+    /// The server as postgres_exporter's `server` label names it: `host:port`, or the socket directory and
+    /// port.
+    package var serverLabel: String {
+        switch connection.endpoint {
+        case .tcp(let host, let port): return "\(host):\(port)"
+        case .unixSocket(let path): return path
+        }
     }
 
     /// The plain-connection probe that explains connection failures precisely.

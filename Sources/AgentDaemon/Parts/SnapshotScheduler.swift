@@ -21,6 +21,8 @@ package struct SnapshotScheduler: Service {
     package var sessions: SessionDirectory? = nil
     package let hostname: String
     package let metrics: MetricsRegistry
+    /// Where each snapshot is published for `/metrics` (nil: not published).
+    package var snapshotMetrics: SnapshotMetrics? = nil
     package let heartbeats: Heartbeats
     /// The cadence's clock.
     package let clock: DaemonClock
@@ -99,6 +101,8 @@ package struct SnapshotScheduler: Service {
                 // Host rates divide /proc counters by real elapsed time, whatever clock paces the cycles.
                 var payload = await collector.collect(now: ContinuousClock.now, wallClock: Date().timeIntervalSince1970)
                 report(payload)
+                snapshotMetrics?.publish(payload, server: runtime.serverLabel)
+                snapshotMetrics?.publishHost()
                 payload.activitySamples = history.drain(intervalMs: configuration.activity.sampleIntervalMilliseconds,
                                                         limit: configuration.activity.topRows)
                 if let entry = late {
@@ -135,7 +139,11 @@ package struct SnapshotScheduler: Service {
             SessionObservation(pid: backend.pid, backendStart: Int64((backend.backendStart * 1_000).rounded(.down)),
                                applicationName: backend.applicationName, user: backend.user, database: backend.database)
         }
-        sessions.observe(observations, at: Int64((payload.timestamp * 1_000).rounded(.down)), complete: true)
+        // The list is complete for the moment the server read it, which can be seconds after the snapshot
+        // began (its query waited for the pool's connection): stamping it with the start would end a
+        // session that was still running then, and its last entries would lose their correlation id.
+        let observed = payload.clientBackendsObservedAt ?? payload.timestamp
+        sessions.observe(observations, at: Int64((observed * 1_000).rounded(.down)), complete: true)
     }
 
     /// Adds the spool's state to the `agent` section and appends the payload; true once it is stored.

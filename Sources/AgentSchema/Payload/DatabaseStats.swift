@@ -73,11 +73,15 @@ package struct CounterSet: Codable, Sendable, Equatable {
 /// One database of `pg_stat_database`.
 package struct DatabaseRow: Codable, Sendable, Equatable {
     package var datname: String
+    /// The database's oid (`datid`).
+    package var datid: Int64?
     package var numbackends: Int
     /// `pg_database_size()`, only in cycles where sizes are measured (`database_size_interval_seconds`).
     package var sizeBytes: Int64?
     /// `xact_commit`, `xact_rollback`, `blks_read`, `blks_hit`, `tup_*`, `conflicts`, `temp_files`,
-    /// `temp_bytes`, `deadlocks`, `blk_read_time`, `blk_write_time`, and their deltas.
+    /// `temp_bytes`, `deadlocks`, `blk_read_time`, `blk_write_time`, PG 14's `session_time`,
+    /// `active_time`, `idle_in_transaction_time`, `sessions`, `sessions_abandoned`, `sessions_fatal`,
+    /// `sessions_killed`, `checksum_failures`, `pg_stat_database_conflicts`' `confl_*`, and their deltas.
     package var counters: CounterSet
     /// `age(datfrozenxid)`.
     package var frozenXidAge: Int64?
@@ -89,7 +93,7 @@ package struct DatabaseRow: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case datname, numbackends
+        case datname, datid, numbackends
         case sizeBytes = "size_bytes"
         case counters
         case frozenXidAge = "frozen_xid_age"

@@ -51,6 +51,17 @@ package struct SnapshotPayload: Codable, Sendable {
     /// Every client backend of the snapshot, idle ones included, for the session attribution of log
     /// entries; not part of the payload (not encoded). Nil when the activity part failed.
     package var clientBackends: [ClientBackend]? = nil
+    /// When the server listed ``clientBackends`` (its clock, epoch seconds): the list is complete for that
+    /// moment, not for ``timestamp`` (the snapshot's start); not encoded.
+    package var clientBackendsObservedAt: Double? = nil
+    /// Sessions per database and state, every backend with a database counted (the agent's own too, as
+    /// postgres_exporter counts its own), for `/metrics`; not part of the payload (not encoded). Nil when
+    /// the activity part failed.
+    package var activityByDatabase: [DatabaseActivity]? = nil
+    /// Every bool, integer and real setting, for `/metrics`; not encoded.
+    package var numericSettings: [NumericSetting]? = nil
+    /// `pg_locks` per database and mode, for `/metrics`; not encoded.
+    package var lockCounts: [LockCount]? = nil
 
     package init(batchID: UUID = UUID(), timestamp: Double, project: String, agent: AgentInfo) {
         self.batchID = batchID

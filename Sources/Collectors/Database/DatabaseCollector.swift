@@ -46,18 +46,25 @@ package final class DatabaseCollector: Sendable {
             SELECT json_build_object(
               'now', extract(epoch FROM clock_timestamp()),
               'databases', (SELECT json_agg(json_build_object(
-                  'datname', d.datname, 'numbackends', d.numbackends,
+                  'datname', d.datname, 'datid', d.datid::int8, 'numbackends', d.numbackends,
                   'xact_commit', d.xact_commit, 'xact_rollback', d.xact_rollback,
                   'blks_read', d.blks_read, 'blks_hit', d.blks_hit,
                   'tup_returned', d.tup_returned, 'tup_fetched', d.tup_fetched,
                   'tup_inserted', d.tup_inserted, 'tup_updated', d.tup_updated, 'tup_deleted', d.tup_deleted,
                   'conflicts', d.conflicts, 'temp_files', d.temp_files, 'temp_bytes', d.temp_bytes,
                   'deadlocks', d.deadlocks, 'blk_read_time', d.blk_read_time, 'blk_write_time', d.blk_write_time,
+                  'session_time', d.session_time, 'active_time', d.active_time,
+                  'idle_in_transaction_time', d.idle_in_transaction_time, 'sessions', d.sessions,
+                  'sessions_abandoned', d.sessions_abandoned, 'sessions_fatal', d.sessions_fatal,
+                  'sessions_killed', d.sessions_killed, 'checksum_failures', d.checksum_failures,
+                  'confl_tablespace', c.confl_tablespace, 'confl_lock', c.confl_lock, 'confl_snapshot', c.confl_snapshot,
+                  'confl_bufferpin', c.confl_bufferpin, 'confl_deadlock', c.confl_deadlock,
                   'stats_reset', d.stats_reset,
                   'frozen_xid_age', age(db.datfrozenxid), 'mxid_age', mxid_age(db.datminmxid),
                   'size', CASE WHEN $1 AND has_database_privilege(db.oid, 'CONNECT')
                                THEN pg_database_size(db.oid) END))
                 FROM pg_stat_database d JOIN pg_database db ON db.oid = d.datid
+                LEFT JOIN pg_stat_database_conflicts c ON c.datid = d.datid
                 WHERE db.datallowconn),
               'bgwriter', (SELECT row_to_json(b) FROM pg_stat_bgwriter b),
               \(checkpointerPart)
@@ -136,20 +143,25 @@ package final class DatabaseCollector: Sendable {
         var totals: [String: [String: Double]] = [:]
         var resets: [String: String] = [:]
 
-        var databaseRows: [(String, Int, Int64?, Int64?, [String: Double])] = []
+        var databaseRows: [(String, Int, Int64?, Int64?, Int64?)] = []
         for db in doc["databases"] as? [[String: Any]] ?? [] {
             guard let name = db["datname"] as? String else { continue }
             var counters: [String: Double] = [:]
             for key in ["xact_commit", "xact_rollback", "blks_read", "blks_hit", "tup_returned", "tup_fetched",
                         "tup_inserted", "tup_updated", "tup_deleted", "conflicts", "temp_files", "temp_bytes",
-                        "deadlocks", "blk_read_time", "blk_write_time"] {
+                        "deadlocks", "blk_read_time", "blk_write_time",
+                        // PG 14's session statistics, checksum failures, and pg_stat_database_conflicts.
+                        "session_time", "active_time", "idle_in_transaction_time", "sessions", "sessions_abandoned",
+                        "sessions_fatal", "sessions_killed", "checksum_failures",
+                        "confl_tablespace", "confl_lock", "confl_snapshot", "confl_bufferpin", "confl_deadlock"] {
                 if let value = Self.number(db[key]) { counters[key] = value }
             }
             totals["db:" + name] = counters
             resets["db:" + name] = db["stats_reset"] as? String ?? ""
             databaseRows.append((name, Int(Self.number(db["numbackends"]) ?? 0),
                                  Self.number(db["size"]).map { Int64($0) },
-                                 Self.number(db["frozen_xid_age"]).map { Int64($0) }, counters))
+                                 Self.number(db["frozen_xid_age"]).map { Int64($0) },
+                                 Self.number(db["datid"]).map { Int64($0) }))
             if let age = Self.number(db["frozen_xid_age"]).map({ Int64($0) }) {
                 stats.maxFrozenXidAge = max(stats.maxFrozenXidAge ?? 0, age)
             }
@@ -231,8 +243,9 @@ package final class DatabaseCollector: Sendable {
                 previousReset: earlier.resets[name], currentReset: resets[name]))
         }
         if let then = earlier.sampleTime, let now = sampleTime { stats.intervalSeconds = now - then }
-        stats.databases = databaseRows.map { name, backends, size, frozen, _ in
+        stats.databases = databaseRows.map { name, backends, size, frozen, datid in
             var row = DatabaseRow(datname: name, numbackends: backends, counters: set("db:" + name)!)
+            row.datid = datid
             row.sizeBytes = size
             row.frozenXidAge = frozen
             return row

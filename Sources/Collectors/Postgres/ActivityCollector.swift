@@ -21,6 +21,12 @@ package struct ActivityCollector: Sendable {
         package var hiddenBackends: Int
         /// Every client backend but the agent's own, idle ones included.
         package var backends: [ClientBackend] = []
+        /// Sessions per database and state (every backend with a database and a state), for `/metrics`.
+        package var byDatabase: [DatabaseActivity] = []
+        /// When the server read `pg_stat_activity` (its clock, epoch seconds): the time ``backends`` is a
+        /// complete list for. Later than the snapshot's start by as long as the query waited for a
+        /// connection.
+        package var observedAt: Double?
     }
 
     let settings: CollectorSettings
@@ -53,7 +59,10 @@ package struct ActivityCollector: Sendable {
                    extract(epoch FROM backend_start)::float8 AS backend_start,
                    extract(epoch FROM clock_timestamp() - query_start)::float8 AS running,
                    query_id, client_addr::text AS client_addr,
-                   age(backend_xmin)::int8 AS xmin_age
+                   age(backend_xmin)::int8 AS xmin_age,
+                   datname::text AS any_datname,
+                   extract(epoch FROM clock_timestamp())::float8 AS observed_at,
+                   extract(epoch FROM clock_timestamp() - xact_start)::float8 AS xact_age
             FROM (SELECT *, row_number() OVER (ORDER BY listed DESC, query_start, pid) AS listed_rank
                   FROM (SELECT *, coalesce(busy AND NOT own, false) AS listed
                         FROM (SELECT *,
@@ -69,9 +78,18 @@ package struct ActivityCollector: Sendable {
             total: 0, clientBackends: 0, byState: [:], byWaitEvent: [:], byBackendType: [:],
             maxConnections: server.maxConnections, correlatedBackends: 0), hiddenBackends: 0)
         result.summary.pgActivityOmitted = 0
+        var byDatabase: [String: [String: (count: Int, oldest: Double)]] = [:]
         for row in rows {
+            if let observed = try row.value("observed_at", as: Double.self) {
+                result.observedAt = max(result.observedAt ?? observed, observed)
+            }
             let backendType = try row.value("backend_type", as: String.self) ?? "unknown"
             let state = try row.value("state", as: String.self)
+            if let datname = try row.value("any_datname", as: String.self), let state {
+                let age = max(0, try row.value("xact_age", as: Double.self) ?? 0)
+                let entry = byDatabase[datname, default: [:]][state] ?? (0, 0)
+                byDatabase[datname, default: [:]][state] = (entry.count + 1, max(entry.oldest, age))
+            }
             let app = try row.value("application_name", as: String.self)
             result.summary.total += 1
             result.summary.byBackendType[backendType, default: 0] += 1
@@ -134,6 +152,10 @@ package struct ActivityCollector: Sendable {
         let limited = Self.longestRunning(result.rows, maximum: maximumRows)
         result.rows = limited.rows
         result.summary.pgActivityOmitted = (result.summary.pgActivityOmitted ?? 0) + limited.omitted
+        result.byDatabase = byDatabase.flatMap { datname, states in
+            states.map { DatabaseActivity(datname: datname, state: $0.key, count: $0.value.count,
+                                          maxTransactionSeconds: $0.value.oldest) }
+        }.sorted { ($0.datname, $0.state) < ($1.datname, $1.state) }
         return result
     }
 

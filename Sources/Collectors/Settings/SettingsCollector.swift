@@ -24,6 +24,20 @@ package struct SettingsCollector: Sendable {
         return settings
     }
 
+    /// Every setting of type bool, integer or real, for `pg_settings_*` on `/metrics` (the query
+    /// postgres_exporter runs).
+    package func numeric(client: PostgresClient, logger: Logger) async throws -> [NumericSetting] {
+        let rows = try await client.query("""
+            SELECT name, setting, coalesce(unit, ''), vartype FROM pg_settings
+            WHERE vartype IN ('bool', 'integer', 'real') AND name <> 'sync_commit_cancel_wait'
+            """, logger: logger)
+        var settings: [NumericSetting] = []
+        for try await (name, setting, unit, vartype) in rows.decode((String, String, String, String).self) {
+            settings.append(NumericSetting(name: name, setting: setting, unit: unit, vartype: vartype))
+        }
+        return settings
+    }
+
     /// What changed from `before` to `after`: a value that differs, a setting that left its default,
     /// one that went back to it. Sorted by name.
     package static func changes(from before: [SettingRow], to after: [SettingRow]) -> [SettingChange] {

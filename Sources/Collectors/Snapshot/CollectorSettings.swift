@@ -43,6 +43,10 @@ package struct CollectorSettings: Sendable {
     /// visits use their own connection beside the pool's one; with 1, only the pool's database is visited.
     package var connectionBudget: Int = 2
 
+    /// Whether `/metrics` is served (`[metrics] listen`): only then does a cycle also read every numeric
+    /// setting and count `pg_locks` per database and mode, for `pg_settings_*` and `pg_locks_count`.
+    package var readsMetricsOnlyParts = false
+
     package init(correlation: CorrelationExtractor) {
         self.correlation = correlation
     }

@@ -23,6 +23,7 @@ package final class SnapshotCollector: Sendable {
     private let locks: LockCollector
     private let database: DatabaseCollector
     private let settingsCollector = SettingsCollector()
+    private let lockCounts = LockCountCollector()
     private let schema: SchemaCollector
     /// The settings the last stored snapshot carried or confirmed (nil: none sent since start).
     private let sentSettings = Mutex<[SettingRow]?>(nil)
@@ -121,6 +122,14 @@ package final class SnapshotCollector: Sendable {
             async let settingsResult = Self.attempt("settings", timeout, clock) {
                 try await settingsCollector.collect(client: client, logger: logger)
             }
+            // For /metrics only (not in the payload): every numeric setting, and pg_locks per database and mode.
+            let lockCounts = self.lockCounts
+            let readsMetricsOnlyParts = settings.readsMetricsOnlyParts
+            async let metricsResult = Self.attempt("settings", timeout, clock) { () async throws -> ([NumericSetting], [LockCount])? in
+                guard readsMetricsOnlyParts else { return nil }
+                return (try await settingsCollector.numeric(client: client, logger: logger),
+                        try await lockCounts.collect(client: client, logger: logger))
+            }
             // The visits bound themselves by schema_timeout_ms between pages; the deadline is a backstop.
             let schema = self.schema, batchID = payload.batchID
             async let schemaResult = Self.attempt("schema", settings.schemaTimeout + timeout, clock) {
@@ -132,6 +141,8 @@ package final class SnapshotCollector: Sendable {
                 payload.pgActivity = result.rows
                 payload.activitySummary = result.summary
                 payload.clientBackends = result.backends
+                payload.activityByDatabase = result.byDatabase
+                payload.clientBackendsObservedAt = result.observedAt
                 if result.hiddenBackends > 0 {
                     payload.errors.append(CollectorErrorEntry(
                         collector: "activity", code: "insufficient_privilege",
@@ -170,6 +181,12 @@ package final class SnapshotCollector: Sendable {
                     let batchID = payload.batchID
                     pendingSettings.withLock { $0 = (batchID, current) }
                 }
+            case .failure(let entry): payload.errors.append(entry)
+            }
+            switch await metricsResult {
+            case .success(let parts):
+                payload.numericSettings = parts?.0
+                payload.lockCounts = parts?.1
             case .failure(let entry): payload.errors.append(entry)
             }
             switch await schemaResult {

@@ -1,0 +1,174 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `/metrics` against the oracles it must match: Debian's prometheus-postgres-exporter, run against the
+/// same server at the same time, and prometheus-node-exporter on the same host. Every `pg_` family the
+/// exporter shows, and every node_exporter family of the CPU, memory, load, disk, network and filesystem
+/// areas, must be on the agent's endpoint with the same type and label names, unless it is listed below
+/// with the reason.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ExporterNamesTests {
+    static let apiKey = "key-\(UInt64.random(in: 0...UInt64.max))"
+
+    /// Families of the exporter the agent does not show yet, and why.
+    static let exempt: [String: String] = [
+        "pg_static": "an info series (version labels); the version is in the payload's server part",
+        "pg_stat_bgwriter_stats_reset_total": "the exporter exports the reset time as a counter; the payload keeps it as text",
+        "pg_stat_database_stats_reset": "as pg_stat_bgwriter_stats_reset_total",
+        "pg_stat_database_active_time": "the exporter leaves it untyped, which swift-prometheus cannot write; in the payload's counters",
+        "pg_stat_database_idle_in_transaction_time": "the exporter leaves it untyped, which swift-prometheus cannot write; in the payload's counters",
+        "pg_stat_database_session_time": "the exporter leaves it untyped, which swift-prometheus cannot write; in the payload's counters",
+        "pg_stat_database_sessions": "the exporter leaves it untyped, which swift-prometheus cannot write; in the payload's counters",
+        "pg_stat_database_sessions_abandoned": "the exporter leaves it untyped, which swift-prometheus cannot write; in the payload's counters",
+        "pg_stat_database_sessions_fatal": "the exporter leaves it untyped, which swift-prometheus cannot write; in the payload's counters",
+        "pg_stat_database_sessions_killed": "the exporter leaves it untyped, which swift-prometheus cannot write; in the payload's counters",
+        "pg_stat_database_checksum_failures": "the exporter leaves it untyped, which swift-prometheus cannot write",
+        "pg_stat_database_checksum_last_failure": "the exporter leaves it untyped, which swift-prometheus cannot write",
+    ]
+
+    /// Exempt by prefix: the exporter's own health.
+    static let exemptPrefixes = ["pg_exporter_", "pg_scrape_collector_"]
+
+    /// node_exporter families of the covered areas the agent does not show, and why.
+    static let nodeExempt: [String: String] = {
+        var exempt = ["node_disk_info": "needs udev's device database (model, serial, wwn)"]
+        for name in ["address_assign_type", "carrier", "carrier_changes_total", "carrier_down_changes_total",
+                     "carrier_up_changes_total", "device_id", "dormant", "flags", "iface_id", "iface_link",
+                     "iface_link_mode", "info", "mtu_bytes", "name_assign_type", "net_dev_group", "protocol_type",
+                     "speed_bytes", "transmit_queue_length", "up"] {
+            exempt["node_network_\(name)"] = "node_exporter's netclass collector (/sys/class/net attributes) is not mirrored"
+        }
+        return exempt
+    }()
+
+    /// The host areas compared with node_exporter.
+    static let nodePrefixes = ["node_cpu_seconds_total", "node_cpu_guest_seconds_total", "node_memory_", "node_load",
+                               "node_disk_", "node_network_", "node_filesystem_"]
+
+    /// One scrape: family → (type, the label-name sets of its series, value by rendered labels).
+    struct Scrape {
+        var types: [String: String] = [:]
+        var labelNames: [String: Set<[String]>] = [:]
+        var values: [String: [String: Double]] = [:]
+
+        init(_ text: String) {
+            for line in text.split(separator: "\n") {
+                if line.hasPrefix("# TYPE ") {
+                    let parts = line.split(separator: " ")
+                    if parts.count == 4 { types[String(parts[2])] = String(parts[3]) }
+                    continue
+                }
+                guard !line.hasPrefix("#"), let space = line.lastIndex(of: " ") else { continue }
+                let series = line[..<space]
+                let name = String(series.prefix { $0 != "{" })
+                var names: [String] = []
+                var labels: [String] = []
+                if let open = series.firstIndex(of: "{") {
+                    let body = series[series.index(after: open)..<(series.lastIndex(of: "}") ?? series.endIndex)]
+                    for pair in body.split(separator: ",") {
+                        let key = String(pair.prefix { $0 != "=" })
+                        names.append(key)
+                        labels.append(String(pair))
+                    }
+                }
+                labelNames[name, default: []].insert(names.sorted())
+                values[name, default: [:]][labels.sorted().joined(separator: ",")] = Double(line[line.index(after: space)...])
+            }
+        }
+    }
+
+    static func scrape(_ url: String) async throws -> Scrape {
+        let (status, body) = try await DaemonTests.get(url)
+        #expect(status == 200)
+        return Scrape(body)
+    }
+
+    @Test func everyPostgresExporterFamilyIsOnMetricsWithItsTypeAndLabels() async throws {
+        let cluster = try Harness.cluster(named: "pg15")
+        let scratch = try ScratchDirectory()
+        let listener = try await ReferenceListener(directory: scratch.file("listener"), token: Self.apiKey)
+        defer { listener.stop() }
+        let metricsPort = try TransmitterTests.freePort()
+        let monitor = Harness.clusters.monitorUser
+        let servers = """
+            [postgres]
+            conninfo = host=127.0.0.1 port=\(cluster.port) dbname=app user=\(monitor) connect_timeout=3
+            databases = none
+            """
+        let daemon = try DaemonProcess(
+            directory: scratch.file("daemon"),
+            config: DaemonTests.config(directory: scratch.path, listener: listener.url, metricsPort: metricsPort,
+                                       servers: servers),
+            environment: ["POSTGRES_AGENT_LISTENER_API_KEY": Self.apiKey,
+                          "POSTGRES_AGENT_POSTGRES_PASSWORD": Harness.clusters.monitorPassword])
+        let exporterPort = try TransmitterTests.freePort()
+        let exporter = try ChildProcess.start(
+            ["/usr/bin/prometheus-postgres-exporter", "--web.listen-address=127.0.0.1:\(exporterPort)"],
+            environment: ["DATA_SOURCE_NAME": "postgresql://\(monitor):\(Harness.clusters.monitorPassword)@127.0.0.1:\(cluster.port)/app?sslmode=disable"],
+            stderr: scratch.file("exporter.log"))
+        defer {
+            exporter.kill(SIGTERM)
+            _ = exporter.wait()
+        }
+
+        let agentURL = "http://127.0.0.1:\(metricsPort)/metrics"
+        try await Harness.eventually("the agent's first snapshot on /metrics") {
+            let scrape = try await Self.scrape(agentURL)
+            return scrape.values["pg_up"]?[""] == 1 && scrape.values["pg_stat_activity_count"] != nil
+        }
+        try await Harness.eventually("the exporter answers") {
+            (try await Self.scrape("http://127.0.0.1:\(exporterPort)/metrics")).values["pg_up"]?[""] == 1
+        }
+        let ours = try await Self.scrape(agentURL)
+        let theirs = try await Self.scrape("http://127.0.0.1:\(exporterPort)/metrics")
+
+        for name in theirs.types.keys.sorted() where name.hasPrefix("pg_")
+            && !Self.exemptPrefixes.contains(where: { name.hasPrefix($0) }) {
+            if let reason = Self.exempt[name] {
+                #expect(ours.types[name] == nil, "\(name) is exempt (\(reason)) but present: drop the exemption")
+                continue
+            }
+            #expect(ours.types[name] == theirs.types[name], "\(name): type \(ours.types[name] ?? "missing"), exporter \(theirs.types[name] ?? "")")
+            #expect(ours.labelNames[name] == theirs.labelNames[name],
+                    "\(name): labels \(ours.labelNames[name] ?? []), exporter \(theirs.labelNames[name] ?? [])")
+        }
+        for name in Self.exempt.keys {
+            #expect(theirs.types[name] != nil, "\(name) is exempt but the exporter does not show it: drop the exemption")
+        }
+
+        // The values are the server's: our snapshot came first, so its counters are at most the exporter's.
+        let key = theirs.values["pg_stat_database_xact_commit"]?.keys.first { $0.contains(#"datname="app""#) }
+        let commits = try #require(key)
+        let ourCommits = try #require(ours.values["pg_stat_database_xact_commit"]?[commits])
+        #expect(ourCommits > 0)
+        #expect(ourCommits <= theirs.values["pg_stat_database_xact_commit"]?[commits] ?? 0)
+        #expect(ours.values["pgagent_snapshot_age_seconds"]?.isEmpty == false)
+
+        // The host, against node_exporter on the same machine.
+        let nodePort = try TransmitterTests.freePort()
+        let node = try ChildProcess.start(
+            ["/usr/bin/prometheus-node-exporter", "--web.listen-address=127.0.0.1:\(nodePort)"],
+            stderr: scratch.file("node-exporter.log"))
+        defer {
+            node.kill(SIGTERM)
+            _ = node.wait()
+        }
+        try await Harness.eventually("node_exporter answers") {
+            (try await Self.scrape("http://127.0.0.1:\(nodePort)/metrics")).types["node_load1"] != nil
+        }
+        let host = try await Self.scrape("http://127.0.0.1:\(nodePort)/metrics")
+        for name in host.types.keys.sorted() where Self.nodePrefixes.contains(where: { name.hasPrefix($0) }) {
+            if let reason = Self.nodeExempt[name] {
+                #expect(ours.types[name] == nil, "\(name) is exempt (\(reason)) but present: drop the exemption")
+                continue
+            }
+            #expect(ours.types[name] == host.types[name], "\(name): type \(ours.types[name] ?? "missing"), node_exporter \(host.types[name] ?? "")")
+            #expect(ours.labelNames[name] == host.labelNames[name],
+                    "\(name): labels \(ours.labelNames[name] ?? []), node_exporter \(host.labelNames[name] ?? [])")
+        }
+        #expect((ours.values["node_memory_MemTotal_bytes"]?[""] ?? 0) == (host.values["node_memory_MemTotal_bytes"]?[""] ?? -1))
+
+        let (status, _) = try await daemon.terminate()
+        #expect(status == 0)
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import PostgresNIO
+import TestSupport
+import Testing
+
+/// A real Prometheus (Debian's) scraping the agent: what its query API answers must be what the server
+/// and /proc say.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct PrometheusScrapeTests {
+    static let apiKey = "key-\(UInt64.random(in: 0...UInt64.max))"
+
+    /// The value of an instant query with one series, or nil.
+    static func query(_ port: Int, _ expression: String) async throws -> Double? {
+        var components = URLComponents(string: "http://127.0.0.1:\(port)/api/v1/query")!
+        components.queryItems = [URLQueryItem(name: "query", value: expression)]
+        let (status, body) = try await DaemonTests.get(components.url!.absoluteString)
+        guard status == 200,
+              let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+              let data = object["data"] as? [String: Any],
+              let result = data["result"] as? [[String: Any]], result.count == 1,
+              let value = result[0]["value"] as? [Any], value.count == 2, let text = value[1] as? String else {
+            return nil
+        }
+        return Double(text)
+    }
+
+    @Test func prometheusSeesTheServersCommitsAndTheHostsMemory() async throws {
+        let cluster = try Harness.cluster(named: "pg16")
+        let database = Harness.unique("prom")
+        try await Harness.exec(cluster, "CREATE DATABASE \(database)", database: "postgres")
+        defer { Task { try? await Harness.exec(cluster, "DROP DATABASE \(database) WITH (FORCE)", database: "postgres") } }
+        let scratch = try ScratchDirectory()
+        let listener = try await ReferenceListener(directory: scratch.file("listener"), token: Self.apiKey)
+        defer { listener.stop() }
+        let metricsPort = try TransmitterTests.freePort()
+        let servers = """
+            [postgres]
+            conninfo = host=127.0.0.1 port=\(cluster.port) dbname=app user=\(Harness.clusters.monitorUser) connect_timeout=3
+            databases = none
+            """
+        let daemon = try DaemonProcess(
+            directory: scratch.file("daemon"),
+            config: DaemonTests.config(directory: scratch.path, listener: listener.url, metricsPort: metricsPort,
+                                       servers: servers),
+            environment: ["POSTGRES_AGENT_LISTENER_API_KEY": Self.apiKey,
+                          "POSTGRES_AGENT_POSTGRES_PASSWORD": Harness.clusters.monitorPassword])
+
+        let prometheusPort = try TransmitterTests.freePort()
+        let configuration = scratch.file("prometheus.yml")
+        try """
+            global:
+              scrape_interval: 1s
+              evaluation_interval: 1s
+            scrape_configs:
+              - job_name: postgres-agent
+                static_configs:
+                  - targets: ['127.0.0.1:\(metricsPort)']
+            """.write(toFile: configuration, atomically: true, encoding: .utf8)
+        let prometheus = try ChildProcess.start(
+            ["/usr/bin/prometheus", "--config.file=\(configuration)", "--storage.tsdb.path=\(scratch.file("tsdb"))",
+             "--web.listen-address=127.0.0.1:\(prometheusPort)"],
+            stderr: scratch.file("prometheus.log"))
+        defer {
+            prometheus.kill(SIGTERM)
+            _ = prometheus.wait()
+        }
+
+        let commits = #"pg_stat_database_xact_commit{datname="\#(database)"}"#
+        var baseline: Double = 0
+        try await Harness.eventually("Prometheus has the database's commits from the agent", attempts: 1_500) {
+            guard let value = try await Self.query(prometheusPort, commits) else { return false }
+            baseline = value
+            return true
+        }
+        // A known load in a database nobody else uses (the agent is connected to `app`): one session, whose
+        // start-up reads the catalog in a transaction of its own, then 300 statements, each a transaction.
+        let session = try await Harness.session(cluster, database: database)
+        for index in 0..<300 { _ = try await session.query("SELECT \(index)", logger: Harness.logger).collect() }
+        try await session.close()
+        var seen: Double = 0
+        try await Harness.eventually("Prometheus sees the 301 commits", attempts: 1_500) {
+            seen = try await Self.query(prometheusPort, commits) ?? 0
+            return seen >= baseline + 301
+        }
+        #expect(seen == baseline + 301, "\(seen - baseline) commits")
+        #expect((try await Self.query(prometheusPort, "increase(\(commits)[1m])") ?? 0) > 0)
+        #expect(try await Self.query(prometheusPort, "pg_up") == 1)
+
+        let meminfo = try String(contentsOfFile: "/proc/meminfo", encoding: .utf8)
+        let total = try #require(meminfo.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }?
+            .split(separator: " ").dropFirst().first.flatMap { Double($0) })
+        #expect(try await Self.query(prometheusPort, "node_memory_MemTotal_bytes") == total * 1024)
+        let available = try #require(try await Self.query(prometheusPort, "node_memory_MemAvailable_bytes"))
+        #expect(available > 0 && available <= total * 1024)
+
+        let (status, _) = try await daemon.terminate()
+        #expect(status == 0)
+    }
+}
