@@ -77,6 +77,39 @@ import Testing
         }
     }
 
+    /// Every family of `oracle` that `covered` selects is in `ours` with the same type and label names,
+    /// unless `exempt` names it, and then it must be absent from `ours` (an exemption that is no longer
+    /// needed fails).
+    static func expectFamilies(of oracle: Scrape, in ours: Scrape, exempt: [String: String],
+                               covered: (String) -> Bool) {
+        for name in oracle.types.keys.sorted() where covered(name) {
+            if let reason = exempt[name] {
+                #expect(ours.types[name] == nil, "\(name) is exempt (\(reason)) but present: drop the exemption")
+                continue
+            }
+            #expect(ours.types[name] == oracle.types[name], "\(name): type \(ours.types[name] ?? "missing"), oracle \(oracle.types[name] ?? "")")
+            #expect(ours.labelNames[name] == oracle.labelNames[name],
+                    "\(name): labels \(ours.labelNames[name] ?? []), oracle \(oracle.labelNames[name] ?? [])")
+        }
+    }
+
+    /// The agent as a process on `cluster`'s `app` (no database visits), with `/metrics` on `metricsPort`,
+    /// sending to `listener`.
+    static func startAgent(_ cluster: TestClusters.Cluster, scratch: ScratchDirectory, listener: ReferenceListener,
+                           metricsPort: Int) throws -> DaemonProcess {
+        let servers = """
+            [postgres]
+            conninfo = host=127.0.0.1 port=\(cluster.port) dbname=app user=\(Harness.clusters.monitorUser) connect_timeout=3
+            databases = none
+            """
+        return try DaemonProcess(
+            directory: scratch.file("daemon"),
+            config: DaemonTests.config(directory: scratch.path, listener: listener.url, metricsPort: metricsPort,
+                                       servers: servers),
+            environment: ["POSTGRES_AGENT_LISTENER_API_KEY": Self.apiKey,
+                          "POSTGRES_AGENT_POSTGRES_PASSWORD": Harness.clusters.monitorPassword])
+    }
+
     static func scrape(_ url: String) async throws -> Scrape {
         let (status, body) = try await DaemonTests.get(url)
         #expect(status == 200)
@@ -90,17 +123,7 @@ import Testing
         defer { listener.stop() }
         let metricsPort = try TransmitterTests.freePort()
         let monitor = Harness.clusters.monitorUser
-        let servers = """
-            [postgres]
-            conninfo = host=127.0.0.1 port=\(cluster.port) dbname=app user=\(monitor) connect_timeout=3
-            databases = none
-            """
-        let daemon = try DaemonProcess(
-            directory: scratch.file("daemon"),
-            config: DaemonTests.config(directory: scratch.path, listener: listener.url, metricsPort: metricsPort,
-                                       servers: servers),
-            environment: ["POSTGRES_AGENT_LISTENER_API_KEY": Self.apiKey,
-                          "POSTGRES_AGENT_POSTGRES_PASSWORD": Harness.clusters.monitorPassword])
+        let daemon = try Self.startAgent(cluster, scratch: scratch, listener: listener, metricsPort: metricsPort)
         let exporterPort = try TransmitterTests.freePort()
         let exporter = try ChildProcess.start(
             ["/usr/bin/prometheus-postgres-exporter", "--web.listen-address=127.0.0.1:\(exporterPort)"],
@@ -122,15 +145,8 @@ import Testing
         let ours = try await Self.scrape(agentURL)
         let theirs = try await Self.scrape("http://127.0.0.1:\(exporterPort)/metrics")
 
-        for name in theirs.types.keys.sorted() where name.hasPrefix("pg_")
-            && !Self.exemptPrefixes.contains(where: { name.hasPrefix($0) }) {
-            if let reason = Self.exempt[name] {
-                #expect(ours.types[name] == nil, "\(name) is exempt (\(reason)) but present: drop the exemption")
-                continue
-            }
-            #expect(ours.types[name] == theirs.types[name], "\(name): type \(ours.types[name] ?? "missing"), exporter \(theirs.types[name] ?? "")")
-            #expect(ours.labelNames[name] == theirs.labelNames[name],
-                    "\(name): labels \(ours.labelNames[name] ?? []), exporter \(theirs.labelNames[name] ?? [])")
+        Self.expectFamilies(of: theirs, in: ours, exempt: Self.exempt) {
+            $0.hasPrefix("pg_") && !Self.exemptPrefixes.contains(where: $0.hasPrefix)
         }
         for name in Self.exempt.keys {
             #expect(theirs.types[name] != nil, "\(name) is exempt but the exporter does not show it: drop the exemption")
@@ -157,14 +173,8 @@ import Testing
             (try await Self.scrape("http://127.0.0.1:\(nodePort)/metrics")).types["node_load1"] != nil
         }
         let host = try await Self.scrape("http://127.0.0.1:\(nodePort)/metrics")
-        for name in host.types.keys.sorted() where Self.nodePrefixes.contains(where: { name.hasPrefix($0) }) {
-            if let reason = Self.nodeExempt[name] {
-                #expect(ours.types[name] == nil, "\(name) is exempt (\(reason)) but present: drop the exemption")
-                continue
-            }
-            #expect(ours.types[name] == host.types[name], "\(name): type \(ours.types[name] ?? "missing"), node_exporter \(host.types[name] ?? "")")
-            #expect(ours.labelNames[name] == host.labelNames[name],
-                    "\(name): labels \(ours.labelNames[name] ?? []), node_exporter \(host.labelNames[name] ?? [])")
+        Self.expectFamilies(of: host, in: ours, exempt: Self.nodeExempt) { name in
+            Self.nodePrefixes.contains(where: name.hasPrefix)
         }
         #expect((ours.values["node_memory_MemTotal_bytes"]?[""] ?? 0) == (host.values["node_memory_MemTotal_bytes"]?[""] ?? -1))
 

@@ -6,8 +6,6 @@ import Testing
 /// A real Prometheus (Debian's) scraping the agent: what its query API answers must be what the server
 /// and /proc say.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct PrometheusScrapeTests {
-    static let apiKey = "key-\(UInt64.random(in: 0...UInt64.max))"
-
     /// The value of an instant query with one series, or nil.
     static func query(_ port: Int, _ expression: String) async throws -> Double? {
         var components = URLComponents(string: "http://127.0.0.1:\(port)/api/v1/query")!
@@ -29,20 +27,10 @@ import Testing
         try await Harness.exec(cluster, "CREATE DATABASE \(database)", database: "postgres")
         defer { Task { try? await Harness.exec(cluster, "DROP DATABASE \(database) WITH (FORCE)", database: "postgres") } }
         let scratch = try ScratchDirectory()
-        let listener = try await ReferenceListener(directory: scratch.file("listener"), token: Self.apiKey)
+        let listener = try await ReferenceListener(directory: scratch.file("listener"), token: ExporterNamesTests.apiKey)
         defer { listener.stop() }
         let metricsPort = try TransmitterTests.freePort()
-        let servers = """
-            [postgres]
-            conninfo = host=127.0.0.1 port=\(cluster.port) dbname=app user=\(Harness.clusters.monitorUser) connect_timeout=3
-            databases = none
-            """
-        let daemon = try DaemonProcess(
-            directory: scratch.file("daemon"),
-            config: DaemonTests.config(directory: scratch.path, listener: listener.url, metricsPort: metricsPort,
-                                       servers: servers),
-            environment: ["POSTGRES_AGENT_LISTENER_API_KEY": Self.apiKey,
-                          "POSTGRES_AGENT_POSTGRES_PASSWORD": Harness.clusters.monitorPassword])
+        let daemon = try ExporterNamesTests.startAgent(cluster, scratch: scratch, listener: listener, metricsPort: metricsPort)
 
         let prometheusPort = try TransmitterTests.freePort()
         let configuration = scratch.file("prometheus.yml")
