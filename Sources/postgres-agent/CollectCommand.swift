@@ -63,6 +63,8 @@ struct CollectCommand: AsyncParsableCommand {
                                                   environment: environment, stateDirectory: stateDirectory)
                 // Both samples visit every database: the printed one must carry each one's tables.
                 runtime.settings.schemaIntervalSeconds = 0
+                // Its own visit state: a daemon on the same host keeps staging and committing its own.
+                runtime.settings.schemaStateFileOverride = "schema-\(instance.name)-once.sqlite"
                 runtimes.append(runtime)
             }
         } catch {

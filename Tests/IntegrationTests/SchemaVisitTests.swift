@@ -71,6 +71,8 @@ import Testing
                 "CREATE TABLE dead (id int) WITH (autovacuum_enabled = off)",
                 "INSERT INTO dead SELECT generate_series(1, 5000)", "DELETE FROM dead WHERE id > 1000",
                 "CREATE TABLE inv (a int)", "INSERT INTO inv VALUES (1), (1)",
+                // A plain index, then a unique one on the same column: the plain one is the duplicate.
+                "CREATE TABLE u (a int)", "CREATE INDEX u_plain ON u (a)", "CREATE UNIQUE INDEX u_unique ON u (a)",
                 "INSERT INTO hot (v) SELECT generate_series(1, 100)",
             ] { try await Harness.exec(cluster, sql, database: database) }
             // A unique index built concurrently over duplicates fails and stays behind, invalid.
@@ -81,17 +83,19 @@ import Testing
             let state = Self.stateDirectory()
             defer { try? FileManager.default.removeItem(atPath: state) }
             try await Harness.withAgentClient(try Harness.agentSettings(cluster)) { agent in
-                let settings = try Self.settings([database], stateDirectory: state, topIndexes: 2)
+                let settings = try Self.settings([database], stateDirectory: state, topIndexes: 3)
                 let collector = Harness.snapshotCollector(agent, settings: settings)
                 let first = await Harness.collect(collector)
                 let baseline = try #require(first.schema?.first, "errors: \(first.errors)")
                 #expect(baseline.datname == database)
                 #expect(baseline.intervalSeconds == nil)
                 #expect(baseline.complete)
-                #expect(baseline.tablesTotal == 6)
-                #expect(baseline.indexesTotal == 4)
-                #expect(baseline.tables.count + (baseline.tablesOther?.count ?? 0) == 6)
-                #expect(baseline.indexes.count + (baseline.indexesOther?.count ?? 0) == 4)
+                #expect(baseline.tablesTotal == 7)
+                #expect(baseline.indexesTotal == 6)
+                #expect(baseline.tables.count + (baseline.tablesOther?.count ?? 0) == 7)
+                #expect(baseline.indexes.count + (baseline.indexesOther?.count ?? 0) == 6)
+                #expect(baseline.indexes.first { $0.indexrelname == "u_plain" }?.duplicateOf == "u_unique")
+                #expect(baseline.indexes.first { $0.indexrelname == "u_unique" }?.duplicateOf == nil)
                 let dead = try #require(baseline.tables.first { $0.relname == "dead" })
                 #expect(dead.reasons.contains("dead_tuples"))
                 #expect(dead.nDeadTup == 4000)
@@ -110,7 +114,7 @@ import Testing
                 #expect(hot.reasons.first == "top")
                 #expect(hot.counters.deltas?["n_tup_ins"] == 300)
                 #expect(hot.counters.totals["n_tup_ins"] == 400)
-                #expect(second.tables.count + (second.tablesOther?.count ?? 0) == 6)
+                #expect(second.tables.count + (second.tablesOther?.count ?? 0) == 7)
                 #expect(second.tablesOther?.deltas?["n_tup_ins"] == 0)
                 Self.expectNoNegative(second)
 
@@ -141,7 +145,11 @@ import Testing
     func lockedTableIsSkipped(cluster: TestClusters.Cluster) async throws {
         try await Self.withDatabase(cluster) { database in
             for sql in ["CREATE TABLE migrating (id int)", "CREATE TABLE calm (id int)",
-                        "INSERT INTO migrating SELECT generate_series(1, 1000)", "INSERT INTO calm SELECT generate_series(1, 500)"] {
+                        "INSERT INTO migrating SELECT generate_series(1, 1000)", "INSERT INTO calm SELECT generate_series(1, 500)",
+                        // Two partial indexes of one column: comparing their predicates opens the table.
+                        "CREATE INDEX m_low ON migrating (id) WHERE id < 10", "CREATE INDEX m_high ON migrating (id) WHERE id > 10",
+                        // A sequence the role may read, which the migration alters (ShareRowExclusiveLock).
+                        "CREATE SEQUENCE altered", "GRANT SELECT ON SEQUENCE altered TO \(Harness.clusters.monitorUser)"] {
                 try await Harness.exec(cluster, sql, database: database)
             }
             try await Self.waitForInserts(cluster, database, "calm", 500)
@@ -149,6 +157,7 @@ import Testing
             let migration = try await Harness.session(cluster, database: database)
             _ = try await migration.query("BEGIN", logger: Harness.logger).collect()
             _ = try await migration.query("LOCK TABLE migrating IN ACCESS EXCLUSIVE MODE", logger: Harness.logger).collect()
+            _ = try await migration.query("ALTER SEQUENCE altered RESTART WITH 5", logger: Harness.logger).collect()
             do {
                 try await Harness.withAgentClient(try Harness.agentSettings(cluster)) { agent in
                     let collector = Harness.snapshotCollector(agent, settings: try Self.settings([database], stateDirectory: nil))

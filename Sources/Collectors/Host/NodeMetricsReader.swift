@@ -414,6 +414,7 @@ extension NodeMetricsReader {
                 readOnly: fields[3].split(separator: ",").contains("ro")
             )
             guard !isExcludedMountPoint(mount.mountPoint), !excludedFilesystemTypes.contains(mount.fsType),
+                  !Self.mayHang(mount.fsType),
                 seen.insert([mount.device, mount.mountPoint, mount.fsType]).inserted
             else { continue }
             mounts.append(mount)
@@ -475,6 +476,14 @@ extension NodeMetricsReader {
     }
 
     /// `--collector.filesystem.fs-types-exclude`'s default, `^(autofs|binfmt_misc|bpf|cgroup2?|configfs|…)$`.
+    /// Network and FUSE filesystems, left out where node_exporter measures them: `statvfs` on a hard
+    /// mount whose server is gone blocks without end (node_exporter gives up after 5 s and remembers the
+    /// mount; this reader runs in the snapshot cycle and must never block it).
+    static func mayHang(_ fsType: String) -> Bool {
+        ["nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "9p", "afs", "ceph", "glusterfs", "lustre", "gpfs", "sshfs",
+         "davfs", "fuse"].contains(fsType) || fsType.hasPrefix("fuse.")
+    }
+
     static let excludedFilesystemTypes: Set<String> = [
         "autofs", "binfmt_misc", "bpf", "cgroup", "cgroup2", "configfs", "debugfs", "devpts", "devtmpfs", "fusectl",
         "hugetlbfs", "iso9660", "mqueue", "nsfs", "overlay", "proc", "procfs", "pstore", "rpc_pipefs", "securityfs",

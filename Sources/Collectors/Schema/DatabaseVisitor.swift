@@ -202,7 +202,12 @@ struct DatabaseVisitor: Sendable {
         visit.indexesOther = Self.other(indexResult.other, columns: indexColumns)
         let elapsed = (ContinuousClock.now - started).components
         visit.durationMs = Double(elapsed.seconds) * 1000 + Double(elapsed.attoseconds) / 1e15
-        return Outcome(visit: visit, meta: store == nil ? nil : meta, warnings: warnings)
+        // Relations a visit did not read keep the counters of the visit before, while the meta would move
+        // on: their next deltas would span two intervals under one `interval_seconds`. So a visit that did
+        // not read everything is followed by a baseline (another identity), never by inflated deltas.
+        var committed = meta
+        if !complete { committed.serverIdentity += " (incomplete visit)" }
+        return Outcome(visit: visit, meta: store == nil ? nil : committed, warnings: warnings)
     }
 
     // MARK: - Pages

@@ -33,7 +33,7 @@ package final class SchemaCollector: Sendable {
         var notice: CollectorErrorEntry?
         var store: SchemaStateStore?
         if let directory = settings.stateDirectory, settings.databases != .none {
-            let path = (directory as NSString).appendingPathComponent("schema-\(settings.instance).sqlite")
+            let path = (directory as NSString).appendingPathComponent(settings.schemaStateFileName)
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                         attributes: [.posixPermissions: 0o750])
@@ -149,6 +149,12 @@ package final class SchemaCollector: Sendable {
         }
         pending.withLock { $0 = (batchID, staged) }
         return (visits, errors)
+    }
+
+    /// Forgets the visits of the last collection: their snapshot does not carry them (the schema part
+    /// missed its deadline), so their counters must not go in force.
+    package func abandonPending() {
+        pending.withLock { $0 = nil }
     }
 
     /// Puts in force the counters the visits of snapshot `batchID` staged, once that snapshot is stored.

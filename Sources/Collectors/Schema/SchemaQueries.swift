@@ -56,8 +56,10 @@ enum SchemaQueries {
                current_setting('autovacuum_freeze_max_age')::int8 AS freeze_max_age,
                current_setting('autovacuum_multixact_freeze_max_age')::int8 AS multixact_freeze_max_age,
                (SELECT CASE WHEN has_schema_privilege(n.oid, 'USAGE') THEN
-                         CASE WHEN has_function_privilege(format('%I.pgstattuple_approx(regclass)', n.nspname), 'EXECUTE')
-                              THEN n.nspname::text END END
+                         CASE WHEN to_regprocedure(format('%I.pgstattuple_approx(regclass)', n.nspname)) IS NOT NULL THEN
+                              CASE WHEN has_function_privilege(
+                                          to_regprocedure(format('%I.pgstattuple_approx(regclass)', n.nspname)), 'EXECUTE')
+                                   THEN n.nspname::text END END END
                   FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
                   WHERE e.extname = 'pgstattuple') AS pgstattuple_schema
         FROM pg_database d WHERE d.datname = current_database()
@@ -140,6 +142,7 @@ enum SchemaQueries {
 
     /// One page of indexes, `$1 <= indexrelid <= $2`, their sizes estimated from `relpages`.
     static let indexPage = """
+        WITH \(locked)
         SELECT s.indexrelid::int8 AS indexrelid, s.schemaname::text AS schemaname, s.relname::text AS relname,
                s.indexrelname::text AS indexrelname,
                \(array(indexCounters) { ["idx_blks_read", "idx_blks_hit"].contains($0) ? "io" : "s" }) AS counters,
@@ -148,13 +151,21 @@ enum SchemaQueries {
                NOT x.indisvalid AS invalid,
                (x.indisunique OR x.indisprimary OR EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid))
                  AS enforces,
-               (SELECT d.indexrelid::regclass::text FROM pg_index d
-                 WHERE d.indrelid = x.indrelid AND d.indexrelid < x.indexrelid
-                   AND d.indkey::text = x.indkey::text AND d.indclass::text = x.indclass::text
-                   AND d.indcollation::text = x.indcollation::text
-                   AND pg_get_expr(d.indexprs, d.indrelid) IS NOT DISTINCT FROM pg_get_expr(x.indexprs, x.indrelid)
-                   AND pg_get_expr(d.indpred, d.indrelid) IS NOT DISTINCT FROM pg_get_expr(x.indpred, x.indrelid)
-                 ORDER BY d.indexrelid LIMIT 1) AS duplicate_of
+               -- The other index this one duplicates: the same columns, operator classes, collations, options,
+               -- expressions and predicate. An index that backs a constraint is never the duplicate; of two
+               -- plain ones, the younger is. pg_get_expr() opens the table, so a locked one is not compared.
+               CASE WHEN NOT (x.indisunique OR x.indisprimary
+                              OR EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid))
+                         AND NOT EXISTS (SELECT 1 FROM locked k WHERE k.relation IN (x.indexrelid, x.indrelid))
+               THEN (SELECT d.indexrelid::regclass::text FROM pg_index d
+                     WHERE d.indrelid = x.indrelid AND d.indexrelid <> x.indexrelid
+                       AND d.indkey::text = x.indkey::text AND d.indclass::text = x.indclass::text
+                       AND d.indcollation::text = x.indcollation::text AND d.indoption::text = x.indoption::text
+                       AND (d.indisunique OR d.indisprimary OR d.indexrelid < x.indexrelid)
+                       AND NOT EXISTS (SELECT 1 FROM locked k WHERE k.relation = d.indexrelid)
+                       AND pg_get_expr(d.indexprs, d.indrelid) IS NOT DISTINCT FROM pg_get_expr(x.indexprs, x.indrelid)
+                       AND pg_get_expr(d.indpred, d.indrelid) IS NOT DISTINCT FROM pg_get_expr(x.indpred, x.indrelid)
+                     ORDER BY d.indisprimary DESC, d.indisunique DESC, d.indexrelid LIMIT 1) END AS duplicate_of
         FROM pg_stat_user_indexes s
         JOIN pg_statio_user_indexes io ON io.indexrelid = s.indexrelid
         JOIN pg_index x ON x.indexrelid = s.indexrelid
@@ -172,14 +183,28 @@ enum SchemaQueries {
         """
 
     /// Sequences past 75 % of their range (at most 100, fullest first) and how many the role cannot read.
-    /// `pg_sequence_last_value()` locks the sequence, so locked ones are skipped like tables.
+    /// `pg_sequence_last_value()` takes `RowExclusiveLock` on each sequence until the statement's
+    /// transaction ends, so a sequence whose lock is held or awaited in a conflicting mode (an `ALTER
+    /// SEQUENCE`, a `DROP`) is skipped, and at most 1,000 readable sequences (by oid) are read per visit, to
+    /// stay far below the shared lock table (`max_locks_per_transaction` × connections).
     static let sequences = """
-        WITH \(locked),
+        WITH sequence_locks AS (
+          SELECT DISTINCT l.relation FROM pg_locks l
+          WHERE l.locktype = 'relation'
+            AND l.mode IN ('ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
+            AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())),
+        readable AS (
+          SELECT c.oid FROM pg_sequence q JOIN pg_class c ON c.oid = q.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+          -- has_sequence_privilege() raises an error on anything but a sequence, and the planner may test a
+          -- WHERE clause on pg_class rows before the join leaves only sequences: hence the CASE.
+          WHERE NOT pg_is_other_temp_schema(n.oid)
+            AND CASE WHEN c.relkind = 'S' THEN has_sequence_privilege(c.oid, 'SELECT,USAGE') ELSE false END
+            AND NOT EXISTS (SELECT 1 FROM sequence_locks k WHERE k.relation = c.oid)
+          ORDER BY c.oid LIMIT 1000),
         seqs AS (
           SELECT n.nspname::text AS schemaname, c.relname::text AS sequencename, q.seqmin, q.seqmax, q.seqincrement,
                  has_sequence_privilege(c.oid, 'SELECT,USAGE') AS readable,
-                 CASE WHEN has_sequence_privilege(c.oid, 'SELECT,USAGE')
-                       AND NOT EXISTS (SELECT 1 FROM locked k WHERE k.relation = c.oid)
+                 CASE WHEN c.oid IN (SELECT oid FROM readable)
                       THEN pg_sequence_last_value(c.oid::regclass) END AS last_value
           FROM pg_sequence q JOIN pg_class c ON c.oid = q.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE NOT pg_is_other_temp_schema(n.oid)),

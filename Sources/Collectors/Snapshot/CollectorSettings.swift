@@ -43,6 +43,12 @@ package struct CollectorSettings: Sendable {
     /// visits use their own connection beside the pool's one; with 1, only the pool's database is visited.
     package var connectionBudget: Int = 2
 
+    /// The file of the visits' delta state in ``stateDirectory``. `collect --once` uses its own, so that it
+    /// never discards or commits what the daemon staged. Default `schema-<instance>.sqlite`.
+    package var schemaStateFileName: String { schemaStateFileOverride ?? "schema-\(instance).sqlite" }
+    /// Set by `collect --once`: see ``schemaStateFileName``.
+    package var schemaStateFileOverride: String?
+
     /// Whether `/metrics` is served (`[metrics] listen`): only then does a cycle also read every numeric
     /// setting and count `pg_locks` per database and mode, for `pg_settings_*` and `pg_locks_count`.
     package var readsMetricsOnlyParts = false

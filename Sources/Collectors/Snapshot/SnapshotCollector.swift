@@ -193,7 +193,10 @@ package final class SnapshotCollector: Sendable {
             case .success(let result):
                 if !result.visits.isEmpty { payload.schema = result.visits }
                 payload.errors += result.errors
-            case .failure(let entry): payload.errors.append(entry)
+            case .failure(let entry):
+                // The deadline passed: the visits that did finish are not in this payload.
+                self.schema.abandonPending()
+                payload.errors.append(entry)
             }
             // If every server collector lost the connection, the pool is not to be trusted next cycle:
             // probe again so the next failure is reported precisely and fast.
