@@ -68,6 +68,24 @@ import Testing
         #expect(registry.value("pg_database_size_bytes", labels: [("datname", "a")]) == nil)
     }
 
+    /// A server that is no longer watched leaves no series behind; the other server's stay.
+    @Test func removingAServersSeriesLeavesTheOthers() async {
+        let registry = MetricsRegistry()
+        registry.declare("pg_stat_database_xact_commit", .counter, help: "Commits.")
+        registry.declare("pg_locks_count", .gauge, help: "Locks.")
+        registry.set("pg_stat_database_xact_commit", 5, labels: [("datname", "a"), ("server", "h1:5432")])
+        registry.set("pg_stat_database_xact_commit", 6, labels: [("datname", "a"), ("server", "h2:5432")])
+        registry.set("pg_locks_count", 1, labels: [("datname", "a"), ("server", "h1:5432")])
+        registry.removeSeries(carrying: ("server", "h1:5432"))
+        let text = await registry.render()
+        #expect(!text.contains("h1:5432"))
+        #expect(text.contains(#"pg_stat_database_xact_commit{datname="a",server="h2:5432"} 6"#))
+        #expect(registry.value("pg_locks_count", labels: [("datname", "a"), ("server", "h1:5432")]) == nil)
+        // Published again later, it starts afresh.
+        registry.set("pg_locks_count", 2, labels: [("datname", "a"), ("server", "h1:5432")])
+        #expect(await registry.render().contains(#"pg_locks_count{datname="a",server="h1:5432"} 2.0"#))
+    }
+
     /// The library stops the process on a family with mixed label sets; the facade drops such a sample.
     @Test func aSampleWithOtherLabelNamesIsDropped() async {
         let registry = MetricsRegistry()

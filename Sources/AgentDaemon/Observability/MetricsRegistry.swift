@@ -91,6 +91,30 @@ package final class MetricsRegistry: Sendable {
         }
     }
 
+    /// Removes every series, of every family, that carries the label `scope` (a server that is no longer
+    /// watched, or whose address changed).
+    package func removeSeries(carrying scope: (String, String)) {
+        let gone = families.withLock { families -> [Series] in
+            var removed: [Series] = []
+            for name in families.keys {
+                guard var family = families[name] else { continue }
+                let stale = family.labels.filter { $0.value.contains { $0.0 == scope.0 && $0.1 == scope.1 } }.map(\.key)
+                for key in stale {
+                    family.labels.removeValue(forKey: key)
+                    if let series = family.series.removeValue(forKey: key)?.0 { removed.append(series) }
+                }
+                families[name] = family
+            }
+            return removed
+        }
+        for series in gone {
+            switch series {
+            case .counter(let counter): prometheus.unregisterCounter(counter)
+            case .gauge(let gauge): prometheus.unregisterGauge(gauge)
+            }
+        }
+    }
+
     /// The current value, for tests and the agent's own status line.
     package func value(_ name: String, labels: [(String, String)] = []) -> Double? {
         let key = Self.render(labels)

@@ -125,6 +125,14 @@ package final class SnapshotMetrics: Sendable {
         for name in families.keys.sorted() { registry.replace(name, with: families[name] ?? []) }
     }
 
+    /// Takes the server `server`'s series off `/metrics`: its snapshots stopped (a reload removed the
+    /// server or changed its address, or the daemon is stopping). Without this its last figures, `pg_up 1`
+    /// among them, would stay for ever.
+    package func forget(server: String) {
+        published.withLock { $0[server] = nil }
+        registry.removeSeries(carrying: ("server", server))
+    }
+
     /// Mirrors one snapshot of the server `server` (`host:port`).
     package func publish(_ payload: SnapshotPayload, server: String) {
         published.withLock { $0[server] = payload.timestamp }

@@ -36,7 +36,10 @@ package struct SnapshotScheduler: Service {
         // A cycle may also spend [collectors] schema_timeout_ms on database visits.
         let allowance = interval * 3 + configuration.collectors.timeout * 4
             + .milliseconds(configuration.collectors.schemaTimeoutMilliseconds)
-        defer { heartbeats.remove(beatName) }
+        defer {
+            heartbeats.remove(beatName)
+            snapshotMetrics?.forget(server: runtime.serverLabel)
+        }
         try await runtime.withClient(logger: logger) { client in
             let history = ActivityHistory()
             try await withThrowingTaskGroup(of: Void.self) { group in
