@@ -83,12 +83,7 @@ package final class MetricsRegistry: Sendable {
             families[name] = family
             return removed
         }
-        for series in gone {
-            switch series {
-            case .counter(let counter): prometheus.unregisterCounter(counter)
-            case .gauge(let gauge): prometheus.unregisterGauge(gauge)
-            }
-        }
+        unregister(gone)
     }
 
     /// Removes every series, of every family, that carries the label `scope` (a server that is no longer
@@ -107,12 +102,7 @@ package final class MetricsRegistry: Sendable {
             }
             return removed
         }
-        for series in gone {
-            switch series {
-            case .counter(let counter): prometheus.unregisterCounter(counter)
-            case .gauge(let gauge): prometheus.unregisterGauge(gauge)
-            }
-        }
+        unregister(gone)
     }
 
     /// The current value, for tests and the agent's own status line.
@@ -130,6 +120,16 @@ package final class MetricsRegistry: Sendable {
     package func render() async -> String {
         for refresh in refreshers.withLock({ $0 }) { await refresh(self) }
         return prometheus.emitToString()
+    }
+
+    /// Takes series out of the library's registry (outside the facade's lock: the library has its own).
+    private func unregister(_ series: [Series]) {
+        for one in series {
+            switch one {
+            case .counter(let counter): prometheus.unregisterCounter(counter)
+            case .gauge(let gauge): prometheus.unregisterGauge(gauge)
+            }
+        }
     }
 
     /// Applies `next` (old value → new value) to one series, creating it on first use.
