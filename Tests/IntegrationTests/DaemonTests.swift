@@ -183,10 +183,14 @@ import Testing
             try await Harness.eventually("snapshots of both servers") {
             Set(try Self.stored(listener).compactMap(\.instance)) == ["first", "second"]
         }
-        let versions = try Self.stored(listener).compactMap { row in
-            ((try Self.object(row))["server"] as? [String: Any])?["server_version_num"] as? Int
+        // Each instance reports its own server (a first cycle may still lack the server part while its
+        // connection comes up, so wait for both to show one).
+        try await Harness.eventually("each instance reports its own server") {
+            let versions = try Self.stored(listener).compactMap { row in
+                ((try Self.object(row))["server"] as? [String: Any])?["server_version_num"] as? Int
+            }
+            return Set(versions.map { $0 / 10_000 }) == [15, 16]
         }
-        #expect(Set(versions.map { $0 / 10_000 }) == [15, 16], "each instance reports its own server")
         } catch {
             Issue.record("daemon log: \(daemon.logText.suffix(4000))")
             throw error
