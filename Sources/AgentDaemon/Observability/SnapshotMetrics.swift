@@ -88,6 +88,9 @@ package final class SnapshotMetrics: Sendable {
     private let host: NodeMetricsReader
     /// Whether more than one server is watched (then `pg_up` carries `server`).
     private let multipleServers: Bool
+    /// The server whose snapshot cycle reads the host: one host, however many servers, so /proc and the
+    /// mounts are read once a cycle. The first cycle to ask takes it; it passes on when that one stops.
+    private let hostReader = Mutex<String?>(nil)
     /// Epoch seconds of each server's last published snapshot, by `server` label.
     private let published = Mutex<[String: Double]>([:])
 
@@ -113,8 +116,12 @@ package final class SnapshotMetrics: Sendable {
 
     /// The host's figures under node_exporter 1.5's names (`node_cpu_seconds_total`, `node_memory_*`,
     /// `node_load*`, `node_disk_*`, `node_network_*`, `node_filesystem_*`), read from /proc at each snapshot
-    /// (``NodeMetricsReader``).
-    package func publishHost() {
+    /// (``NodeMetricsReader``), by the one server's cycle that reads the host (see ``hostReader``).
+    package func publishHost(from server: String) {
+        guard hostReader.withLock({ owner in
+            if owner == nil { owner = server }
+            return owner == server
+        }) else { return }
         var families: [String: [(labels: [(String, String)], value: Double)]] = [:]
         for sample in host.read() {
             if !registry.isDeclared(sample.name), let family = NodeMetricsReader.family(named: sample.name) {
@@ -130,6 +137,7 @@ package final class SnapshotMetrics: Sendable {
     /// among them, would stay for ever.
     package func forget(server: String) {
         published.withLock { $0[server] = nil }
+        hostReader.withLock { owner in if owner == server { owner = nil } }
         registry.removeSeries(carrying: ("server", server))
     }
 

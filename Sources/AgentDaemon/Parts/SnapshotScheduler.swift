@@ -105,7 +105,7 @@ package struct SnapshotScheduler: Service {
                 var payload = await collector.collect(now: ContinuousClock.now, wallClock: Date().timeIntervalSince1970)
                 report(payload)
                 snapshotMetrics?.publish(payload, server: runtime.serverLabel)
-                snapshotMetrics?.publishHost()
+                snapshotMetrics?.publishHost(from: runtime.serverLabel)
                 payload.activitySamples = history.drain(intervalMs: configuration.activity.sampleIntervalMilliseconds,
                                                         limit: configuration.activity.topRows)
                 if let entry = late {
