@@ -6,6 +6,13 @@ extension AgentConfiguration {
         /// `listen` (`host:port`, default `127.0.0.1:9188`): the address the `/metrics` endpoint
         /// listens on; IPv6 hosts go in brackets (`[::1]:9188`). Empty turns the endpoint off.
         package var listen = "127.0.0.1:9188"
+        /// `top_statements` (0 … 1000, default 50): how many `pg_stat_statements` entries `/metrics` shows as
+        /// `pg_stat_statements_*_total`, the ones with the most cumulative execution time (labels `user`,
+        /// `datname`, `queryid`); 0 shows none.
+        package var topStatements = 50
+        /// `statement_text_length` (0 … 1000, default 120): the query text in `pg_stat_statements_query_id`
+        /// is cut to this many characters (after `[privacy]`'s redaction); 0 leaves that series out.
+        package var statementTextLength = 120
 
         /// The defaults.
         package init() {}
@@ -22,7 +29,7 @@ extension AgentConfiguration {
 
 extension AgentConfiguration.Metrics {
     /// The keys of `[metrics]`.
-    static let keys = ["listen"]
+    static let keys = ["listen", "top_statements", "statement_text_length"]
 
     /// Applies the section's settings over the defaults.
     init(reading section: ConfigurationSectionReader) throws(AgentConfigurationError) {
@@ -35,6 +42,12 @@ extension AgentConfiguration.Metrics {
                 )
             }
             self.listen = value.raw
+        }
+        if let value = section.value("top_statements") {
+            self.topStatements = try value.integer(minimum: 0, maximum: 1_000)
+        }
+        if let value = section.value("statement_text_length") {
+            self.statementTextLength = try value.integer(minimum: 0, maximum: 1_000)
         }
     }
 }

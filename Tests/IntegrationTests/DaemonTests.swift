@@ -14,7 +14,7 @@ import Testing
     static let password = "pw-\(UInt64.random(in: 0...UInt64.max))"
 
     static func config(directory: String, listener: String, metricsPort: Int, servers: String, interval: Int = 1,
-                       logLevel: String = "info") -> String {
+                       logLevel: String = "info", metrics: String = "") -> String {
         """
         [agent]
         project = daemon-test
@@ -30,6 +30,7 @@ import Testing
 
         [metrics]
         listen = 127.0.0.1:\(metricsPort)
+        \(metrics)
         """
     }
 

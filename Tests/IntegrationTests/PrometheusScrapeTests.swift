@@ -26,11 +26,18 @@ import Testing
         let database = Harness.unique("prom")
         try await Harness.exec(cluster, "CREATE DATABASE \(database)", database: "postgres")
         defer { Task { try? await Harness.exec(cluster, "DROP DATABASE \(database) WITH (FORCE)", database: "postgres") } }
+        // A table with a known number of dead tuples (no autovacuum to clear them).
+        for sql in ["CREATE TABLE tuples (id int) WITH (autovacuum_enabled = off)",
+                    "INSERT INTO tuples SELECT generate_series(1, 1000)", "DELETE FROM tuples WHERE id > 750"] {
+            try await Harness.exec(cluster, sql, database: database)
+        }
+        try await SchemaVisitTests.waitForInserts(cluster, database, "tuples", 250, column: "n_dead_tup")
         let scratch = try ScratchDirectory()
         let listener = try await ReferenceListener(directory: scratch.file("listener"), token: ExporterNamesTests.apiKey)
         defer { listener.stop() }
         let metricsPort = try TransmitterTests.freePort()
-        let daemon = try ExporterNamesTests.startAgent(cluster, scratch: scratch, listener: listener, metricsPort: metricsPort)
+        let daemon = try ExporterNamesTests.startAgent(cluster, scratch: scratch, listener: listener, metricsPort: metricsPort,
+                                                       databases: database)
 
         let prometheusPort = try TransmitterTests.freePort()
         let configuration = scratch.file("prometheus.yml")
@@ -81,6 +88,33 @@ import Testing
         #expect(seen >= baseline + 301 && seen == server, "\(seen - baseline) commits, the server counts \(server)")
         #expect((try await Self.query(prometheusPort, "increase(\(commits)[1m])") ?? 0) > 0)
         #expect(try await Self.query(prometheusPort, "pg_up") == 1)
+
+        // The table's dead tuples, as the server counts them.
+        let deadTuples = #"pg_stat_user_tables_n_dead_tup{datname="\#(database)",relname="tuples"}"#
+        try await Harness.eventually("Prometheus has the table's dead tuples", attempts: 1_500) {
+            try await Self.query(prometheusPort, deadTuples) == 250
+        }
+
+        // The 300 statements are one pg_stat_statements entry: Prometheus settles on the server's calls.
+        var calls: Double = -1
+        var statementID = ""
+        try await Harness.eventually("Prometheus shows the statement's calls as the server counts them", attempts: 1_500) {
+            let observer = try await Harness.session(cluster, database: "postgres")
+            defer { Task { try? await observer.close() } }
+            let rows = try await observer.query(PostgresQuery(unsafeSQL: """
+                SELECT queryid::text, sum(calls)::int8 FROM pg_stat_statements
+                WHERE dbid = (SELECT oid FROM pg_database WHERE datname = '\(database)') AND query = 'SELECT $1'
+                GROUP BY queryid
+                """), logger: Harness.logger).collect()
+            try await observer.close()
+            guard let row = rows.first else { return false }
+            let (id, server) = try row.decode((String, Int64).self)
+            statementID = id
+            calls = try await Self.query(prometheusPort, #"pg_stat_statements_calls_total{datname="\#(database)",queryid="\#(id)"}"#) ?? -1
+            return calls >= 300 && calls == Double(server)
+        }
+        #expect(calls >= 300)
+        #expect(try await Self.query(prometheusPort, #"count(pg_stat_statements_query_id{queryid="\#(statementID)",query="SELECT $1"})"#) == 1)
 
         let meminfo = try String(contentsOfFile: "/proc/meminfo", encoding: .utf8)
         let total = try #require(meminfo.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }?

@@ -79,6 +79,9 @@ import Testing
             try? await Harness.exec(cluster, "CREATE UNIQUE INDEX CONCURRENTLY inv_a ON inv (a)", database: database)
             try await Self.waitForInserts(cluster, database, "hot", 100)
             try await Self.waitForInserts(cluster, database, "dead", 5000)
+            // inv's two rows too: a CI run whose backends flushed them only after the second visit saw
+            // them as the third visit's delta.
+            try await Self.waitForInserts(cluster, database, "inv", 2)
 
             let state = Self.stateDirectory()
             defer { try? FileManager.default.removeItem(atPath: state) }
@@ -130,7 +133,8 @@ import Testing
                 Self.expectNoNegative(third)
                 let sentInserts: Double = third.tables.compactMap { $0.counters.deltas?["n_tup_ins"] }.reduce(0, +)
                 let inserted = sentInserts + (third.tablesOther?.deltas?["n_tup_ins"] ?? 0)
-                #expect(inserted == 0, "the new cold1's 50 rows have no earlier count to be a delta of")
+                let moved = third.tables.filter { ($0.counters.deltas?["n_tup_ins"] ?? 0) != 0 }.map(\.relname)
+                #expect(inserted == 0, "the new cold1's 50 rows have no earlier count to be a delta of; moved: \(moved)")
                 let resetHot = third.tables.first { $0.relname == "hot" }
                 #expect(resetHot == nil || resetHot?.counters.deltas == nil)
                 try PayloadSchema.expectValid([first, secondPayload, thirdPayload].map(PayloadSchema.json),

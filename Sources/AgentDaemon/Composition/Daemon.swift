@@ -97,7 +97,8 @@ package struct Daemon: Sendable {
         self.logger = logger
         hub = ConfigurationHub(configuration)
         metrics = AgentMetrics.registry(spool: spool)
-        snapshotMetrics = SnapshotMetrics(registry: metrics, multipleServers: configuration.postgres.count > 1)
+        snapshotMetrics = SnapshotMetrics(registry: metrics, multipleServers: configuration.postgres.count > 1,
+                                          statementTextLength: configuration.metrics.statementTextLength)
         heartbeats = Heartbeats(clock: options.clock)
         slot = TransmitterSlot()
         AgentMetrics.mirror(slot, into: metrics)

@@ -44,6 +44,7 @@ package struct InstanceRuntime {
         settings.schemaTimeout = .milliseconds(configuration.collectors.schemaTimeoutMilliseconds)
         settings.connectionBudget = instance.maxConnections
         settings.readsMetricsOnlyParts = configuration.metrics.listenAddress != nil
+        settings.metricsTopStatements = configuration.metrics.listenAddress != nil ? configuration.metrics.topStatements : 0
         self.settings = settings
 
         var options = PostgresClientFactory.Options()

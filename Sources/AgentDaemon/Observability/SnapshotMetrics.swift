@@ -16,7 +16,9 @@ import Synchronization
 /// `numbackends`), `pg_stat_database_conflicts_*`, `pg_settings_*` (every bool, integer and real
 /// setting), `pg_locks_count`, `pg_database_size_bytes`, `pg_stat_activity_count` and
 /// `pg_stat_activity_max_tx_duration`, `pg_stat_bgwriter_*_total` (PG 17's `pg_stat_checkpointer`
-/// columns under their former names), `pg_stat_archiver_*`. The exporter families not yet covered are
+/// columns under their former names), `pg_stat_archiver_*`, `pg_postmaster_start_time_seconds`,
+/// `pg_replication_lag`, `pg_stat_user_tables_*` and `pg_statio_user_tables_*` (``TableMetrics``), and
+/// `pg_stat_statements_*` (``StatementMetrics``). The exporter families not yet covered are
 /// listed, with the reason, in the test that compares the two (`ExporterNamesTests`).
 package final class SnapshotMetrics: Sendable {
     /// `pg_stat_database` counters exported as `pg_stat_database_<column>`.
@@ -68,6 +70,9 @@ package final class SnapshotMetrics: Sendable {
             ("pg_stat_archiver_failed_count", .counter, "Failed attempts to archive WAL files."),
             ("pg_stat_archiver_last_archive_age", .gauge, "Seconds since the last WAL file was archived."),
             ("pg_locks_count", .gauge, "Number of locks held or awaited, per database and mode."),
+            ("pg_postmaster_start_time_seconds", .gauge, "Time at which postmaster started, epoch seconds."),
+            ("pg_replication_lag", .gauge,
+             "Replication lag behind the primary in seconds (since the last replayed transaction); 0 on a primary."),
         ]
         for column in conflictCounters {
             families.append(("pg_stat_database_conflicts_\(column)", .counter,
@@ -93,12 +98,19 @@ package final class SnapshotMetrics: Sendable {
     private let hostReader = Mutex<String?>(nil)
     /// Epoch seconds of each server's last published snapshot, by `server` label.
     private let published = Mutex<[String: Double]>([:])
+    /// `pg_stat_user_tables_*` and `pg_statio_user_tables_*`, from the database visits.
+    private let tables: TableMetrics
+    /// `pg_stat_statements_*`.
+    private let statements: StatementMetrics
 
-    /// Declares the families in `registry` and refreshes the snapshots' age at each scrape.
-    package init(registry: MetricsRegistry, multipleServers: Bool) {
+    /// Declares the families in `registry` and refreshes the snapshots' age at each scrape;
+    /// `statementTextLength` is `[metrics] statement_text_length`.
+    package init(registry: MetricsRegistry, multipleServers: Bool, statementTextLength: Int = 120) {
         self.registry = registry
         self.host = NodeMetricsReader()
         self.multipleServers = multipleServers
+        self.tables = TableMetrics(registry: registry)
+        self.statements = StatementMetrics(registry: registry, textLength: statementTextLength)
         for (name, kind, help) in Self.families { registry.declare(name, kind, help: help) }
         for family in NodeMetricsReader.families {
             registry.declare(family.name, family.kind == .counter ? .counter : .gauge, help: family.help)
@@ -137,6 +149,7 @@ package final class SnapshotMetrics: Sendable {
     /// among them, would stay for ever.
     package func forget(server: String) {
         published.withLock { $0[server] = nil }
+        tables.forget(server: server)
         hostReader.withLock { owner in if owner == server { owner = nil } }
         registry.removeSeries(carrying: ("server", server))
     }
@@ -146,7 +159,13 @@ package final class SnapshotMetrics: Sendable {
         published.withLock { $0[server] = payload.timestamp }
         let scope = ("server", server)
         registry.set("pg_up", payload.server == nil ? 0 : 1, labels: multipleServers ? [scope] : [])
-        guard payload.server != nil else { return }
+        guard let info = payload.server else { return }
+        replace("pg_postmaster_start_time_seconds", [([scope], info.startTime)], server: server)
+        // As the exporter's query: 0 on a primary, nothing on a standby that has replayed nothing yet.
+        let lag = info.inRecovery ? info.replayAgeSeconds.map { max(0, $0) } : 0
+        replace("pg_replication_lag", lag.map { [([scope], $0)] } ?? [], server: server)
+        if let visits = payload.schema { tables.publish(visits, server: server) }
+        if let totals = payload.statementTotals { statements.publish(totals, server: server) }
 
         if let stats = payload.database {
             var backends: [(labels: [(String, String)], value: Double)] = []

@@ -14,6 +14,10 @@ package struct ServerInfo: Codable, Sendable, Equatable {
     package var dataDirectory: String?
     /// The server's clock at collection, epoch seconds.
     package var now: Double
+    /// On a standby, seconds since the last transaction it replayed committed on the primary
+    /// (`now() − pg_last_xact_replay_timestamp()`): the replication lag when the primary is busy, and
+    /// growing while it is idle. Nil on a primary and on a standby that has replayed nothing yet.
+    package var replayAgeSeconds: Double?
 
     package init(version: String, versionNum: Int, inRecovery: Bool, startTime: Double,
                  systemIdentifier: String?, dataDirectory: String?, now: Double) {
@@ -37,5 +41,6 @@ package struct ServerInfo: Codable, Sendable, Equatable {
         case systemIdentifier = "system_identifier"
         case dataDirectory = "data_directory"
         case now
+        case replayAgeSeconds = "replay_age_seconds"
     }
 }

@@ -62,6 +62,9 @@ package struct SnapshotPayload: Codable, Sendable {
     package var numericSettings: [NumericSetting]? = nil
     /// `pg_locks` per database and mode, for `/metrics`; not encoded.
     package var lockCounts: [LockCount]? = nil
+    /// The top statements' cumulative counters, for `/metrics`; not encoded. Nil when the statements part
+    /// failed or took only a baseline.
+    package var statementTotals: [StatementTotal]? = nil
 
     package init(batchID: UUID = UUID(), timestamp: Double, project: String, agent: AgentInfo) {
         self.batchID = batchID

@@ -21,6 +21,7 @@ package struct ServerInfoCollector: Sendable {
                    pg_is_in_recovery() AS in_recovery,
                    extract(epoch FROM pg_postmaster_start_time())::float8 AS start_time,
                    extract(epoch FROM clock_timestamp())::float8 AS now,
+                   extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 AS replay_age,
                    current_setting('max_connections')::int4 AS max_connections,
                    (SELECT setting::int4 FROM pg_settings WHERE name = 'track_activity_query_size') AS track_activity_query_size,
                    (SELECT setting FROM pg_settings WHERE name = 'data_directory') AS data_directory,
@@ -31,7 +32,7 @@ package struct ServerInfoCollector: Sendable {
         guard let row = rows.first else {
             throw CollectorError(code: .serverError, message: "the server returned no row for its identity")
         }
-        let info = ServerInfo(
+        var info = ServerInfo(
             version: try row.value("version", as: String.self) ?? "",
             versionNum: Int(try row.value("version_num", as: Int32.self) ?? 0),
             inRecovery: try row.value("in_recovery", as: Bool.self) ?? false,
@@ -39,6 +40,7 @@ package struct ServerInfoCollector: Sendable {
             systemIdentifier: try row.value("system_identifier", as: String.self),
             dataDirectory: try row.value("data_directory", as: String.self),
             now: try row.value("now", as: Double.self) ?? 0)
+        info.replayAgeSeconds = try row.value("replay_age", as: Double.self)
         return Result(info: info,
                       maxConnections: Int(try row.value("max_connections", as: Int32.self) ?? 0),
                       trackActivityQuerySize: Int(try row.value("track_activity_query_size", as: Int32.self) ?? 1024))

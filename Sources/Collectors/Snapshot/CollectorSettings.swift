@@ -52,6 +52,9 @@ package struct CollectorSettings: Sendable {
     /// Whether `/metrics` is served (`[metrics] listen`): only then does a cycle also read every numeric
     /// setting and count `pg_locks` per database and mode, for `pg_settings_*` and `pg_locks_count`.
     package var readsMetricsOnlyParts = false
+    /// How many statements `/metrics` shows (`[metrics] top_statements`), ranked by cumulative execution
+    /// time; 0 when `/metrics` is off or shows none.
+    package var metricsTopStatements = 0
 
     package init(correlation: CorrelationExtractor) {
         self.correlation = correlation

@@ -155,6 +155,7 @@ package final class SnapshotCollector: Sendable {
             case .success(let result):
                 payload.pgStatements = result.rows
                 payload.statementsInfo = result.info
+                if !result.info.baseline { payload.statementTotals = result.totals }
                 payload.errors += result.warnings
                 let batchID = payload.batchID
                 pendingStatements.withLock { $0 = (batchID, result.state) }

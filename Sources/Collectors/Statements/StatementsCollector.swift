@@ -22,6 +22,9 @@ package final class StatementsCollector: Sendable {
         /// it once the payload that carries these deltas is stored, so a payload that is lost does not
         /// take its interval with it (the next deltas then cover both intervals).
         package var state: StatementsState
+        /// The statements `/metrics` shows, with the server's cumulative counters (``StatementTotals``);
+        /// empty when `/metrics` shows none or this sample was a baseline.
+        package var totals: [StatementTotal] = []
     }
 
     private struct Memory: Sendable {
@@ -157,8 +160,14 @@ package final class StatementsCollector: Sendable {
         let outcome = StatementDeltaTracker.advance(previous: previous, sample: sample)
         let ranked = StatementDeltaTracker.rank(outcome.deltas, limit: settings.topStatements)
 
-        let textsFetched = try await resolveTextsAndNames(client: client, top: ranked.top.map(\.key),
-                                                          changed: Array(outcome.deltas.keys), logger: logger)
+        // /metrics's statements are ranked by cumulative time: they need names and texts too.
+        let metricsTop = outcome.baseline ? [] : StatementTotals.top(outcome.state.entries, limit: settings.metricsTopStatements)
+        let textsFetched = try await resolveTextsAndNames(
+            client: client,
+            top: ranked.top.map(\.key) + metricsTop.map {
+                StatementKey(userid: $0.identity.userid, dbid: $0.identity.dbid, queryid: $0.identity.queryid, toplevel: true)
+            },
+            changed: Array(outcome.deltas.keys), logger: logger)
 
         var info = StatementsInfo()
         info.intervalSeconds = outcome.intervalSeconds
@@ -176,7 +185,12 @@ package final class StatementsCollector: Sendable {
 
         let interval = outcome.intervalSeconds ?? 0
         var rows: [StatementRow] = []
+        var totals: [StatementTotal] = []
         memory.withLock { m in
+            if !metricsTop.isEmpty {
+                totals = StatementTotals.make(outcome.state.entries, limit: settings.metricsTopStatements,
+                                              roleNames: m.roleNames, databaseNames: m.databaseNames, texts: m.texts)
+            }
             for (key, counters) in ranked.top {
                 var row = Self.row(counters, interval: interval)
                 row.userid = key.userid
@@ -201,7 +215,7 @@ package final class StatementsCollector: Sendable {
             row.otherEntries = ranked.otherEntries
             rows.append(row)
         }
-        return Result(rows: rows, info: info, warnings: warnings, state: outcome.state)
+        return Result(rows: rows, info: info, warnings: warnings, state: outcome.state, totals: totals)
     }
 
     /// Puts `state` in force (the next sample's deltas start from it) and saves it to the state
