@@ -37,7 +37,9 @@ let package = Package(
         // the executable on AgentDaemon and the libraries its commands use.
 
         /// The wire and on-disk formats: payloads, the log event, the JSON writer, gzip, state files.
-        .target(name: "AgentSchema", dependencies: ["CZlib"], swiftSettings: strictSettings),
+        .target(name: "AgentSchema", dependencies: ["CZlib", "CBuildInfo"], swiftSettings: strictSettings),
+        /// The commit the binary was built from (scripts/stamp-commit.sh), for `--version`.
+        .target(name: "CBuildInfo"),
         /// The SQL lexer and the literal redactor.
         .target(name: "SQLRedaction", swiftSettings: strictSettings),
         /// The configuration: INI, environment overrides, conninfo and pgpass, secrets.

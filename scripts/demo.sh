@@ -21,6 +21,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "building the agent (the first build fetches and compiles dependencies: a few minutes)..." >&2
+scripts/stamp-commit.sh
 swift build --product postgres-agent >&2
 agent="$(swift build --show-bin-path)/postgres-agent"
 

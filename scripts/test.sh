@@ -31,6 +31,7 @@ if missing:
     sys.exit("test.sh: %s has no running PostgreSQL %s: the suite needs every major" % (sys.argv[1], ", ".join(missing)))
 PY
 
+scripts/stamp-commit.sh
 swift build --build-tests
 PGAGENT_BINARY="$(swift build --show-bin-path)/postgres-agent"
 export PGAGENT_BINARY

@@ -8,7 +8,7 @@ struct PostgresAgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "postgres-agent",
         abstract: "Monitors a PostgreSQL server and its host, and ships what it sees to a central listener.",
-        version: AgentVersion.current,
+        version: AgentVersion.description,
         subcommands: [RunCommand.self, CheckCommand.self, CollectCommand.self, LogsCommand.self, SpoolCommand.self, ListenerCommand.self]
     )
 
@@ -28,7 +28,7 @@ struct PostgresAgentCommand: AsyncParsableCommand {
         NIOSingletons.blockingPoolThreadCountSuggestion = blockingThreads
         do {
             var command = try parseAsRoot()
-            if var command = command as? AsyncParsableCommand {
+            if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {
                 try command.run()

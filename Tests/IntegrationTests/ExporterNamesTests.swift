@@ -148,6 +148,12 @@ import Testing
             try await Harness.exec(cluster, sql, database: database)
         }
         try await SchemaVisitTests.waitForInserts(cluster, database, "orders", 100, column: "n_dead_tup")
+        // A statement whose text carries a secret (pg_stat_statements keeps utility statements' literals),
+        // which /metrics shows redacted.
+        let role = Harness.unique("names_role")
+        let secret = "pw-\(UInt64.random(in: 0...UInt64.max))"
+        try await Harness.exec(cluster, "CREATE ROLE \(role) PASSWORD '\(secret)'", database: database)
+        defer { Task { try? await Harness.exec(cluster, "DROP ROLE IF EXISTS \(role)", database: "postgres") } }
         let queries = try ScratchDirectory()
         try Self.extendedQueries().write(toFile: queries.file("queries.yaml"), atomically: true, encoding: .utf8)
 
@@ -178,6 +184,13 @@ import Testing
         try await Harness.eventually("the exporter answers") {
             (try await Self.scrape("http://127.0.0.1:\(exporterPort)/metrics")).values["pg_up"]?[""] == 1
         }
+        // The role's statement is on /metrics (top_statements = 1000), without the password.
+        var text = ""
+        try await Harness.eventually("the CREATE ROLE statement's text on /metrics") {
+            text = try await DaemonTests.get(agentURL).1
+            return text.contains("query=\"CREATE ROLE \(role) PASSWORD ")
+        }
+        #expect(!text.contains(secret), "the password is redacted on /metrics")
         let ours = try await Self.scrape(agentURL)
         let theirs = try await Self.scrape("http://127.0.0.1:\(exporterPort)/metrics")
 

@@ -117,7 +117,7 @@ package struct Daemon: Sendable {
     /// Runs every part until graceful shutdown.
     package func run() async throws {
         logger.info("postgres-agent started", metadata: [
-            "version": "\(AgentVersion.current)", "servers": "\(configuration.postgres.map(\.name).joined(separator: ","))",
+            "version": "\(AgentVersion.description)", "servers": "\(configuration.postgres.map(\.name).joined(separator: ","))",
             "interval_s": "\(configuration.agent.intervalSeconds)", "state_dir": "\(configuration.agent.stateDirectory)",
         ])
         for finding in SecretFileAudit.findings(configuration, environment: environment.variables) {
