@@ -13,6 +13,13 @@ extension AgentConfiguration {
         /// `statement_text_length` (0 … 1000, default 120): the query text in `pg_stat_statements_query_id`
         /// is cut to this many characters (after `[privacy]`'s redaction); 0 leaves that series out.
         package var statementTextLength = 120
+        /// `web_config_file` (a path, default empty): TLS and basic authentication for the endpoint, in the
+        /// web configuration format of the Prometheus exporters (`--web.config.file` of node_exporter and
+        /// postgres_exporter: `tls_server_config`, `basic_auth_users`, `http_server_config.headers`).
+        /// Read when the endpoint starts and at each reload (SIGHUP) where it or a file it names changed.
+        /// A file that cannot be used keeps the endpoint down (never open in its place); empty serves plain
+        /// HTTP without authentication, for a loopback address.
+        package var webConfigFile = ""
 
         /// The defaults.
         package init() {}
@@ -29,7 +36,7 @@ extension AgentConfiguration {
 
 extension AgentConfiguration.Metrics {
     /// The keys of `[metrics]`.
-    static let keys = ["listen", "top_statements", "statement_text_length"]
+    static let keys = ["listen", "top_statements", "statement_text_length", "web_config_file"]
 
     /// Applies the section's settings over the defaults.
     init(reading section: ConfigurationSectionReader) throws(AgentConfigurationError) {
@@ -45,6 +52,9 @@ extension AgentConfiguration.Metrics {
         }
         if let value = section.value("top_statements") {
             self.topStatements = try value.integer(minimum: 0, maximum: 1_000)
+        }
+        if let value = section.value("web_config_file") {
+            self.webConfigFile = value.raw
         }
         if let value = section.value("statement_text_length") {
             self.statementTextLength = try value.integer(minimum: 0, maximum: 1_000)

@@ -34,6 +34,11 @@ package struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
         self.init(host: String(host), port: port)
     }
 
+    /// Whether only this host can connect: `localhost`, 127.0.0.0/8 or `::1`.
+    package var isLoopback: Bool {
+        host == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1" || host.hasPrefix("127.")
+    }
+
     /// The host as it goes into a URL: IPv6 in brackets.
     package var hostForURL: String { host.contains(":") ? "[\(host)]" : host }
 

@@ -77,21 +77,48 @@ struct CheckCommand: AsyncParsableCommand {
     }
 
     /// `[metrics] listen`: free to bind, or served by a running agent (its `/healthz` answers); the URL
-    /// to scrape either way. A port another program holds is a cross: the agent would run without it.
+    /// to scrape either way. A port another program holds is a cross: the agent would run without it. So
+    /// is a `web_config_file` that cannot be used (the endpoint stays down), and an address beyond this host
+    /// served without TLS or authentication.
     static func checkMetrics(_ configuration: AgentConfiguration) async -> CheckResult {
         guard let address = configuration.metrics.listenAddress else {
             return CheckResult(aspect: "metrics", passed: true, detail: "[metrics] listen is empty: no endpoint to scrape")
         }
-        let url = "http://\(address.hostForURL):\(address.port)/metrics"
+        var web = MetricsWebConfig()
+        var tls = false
+        if !configuration.metrics.webConfigFile.isEmpty {
+            do {
+                web = try MetricsWebConfig.load(path: configuration.metrics.webConfigFile)
+                tls = try web.tlsConfiguration() != nil
+            } catch {
+                return CheckResult(aspect: "metrics", passed: false, detail: "\(error): the endpoint would stay down",
+                                   fix: "correct \(configuration.metrics.webConfigFile) (the exporter-toolkit web configuration format, see docs/configuration.md)")
+            }
+        }
+        var protection = tls ? ["TLS"] : []
+        if !web.users.isEmpty { protection.append("basic auth, \(web.users.count) user(s)") }
+        if !address.isLoopback, protection.isEmpty {
+            return CheckResult(aspect: "metrics", passed: false,
+                               detail: "\(address) is reachable beyond this host, without TLS or authentication",
+                               fix: "set [metrics] web_config_file to a file with tls_server_config and basic_auth_users, or listen = 127.0.0.1:\(address.port)")
+        }
+        let base = "\(tls ? "https" : "http")://\(address.hostForURL):\(address.port)"
+        let url = "\(base)/metrics" + (protection.isEmpty ? "" : " (\(protection.joined(separator: ", ")))")
         if PortProbe.canBind(host: address.host, port: address.port) {
             return CheckResult(aspect: "metrics", passed: true, detail: "\(address) is free; scrape \(url)")
         }
-        var request = HTTPClientRequest(url: "http://\(address.hostForURL):\(address.port)/healthz")
+        // Who holds the port? A running agent answers /healthz ("ok"/"stalled", or 401 behind basic auth).
+        var tlsProbe = TLSConfiguration.makeClientConfiguration()
+        tlsProbe.certificateVerification = .none
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tlsProbe))
+        defer { _ = client.shutdown() }
+        var request = HTTPClientRequest(url: "\(base)/healthz")
         request.method = .GET
-        if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)),
+        if let response = try? await client.execute(request, timeout: .seconds(2)),
            let body = try? await response.body.collect(upTo: 4_096) {
             let text = String(buffer: body)
-            if text.hasPrefix("ok") || text.hasPrefix("stalled") {
+            if text.hasPrefix("ok") || text.hasPrefix("stalled")
+                || (response.status == .unauthorized && response.headers.first(name: "WWW-Authenticate") == "Basic") {
                 return CheckResult(aspect: "metrics", passed: true, detail: "a running agent serves \(url)")
             }
         }

@@ -177,7 +177,7 @@ import Testing
             "spool": ["max_size_mb", "min_free_disk_mb"],
             "privacy": ["redact_query_literals"],
             "correlation": ["pattern"],
-            "metrics": ["listen"],
+            "metrics": ["listen", "top_statements", "statement_text_length", "web_config_file"],
         ]
         #expect(Set(document.sections.map(\.name)) == Set(expectedKeys.keys))
         for (section, keys) in expectedKeys {

@@ -97,4 +97,48 @@ import Testing
         #expect(bad.status == 78)
         #expect(bad.stdout.contains("✗ configuration") && bad.stdout.contains("intervall"))
     }
+
+    /// The metrics line: the URL to scrape with its protection, and a cross for an endpoint that would be
+    /// open beyond this host or that a web configuration keeps down.
+    @Test func theMetricsLineNamesTheURLAndItsProtection() async throws {
+        let scratch = try ScratchDirectory()
+        let listener = try await ReferenceListener(directory: scratch.file("listener"), token: Self.key)
+        defer { listener.stop() }
+        let cluster = try Harness.cluster(named: "pg16")
+        func metricsLine(_ metrics: String) throws -> String {
+            let config = Self.config(scratch, port: cluster.port, user: Harness.clusters.monitorUser, logs: "path =",
+                                     listener: listener.url, metrics: metrics)
+            let result = try run(config, in: scratch)
+            let lines = result.stdout.split(separator: "\n").map(String.init)
+            guard let index = lines.firstIndex(where: { $0.contains(" metrics: ") }) else { return result.stdout }
+            return lines[index]
+        }
+        func fixLine(_ metrics: String) throws -> String {
+            let config = Self.config(scratch, port: cluster.port, user: Harness.clusters.monitorUser, logs: "path =",
+                                     listener: listener.url, metrics: metrics)
+            let lines = try run(config, in: scratch).stdout.split(separator: "\n").map(String.init)
+            guard let index = lines.firstIndex(where: { $0.contains(" metrics: ") }), index + 1 < lines.count else { return "" }
+            return lines[index + 1]
+        }
+        let port = try TransmitterTests.freePort()
+        let open = try metricsLine("0.0.0.0:\(port)")
+        #expect(open.hasPrefix("✗ metrics: 0.0.0.0:\(port) is reachable beyond this host, without TLS or authentication"), "\(open)")
+        #expect(try fixLine("0.0.0.0:\(port)").contains("set [metrics] web_config_file"))
+
+        let cert = scratch.file("m.crt"), key = scratch.file("m.key")
+        let made = try ChildProcess.run(["/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                                         "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1"])
+        try #require(made.status == 0)
+        let web = scratch.file("web.yml")
+        try "tls_server_config:\n  cert_file: m.crt\n  key_file: m.key\nbasic_auth_users:\n  prometheus: $2b$04$O9Ux7SGvVEaLj2diSf36KehR8CPlPqKbApDMkUuxTZa5wYQcoBoQG\n"
+            .write(toFile: web, atomically: true, encoding: .utf8)
+        let protected = try metricsLine("0.0.0.0:\(port)\nweb_config_file = \(web)")
+        #expect(protected == "✓ metrics: 0.0.0.0:\(port) is free; scrape https://0.0.0.0:\(port)/metrics (TLS, basic auth, 1 user(s))",
+                "\(protected)")
+
+        try "basic_auth_users:\n  prometheus: plain-secret-123\n".write(toFile: web, atomically: true, encoding: .utf8)
+        let broken = try metricsLine("127.0.0.1:\(port)\nweb_config_file = \(web)")
+        #expect(broken.hasPrefix("✗ metrics: web_config_hash:"), "\(broken)")
+        #expect(!broken.contains("plain-secret-123"))
+    }
 }

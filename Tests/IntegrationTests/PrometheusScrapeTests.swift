@@ -1,4 +1,7 @@
+import AsyncHTTPClient
 import Foundation
+import NIOHTTP1
+import NIOSSL
 import PostgresNIO
 import TestSupport
 import Testing
@@ -125,5 +128,122 @@ import Testing
 
         let (status, _) = try await daemon.terminate()
         #expect(status == 0)
+    }
+}
+
+/// `/metrics` behind the exporters' web configuration: TLS and basic authentication, scraped by a real
+/// Prometheus that is given the CA and the password.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ProtectedMetricsTests {
+    @Test func prometheusScrapesOverTLSWithBasicAuthAndOthersAreTurnedAway() async throws {
+        let cluster = try Harness.cluster(named: "pg16")
+        let scratch = try ScratchDirectory()
+        let cert = scratch.file("metrics.crt")
+        let key = scratch.file("metrics.key")
+        let made = try ChildProcess.run([
+            "/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+            "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
+        try #require(made.status == 0, "\(made.stderr)")
+        // The hash is made by glibc's libxcrypt, as `htpasswd -B` would make it, not by the agent's bcrypt.
+        let password = "scrape-\(UInt64.random(in: 0...UInt64.max))"
+        let hashed = try ChildProcess.run(["/usr/bin/python3", "-W", "ignore", "-c",
+                                           "import crypt, sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1024)))",
+                                           password])
+        let hash = hashed.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(hashed.status == 0 && hash.hasPrefix("$2b$10$"), "\(hashed.stderr)")
+        // Relative paths, as the exporters resolve them: next to the file.
+        try """
+            tls_server_config:
+              cert_file: metrics.crt
+              key_file: metrics.key
+            http_server_config:
+              headers:
+                X-Content-Type-Options: nosniff
+            basic_auth_users:
+              prometheus: \(hash)
+            """.write(toFile: scratch.file("web.yml"), atomically: true, encoding: .utf8)
+
+        let listener = try await ReferenceListener(directory: scratch.file("listener"), token: ExporterNamesTests.apiKey)
+        defer { listener.stop() }
+        let metricsPort = try TransmitterTests.freePort()
+        let servers = """
+            [postgres]
+            conninfo = host=127.0.0.1 port=\(cluster.port) dbname=app user=\(Harness.clusters.monitorUser) connect_timeout=3
+            databases = none
+            """
+        let daemon = try DaemonProcess(
+            directory: scratch.file("daemon"),
+            config: DaemonTests.config(directory: scratch.path, listener: listener.url, metricsPort: metricsPort,
+                                       servers: servers, metrics: "web_config_file = \(scratch.file("web.yml"))"),
+            environment: ["POSTGRES_AGENT_LISTENER_API_KEY": ExporterNamesTests.apiKey,
+                          "POSTGRES_AGENT_POSTGRES_PASSWORD": Harness.clusters.monitorPassword])
+
+        let url = "https://127.0.0.1:\(metricsPort)/metrics"
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(cert))
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+        defer { Task { try? await client.shutdown() } }
+        func get(_ target: String, user: String? = nil, password: String? = nil) async throws -> HTTPClientResponse {
+            var request = HTTPClientRequest(url: target)
+            if let user, let password {
+                request.headers.add(name: "Authorization", value: "Basic " + Data("\(user):\(password)".utf8).base64EncodedString())
+            }
+            return try await client.execute(request, timeout: .seconds(5))
+        }
+        try await Harness.eventually("the endpoint answers over TLS") {
+            (try? await get(url)) != nil
+        }
+        let anonymous = try await get(url)
+        #expect(anonymous.status.code == 401)
+        #expect(anonymous.headers.first(name: "WWW-Authenticate") == "Basic")
+        #expect(anonymous.headers.first(name: "X-Content-Type-Options") == "nosniff")
+        #expect(try await get(url, user: "prometheus", password: "wrong").status.code == 401)
+        #expect(try await get(url, user: "root", password: password).status.code == 401)
+        #expect(try await get("https://127.0.0.1:\(metricsPort)/healthz").status.code == 401, "every path is behind it")
+        // Plain HTTP to the TLS port gets no metrics.
+        let plain = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(metricsPort)/metrics"),
+                                                          timeout: .seconds(5))
+        #expect(plain?.status.code != 200)
+        try await Harness.eventually("the right password reads the snapshot") {
+            let answer = try await get(url, user: "prometheus", password: password)
+            let body = String(buffer: try await answer.body.collect(upTo: 1 << 22))
+            return answer.status.code == 200 && body.contains("\npg_up 1")
+        }
+
+        let prometheusPort = try TransmitterTests.freePort()
+        let configuration = scratch.file("prometheus.yml")
+        try """
+            global:
+              scrape_interval: 1s
+            scrape_configs:
+              - job_name: postgres-agent
+                scheme: https
+                tls_config:
+                  ca_file: \(cert)
+                basic_auth:
+                  username: prometheus
+                  password: \(password)
+                static_configs:
+                  - targets: ['127.0.0.1:\(metricsPort)']
+            """.write(toFile: configuration, atomically: true, encoding: .utf8)
+        let prometheus = try ChildProcess.start(
+            ["/usr/bin/prometheus", "--config.file=\(configuration)", "--storage.tsdb.path=\(scratch.file("tsdb"))",
+             "--web.listen-address=127.0.0.1:\(prometheusPort)"],
+            stderr: scratch.file("prometheus.log"))
+        defer {
+            prometheus.kill(SIGTERM)
+            _ = prometheus.wait()
+        }
+        try await Harness.eventually("Prometheus scrapes the protected endpoint", attempts: 1_500) {
+            let up = try await PrometheusScrapeTests.query(prometheusPort, #"up{job="postgres-agent"}"#)
+            let server = try await PrometheusScrapeTests.query(prometheusPort, "pg_up")
+            return up == 1 && server == 1
+        }
+
+        let (status, _) = try await daemon.terminate()
+        #expect(status == 0)
+        let log = try String(contentsOfFile: daemon.stderrPath, encoding: .utf8)
+        #expect(!log.contains(password), "the password is not in the agent's log")
+        #expect(!log.contains(hash), "nor its hash")
+        #expect(log.contains("https://127.0.0.1:\(metricsPort)/metrics"), "the log names the URL to scrape")
     }
 }

@@ -151,10 +151,15 @@ package struct Daemon: Sendable {
         let (metrics, heartbeats, problems) = (self.metrics, self.heartbeats, self.problems)
         // Supervised: a taken port stops the endpoint alone, which is retried (1 s doubling to 60 s).
         problems.set(MetricsEndpoint.partName, nil)
-        services.append(.init(service: Supervisor(name: MetricsEndpoint.partName, hub: hub, key: { $0.metrics.listenAddress },
-                                                  make: { configuration in
+        // Restarted by a reload that changes the address, the web configuration file, or a file it names
+        // (a renewed certificate).
+        services.append(.init(service: Supervisor(name: MetricsEndpoint.partName, hub: hub, key: {
+            MetricsEndpointKey(address: $0.metrics.listenAddress,
+                               webConfig: MetricsWebConfig.fingerprint(path: $0.metrics.webConfigFile))
+        }, make: { configuration in
             configuration.metrics.listenAddress.map {
-                MetricsEndpoint(address: $0, registry: metrics, heartbeats: heartbeats, problems: problems, logger: logger)
+                MetricsEndpoint(address: $0, registry: metrics, heartbeats: heartbeats, problems: problems,
+                                webConfigFile: configuration.metrics.webConfigFile, logger: logger)
             }
         }, clock: options.clock, logger: logger)))
         let slot = self.slot
