@@ -17,6 +17,8 @@ struct HealthCheck: Sendable {
     let tokens: BearerTokens
     /// The store checked.
     let store: BatchStore
+    /// The ingest slots, whose use a keyed answer shows (`"ingests":N`).
+    var slots: ConcurrencyLimiter?
 
     /// The answer to a request carrying `authorization` (the `Authorization` header, if any).
     func answer(authorization: String?) async -> Answer {
@@ -26,7 +28,8 @@ struct HealthCheck: Sendable {
                 return Answer(status: 200, json: #"{"status":"ok"}"#)
             }
             let counts = try await store.countsAsync()
-            return Answer(status: 200, json: #"{"status":"ok","batches":\#(counts.batches),"duplicates":\#(counts.duplicates)}"#)
+            let ingests = slots.map { #","ingests":\#($0.inUse)"# } ?? ""
+            return Answer(status: 200, json: #"{"status":"ok","batches":\#(counts.batches),"duplicates":\#(counts.duplicates)\#(ingests)}"#)
         } catch {
             return Answer(status: 503, json: #"{"status":"store_unreadable"}"#, failure: error)
         }

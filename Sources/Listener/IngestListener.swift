@@ -73,7 +73,7 @@ package struct IngestListener: Service {
         self.logger = logger
         self.onRunning = onRunning
         self.slots = ConcurrencyLimiter(capacity: max(1, settings.maxConcurrentIngests))
-        self.health = HealthCheck(tokens: tokens, store: store)
+        self.health = HealthCheck(tokens: tokens, store: store, slots: slots)
         // Hummingbird's idle timer starts when the connection is accepted and restarts on every HTTP part
         // read or answer written: a TLS handshake that stalls produces no part, so the same timer bounds it.
         let http1 = HTTP1Channel.Configuration(idleTimeout: TimeAmount(settings.idleTimeout))

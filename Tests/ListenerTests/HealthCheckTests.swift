@@ -25,5 +25,10 @@ import Testing
         let answer = await check.answer(authorization: "Bearer the-key")
         #expect(answer.status == 200)
         #expect(answer.json == #"{"status":"ok","batches":1,"duplicates":1}"#)
+        let slots = ConcurrencyLimiter(capacity: 2)
+        #expect(slots.tryAcquire())
+        let busy = HealthCheck(tokens: try BearerTokens(keys: ["the-key"]), store: store, slots: slots)
+        #expect(await busy.answer(authorization: "Bearer the-key").json == #"{"status":"ok","batches":1,"duplicates":1,"ingests":1}"#)
+        #expect(await busy.answer(authorization: nil).json == #"{"status":"ok"}"#, "the slots only for the key")
     }
 }
