@@ -242,10 +242,7 @@ import Testing
         let scratch = try ScratchDirectory()
         let cert = scratch.file("listener.pem")
         let key = scratch.file("listener.key")
-        let made = try ChildProcess.run([
-            "/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-            "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
-        try #require(made.status == 0, "\(made.stderr)")
+        try SelfSignedCertificate.make(certificate: cert, key: key)
         let listener = try await ReferenceListener(directory: scratch.file("listener"), tls: (cert, key),
                                                    extraArguments: ["--idle-timeout-seconds", "2"])
         defer { listener.stop() }

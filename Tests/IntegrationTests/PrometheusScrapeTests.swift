@@ -24,6 +24,20 @@ import Testing
         return Double(text)
     }
 
+    /// Debian's Prometheus, scraping every second with the scrape config `job` (one `- job_name:` entry,
+    /// indented as under `scrape_configs:`), its data in `scratch`; with the port of its HTTP API.
+    static func startPrometheus(scratch: ScratchDirectory, job: String) throws -> (ChildProcess.Running, Int) {
+        let port = try TransmitterTests.freePort()
+        let configuration = scratch.file("prometheus.yml")
+        try "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n\(job)\n"
+            .write(toFile: configuration, atomically: true, encoding: .utf8)
+        let prometheus = try ChildProcess.start(
+            ["/usr/bin/prometheus", "--config.file=\(configuration)", "--storage.tsdb.path=\(scratch.file("tsdb"))",
+             "--web.listen-address=127.0.0.1:\(port)"],
+            stderr: scratch.file("prometheus.log"))
+        return (prometheus, port)
+    }
+
     @Test func prometheusSeesTheServersCommitsAndTheHostsMemory() async throws {
         let cluster = try Harness.cluster(named: "pg16")
         let database = Harness.unique("prom")
@@ -42,21 +56,11 @@ import Testing
         let daemon = try ExporterNamesTests.startAgent(cluster, scratch: scratch, listener: listener, metricsPort: metricsPort,
                                                        databases: database)
 
-        let prometheusPort = try TransmitterTests.freePort()
-        let configuration = scratch.file("prometheus.yml")
-        try """
-            global:
-              scrape_interval: 1s
-              evaluation_interval: 1s
-            scrape_configs:
+        let (prometheus, prometheusPort) = try Self.startPrometheus(scratch: scratch, job: """
               - job_name: postgres-agent
                 static_configs:
                   - targets: ['127.0.0.1:\(metricsPort)']
-            """.write(toFile: configuration, atomically: true, encoding: .utf8)
-        let prometheus = try ChildProcess.start(
-            ["/usr/bin/prometheus", "--config.file=\(configuration)", "--storage.tsdb.path=\(scratch.file("tsdb"))",
-             "--web.listen-address=127.0.0.1:\(prometheusPort)"],
-            stderr: scratch.file("prometheus.log"))
+            """)
         defer {
             prometheus.kill(SIGTERM)
             _ = prometheus.wait()
@@ -139,10 +143,7 @@ import Testing
         let scratch = try ScratchDirectory()
         let cert = scratch.file("metrics.crt")
         let key = scratch.file("metrics.key")
-        let made = try ChildProcess.run([
-            "/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-            "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
-        try #require(made.status == 0, "\(made.stderr)")
+        try SelfSignedCertificate.make(certificate: cert, key: key)
         // The hash is made by glibc's libxcrypt, as `htpasswd -B` would make it, not by the agent's bcrypt.
         let password = "scrape-\(UInt64.random(in: 0...UInt64.max))"
         let hashed = try ChildProcess.run(["/usr/bin/python3", "-W", "ignore", "-c",
@@ -209,12 +210,7 @@ import Testing
             return answer.status.code == 200 && body.contains("\npg_up 1")
         }
 
-        let prometheusPort = try TransmitterTests.freePort()
-        let configuration = scratch.file("prometheus.yml")
-        try """
-            global:
-              scrape_interval: 1s
-            scrape_configs:
+        let (prometheus, prometheusPort) = try PrometheusScrapeTests.startPrometheus(scratch: scratch, job: """
               - job_name: postgres-agent
                 scheme: https
                 tls_config:
@@ -224,11 +220,7 @@ import Testing
                   password: \(password)
                 static_configs:
                   - targets: ['127.0.0.1:\(metricsPort)']
-            """.write(toFile: configuration, atomically: true, encoding: .utf8)
-        let prometheus = try ChildProcess.start(
-            ["/usr/bin/prometheus", "--config.file=\(configuration)", "--storage.tsdb.path=\(scratch.file("tsdb"))",
-             "--web.listen-address=127.0.0.1:\(prometheusPort)"],
-            stderr: scratch.file("prometheus.log"))
+            """)
         defer {
             prometheus.kill(SIGTERM)
             _ = prometheus.wait()
