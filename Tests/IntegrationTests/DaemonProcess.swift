@@ -124,10 +124,19 @@ final class ThrowawayCluster {
     let binDirectory = "/usr/lib/postgresql/15/bin"
     var logDirectory: String { directory + "/log" }
 
-    init(port: Int) throws {
+    /// A new cluster on `port`, or with `standbyOf`, a standby of that (running) cluster, copied by
+    /// pg_basebackup with its replication settings (`-R`).
+    init(port: Int, standbyOf primary: ThrowawayCluster? = nil) throws {
         self.port = port
         directory = "/tmp/pgagent-throwaway-\(UInt32.random(in: 0...UInt32.max))"
         #expect(try TestClusters.runAsPostgres(["/bin/mkdir", "-p", directory + "/log"]) == 0)
+        if let primary {
+            let status = try TestClusters.runAsPostgres([
+                "\(binDirectory)/pg_basebackup", "-h", "127.0.0.1", "-p", "\(primary.port)", "-U", "postgres",
+                "-D", directory + "/data", "-R", "-X", "stream", "--no-sync"])
+            try #require(status == 0, "pg_basebackup")
+            return
+        }
         let status = try TestClusters.runAsPostgres([
             "/usr/bin/env", "LC_ALL=C", "\(binDirectory)/initdb", "-D", directory + "/data", "-U", "postgres",
             "--auth-local=trust", "--auth-host=trust", "-E", "UTF8", "--locale=C", "--no-sync"])
