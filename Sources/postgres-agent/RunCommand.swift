@@ -18,6 +18,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "How long sending goes on at shutdown while the spool holds payloads, seconds.")
     var shutdownDrainSeconds = 5
 
+    @Option(help: "When the executable's unused pages are first given back to the system (then every 10 minutes), seconds after start; 0: never.")
+    var pageOutAfterSeconds = 60
+
     func run() async throws {
         let environment = AgentEnvironment.current()
         let configuration = try environment.loadConfigurationOrExit(path: config)
@@ -27,6 +30,11 @@ struct RunCommand: AsyncParsableCommand {
 
         var options = Daemon.Options(configPath: config)
         options.shutdownDrain = .seconds(shutdownDrainSeconds)
+        if pageOutAfterSeconds > 0 {
+            options.pageOut?.warmUp = .seconds(pageOutAfterSeconds)
+        } else {
+            options.pageOut = nil
+        }
         let daemon: Daemon
         do {
             daemon = try Daemon(configuration: configuration, environment: environment, options: options,

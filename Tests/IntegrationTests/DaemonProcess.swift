@@ -13,7 +13,12 @@ final class DaemonProcess {
     let notifySocket: Int32
     var stderrPath: String { directory + "/daemon.err" }
 
-    init(directory: String, config: String, environment: [String: String] = [:], watchdogMicroseconds: Int = 1_000_000) throws {
+    /// Extra arguments of `run`.
+    let arguments: [String]
+
+    init(directory: String, config: String, environment: [String: String] = [:], watchdogMicroseconds: Int = 1_000_000,
+         arguments: [String] = []) throws {
+        self.arguments = arguments
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         configPath = directory + "/agent.ini"
@@ -23,7 +28,8 @@ final class DaemonProcess {
         notifySocket = try Self.bindDatagramSocket(socketPath)
         self.environment = ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "NOTIFY_SOCKET": socketPath,
                             "WATCHDOG_USEC": "\(watchdogMicroseconds)"].merging(environment) { $1 }
-        process = try Self.spawn(configPath: configPath, environment: self.environment, stderr: directory + "/daemon.err")
+        process = try Self.spawn(configPath: configPath, environment: self.environment, stderr: directory + "/daemon.err",
+                                 arguments: arguments)
         startReading()
     }
 
@@ -36,14 +42,15 @@ final class DaemonProcess {
         close(notifySocket)
     }
 
-    private static func spawn(configPath: String, environment: [String: String], stderr: String) throws -> ChildProcess.Running {
-        try ChildProcess.start([try ReferenceListener.binary, "run", "--config", configPath], environment: environment,
+    private static func spawn(configPath: String, environment: [String: String], stderr: String,
+                              arguments: [String]) throws -> ChildProcess.Running {
+        try ChildProcess.start([try ReferenceListener.binary, "run", "--config", configPath] + arguments, environment: environment,
                                stderr: stderr, searchPath: false)
     }
 
     /// Starts the daemon again with the same configuration and environment.
     func restart() throws {
-        process = try Self.spawn(configPath: configPath, environment: environment, stderr: stderrPath)
+        process = try Self.spawn(configPath: configPath, environment: environment, stderr: stderrPath, arguments: arguments)
     }
 
     /// SIGTERM, then the exit status and how long the exit took; SIGKILL after `limit`.

@@ -33,6 +33,8 @@ package struct Daemon: Sendable {
         package var clock: DaemonClock = .continuous
         /// How payloads reach the listener; nil: HTTPS (``HTTPPayloadTransport``). Tests script the answers.
         package var transport: (@Sendable (ListenerEndpoint) -> any PayloadTransport)?
+        /// When the executable's unused pages are given back (``ExecutablePageOut``); nil: never.
+        package var pageOut: ExecutablePageOut.Options? = ExecutablePageOut.Options()
 
         package init(configPath: String? = nil) {
             self.configPath = configPath
@@ -168,6 +170,9 @@ package struct Daemon: Sendable {
             transmitter: { slot.status }, problems: problems, instances: configuration.postgres.count, clock: options.clock,
             logger: logger)))
         services.append(.init(service: transmitterSupervisor()))
+        if let pageOut = options.pageOut {
+            services.append(.init(service: ExecutablePageOut(options: pageOut, clock: options.clock, logger: logger)))
+        }
         for instance in configuration.postgres {
             services.append(contentsOf: instanceSupervisors(name: instance.name).map { .init(service: $0) })
         }

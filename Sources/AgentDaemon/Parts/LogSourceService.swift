@@ -103,6 +103,9 @@ package struct LogSourceService: Service {
         try await follow(name: "\(scanner.kind)") { LogTailer(scanner: scanner, options: fileOptions, checkpoint: $0) }
     }
 
+    /// The most log bytes one batch reads: 1 MiB.
+    static let batchBudget = 1 << 20
+
     /// Follows `source` into the spool, each batch with its checkpoint, reporting progress as metrics and
     /// heartbeats.
     private func follow(name: String, source: @escaping @Sendable (LogCheckpoint?) -> any PolledLogSource) async throws {
@@ -117,8 +120,10 @@ package struct LogSourceService: Service {
         let heartbeats = self.heartbeats
         defer { heartbeats.remove(beatName) }
         // A batch must fit the spool many times over, or a small cap would refuse whole batches: a
-        // quarter of the cap in log bytes (JSON and gzip keep a payload below that), at most 4 MiB.
-        let budget = min(4 << 20, max(64 << 10, spool.limits.maxBytes / 4))
+        // quarter of the cap in log bytes (JSON and gzip keep a payload below that), at most 1 MiB: a
+        // batch's events, its JSON and its gzip are all in memory at once, and at 24,000 entries/s 4 MiB
+        // batches kept the agent's heap near 40 MiB (BENCHMARKS.md, "Footprint").
+        let budget = min(LogSourceService.batchBudget, max(64 << 10, spool.limits.maxBytes / 4))
         let follower = LogFollower(name: name, source: source, classifier: classifier, sessions: sessions ?? SessionDirectory(),
                                    sink: sink, clock: clock, budget: budget, logger: logger) { statistics, lag in
             heartbeats.beat(beatName, allowance: .seconds(120))

@@ -106,6 +106,8 @@ final class DaemonHarness: Sendable {
         options.clock = DaemonClock(clock)
         options.shutdownDrain = .seconds(5)
         options.transport = { [transport] in transport.make($0) }
+        // Not on the manual clock: the page-out is one more sleeper, and it acts on the test process.
+        options.pageOut = nil
         let logs = self.logs
         daemon = try Daemon(configuration: configuration, environment: environment, options: options,
                             levels: LogLevelControl(.debug),
