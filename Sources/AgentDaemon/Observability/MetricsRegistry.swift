@@ -57,31 +57,36 @@ package final class MetricsRegistry: Sendable {
 
     /// Adds to a counter (or a gauge).
     package func add(_ name: String, _ value: Double = 1, labels: [(String, String)] = []) {
-        update(name, labels: labels) { _, current in current + max(0, value) }
+        update(name, key: Self.render(labels), labels: labels) { _, current in current + max(0, value) }
     }
 
     /// Sets a gauge, or mirrors a cumulative value into a counter.
     package func set(_ name: String, _ value: Double, labels: [(String, String)] = []) {
-        update(name, labels: labels) { _, _ in value }
+        update(name, key: Self.render(labels), labels: labels) { _, _ in value }
     }
 
     /// Sets every series of `name` to `samples` and removes the series not among them; with `scope`, only
     /// the series carrying that label are replaced (one server's, when several share a family).
     package func replace(_ name: String, with samples: [(labels: [(String, String)], value: Double)],
                          scope: (String, String)? = nil) {
-        let keep = Set(samples.map { Self.render($0.labels) })
-        for sample in samples { set(name, sample.value, labels: sample.labels) }
+        var keep = Set<String>(minimumCapacity: samples.count)
+        for sample in samples {
+            let key = Self.render(sample.labels)
+            keep.insert(key)
+            update(name, key: key, labels: sample.labels) { _, _ in sample.value }
+        }
         let gone = families.withLock { families -> [Series] in
-            guard var family = families[name] else { return [] }
+            // Taken out and put back, so that the family's tables are changed in place, not copied.
+            guard var family = families.removeValue(forKey: name) else { return [] }
+            defer { families[name] = family }
+            guard family.series.count > keep.count || scope != nil else { return [] }
             let stale = family.series.keys.filter { key in
                 guard !keep.contains(key) else { return false }
                 guard let scope else { return true }
                 return family.labels[key]?.contains { $0.0 == scope.0 && $0.1 == scope.1 } ?? false
             }
             for key in stale { family.labels.removeValue(forKey: key) }
-            let removed = stale.compactMap { family.series.removeValue(forKey: $0)?.0 }
-            families[name] = family
-            return removed
+            return stale.compactMap { family.series.removeValue(forKey: $0)?.0 }
         }
         unregister(gone)
     }
@@ -91,8 +96,8 @@ package final class MetricsRegistry: Sendable {
     package func removeSeries(carrying scope: (String, String)) {
         let gone = families.withLock { families -> [Series] in
             var removed: [Series] = []
-            for name in families.keys {
-                guard var family = families[name] else { continue }
+            for name in Array(families.keys) {
+                guard var family = families.removeValue(forKey: name) else { continue }
                 let stale = family.labels.filter { $0.value.contains { $0.0 == scope.0 && $0.1 == scope.1 } }.map(\.key)
                 for key in stale {
                     family.labels.removeValue(forKey: key)
@@ -133,16 +138,23 @@ package final class MetricsRegistry: Sendable {
     }
 
     /// Applies `next` (old value → new value) to one series, creating it on first use.
-    private func update(_ name: String, labels: [(String, String)], _ next: (Kind, Double) -> Double) {
-        let key = Self.render(labels)
+    private func update(_ name: String, key: String, labels: [(String, String)], _ next: (Kind, Double) -> Double) {
         families.withLock { families in
-            guard var family = families[name] else { return }
-            let names = labels.map(\.0)
-            if let expected = family.labelNames, expected != names { return }
-            family.labelNames = names
-            let (series, current) = family.series[key] ?? (makeSeries(name, family, labels), 0)
+            // Taken out and put back, so that the family's tables are changed in place, not copied (a copy
+            // per series made a family of n series cost n² to refresh).
+            guard var family = families.removeValue(forKey: name) else { return }
+            defer { families[name] = family }
+            if let expected = family.labelNames {
+                guard expected.count == labels.count, zip(expected, labels).allSatisfy({ $0 == $1.0 }) else { return }
+            } else {
+                family.labelNames = labels.map(\.0)
+            }
+            let existing = family.series[key]
+            let current = existing?.1 ?? 0
             let value = next(family.kind, current)
+            // Before a new series is made: one made and then left out would show 0 for ever.
             guard value.isFinite else { return }
+            let series = existing?.0 ?? makeSeries(name, family, labels)
             switch series {
             case .gauge(let gauge):
                 gauge.set(value)
@@ -156,9 +168,8 @@ package final class MetricsRegistry: Sendable {
                     counter.increment(by: increase)
                 }
             }
+            if family.series[key] == nil { family.labels[key] = labels }
             family.series[key] = (series, family.kind == .counter ? max(0, value) : value)
-            family.labels[key] = labels
-            families[name] = family
         }
     }
 
@@ -176,6 +187,9 @@ package final class MetricsRegistry: Sendable {
     }
 
     static func escapeLabel(_ value: String) -> String {
+        // Most values need nothing: a scan of the bytes, and the string as it is.
+        guard value.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") })
+        else { return value }
         var out = ""
         for character in value {
             switch character {

@@ -252,7 +252,8 @@ package final class SnapshotMetrics: Sendable {
     /// and the value converted when the setting has a time or size unit (`-1`, "disabled", stays as it
     /// is); `on` is 1 and `off` 0. Nil for a unit the exporter does not know either.
     static func settingMetric(_ setting: NumericSetting) -> (name: String, value: Double)? {
-        let base = "pg_settings_" + setting.name.replacingOccurrences(of: ".", with: "_")
+        let base = "pg_settings_" + (setting.name.contains(".")
+            ? String(setting.name.map { $0 == "." ? "_" : $0 }) : setting.name)
         let raw: Double
         if setting.vartype == "bool" {
             raw = setting.setting == "on" ? 1 : 0
@@ -260,17 +261,20 @@ package final class SnapshotMetrics: Sendable {
             guard let number = Double(setting.setting) else { return nil }
             raw = number
         }
-        let seconds: [String: Double] = ["ms": 0.001, "s": 1, "min": 60, "h": 3600, "d": 86400]
-        let bytes: [String: Double] = [
-            "B": 1, "kB": 1024, "MB": 1_048_576, "GB": 1_073_741_824, "TB": 1_099_511_627_776, "1kB": 1024,
-            "2kB": 2048, "4kB": 4096, "8kB": 8192, "16kB": 16384, "32kB": 32768, "64kB": 65536,
-            "16MB": 16_777_216, "32MB": 33_554_432, "64MB": 67_108_864,
-        ]
         if setting.unit.isEmpty { return (base, raw) }
-        if let factor = seconds[setting.unit] { return (base + "_seconds", raw == -1 ? raw : raw * factor) }
-        if let factor = bytes[setting.unit] { return (base + "_bytes", raw == -1 ? raw : raw * factor) }
+        if let factor = timeUnits[setting.unit] { return (base + "_seconds", raw == -1 ? raw : raw * factor) }
+        if let factor = sizeUnits[setting.unit] { return (base + "_bytes", raw == -1 ? raw : raw * factor) }
         return nil
     }
+
+    /// Seconds per unit of a time setting.
+    static let timeUnits: [String: Double] = ["ms": 0.001, "s": 1, "min": 60, "h": 3600, "d": 86400]
+    /// Bytes per unit of a size setting.
+    static let sizeUnits: [String: Double] = [
+        "B": 1, "kB": 1024, "MB": 1_048_576, "GB": 1_073_741_824, "TB": 1_099_511_627_776, "1kB": 1024,
+        "2kB": 2048, "4kB": 4096, "8kB": 8192, "16kB": 16384, "32kB": 32768, "64kB": 65536,
+        "16MB": 16_777_216, "32MB": 33_554_432, "64MB": 67_108_864,
+    ]
 
     /// Sets `name`'s series of `server` and removes the ones of that server that are gone.
     private func replace(_ name: String, _ samples: [(labels: [(String, String)], value: Double)], server: String) {

@@ -124,8 +124,8 @@ struct HostSampler: Sendable {
     static func parseCPU(_ text: String) -> (times: HostSample.CPUTimes, count: Int)? {
         var times: HostSample.CPUTimes?
         var count = 0
-        for line in text.split(separator: "\n") where line.hasPrefix("cpu") {
-            let fields = line.split(whereSeparator: \.isWhitespace)
+        for line in ProcText.lines(text) where line.hasPrefix("cpu") {
+            let fields = ProcText.fields(line)
             let label = fields[0]
             if label == "cpu" {
                 times = parseCPUTimes(fields.dropFirst())
@@ -161,7 +161,7 @@ struct HostSampler: Sendable {
 
     /// `/proc/loadavg`: the first three columns.
     static func parseLoad(_ text: String) -> SystemMetrics.Load? {
-        let fields = text.split(whereSeparator: \.isWhitespace)
+        let fields = ProcText.fields(text)
         guard fields.count >= 3, let load1 = finite(fields[0]), let load5 = finite(fields[1]),
             let load15 = finite(fields[2])
         else { return nil }
@@ -188,9 +188,9 @@ struct HostSampler: Sendable {
     /// Every `Name: value [kB]` line of `/proc/meminfo`, with kB converted to bytes.
     static func parseMeminfo(_ text: String) -> [String: UInt64] {
         var fields: [String: UInt64] = [:]
-        for line in text.split(separator: "\n") {
+        for line in ProcText.lines(text) {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            let words = line[line.index(after: colon)...].split(whereSeparator: \.isWhitespace)
+            let words = ProcText.fields(line[line.index(after: colon)...])
             guard let first = words.first, let value = UInt64(first) else { continue }
             guard words.count > 1, words[1] == "kB" else {
                 fields[String(line[..<colon])] = value
@@ -208,8 +208,8 @@ struct HostSampler: Sendable {
     /// 17 with flushes (5.5); we use the first 11. Kernel 2.6 printed only 4 counters for
     /// partitions, which we skip since partitions are not reported.
     static func parseDiskstats(_ text: String) -> [HostSample.Disk] {
-        text.split(separator: "\n").compactMap { line -> HostSample.Disk? in
-            let fields = line.split(whereSeparator: \.isWhitespace)
+        ProcText.lines(text).compactMap { line -> HostSample.Disk? in
+            let fields = ProcText.fields(line)
             guard fields.count >= 14 else { return nil }
             var counters: [UInt64] = []
             for field in fields[3..<14] {
@@ -232,11 +232,11 @@ struct HostSampler: Sendable {
     /// The name ends at the last colon; old kernels print a large first counter right against it
     /// (`eth0:123456789`), so we cannot split on whitespace alone.
     static func parseNetDev(_ text: String) -> [HostSample.Interface] {
-        text.split(separator: "\n").compactMap { line -> HostSample.Interface? in
+        ProcText.lines(text).compactMap { line -> HostSample.Interface? in
             guard let colon = line.lastIndex(of: ":") else { return nil }
             let name = line[..<colon].trimmingPrefix(while: \.isWhitespace)
             var counters: [UInt64] = []
-            for field in line[line.index(after: colon)...].split(whereSeparator: \.isWhitespace).prefix(12) {
+            for field in ProcText.fields(line[line.index(after: colon)...]).prefix(12) {
                 guard let value = UInt64(field) else { return nil }
                 counters.append(value)
             }
@@ -254,8 +254,8 @@ struct HostSampler: Sendable {
     /// each `avg10=… avg60=… avg300=… total=…`.
     static func parsePressure(_ text: String) -> SystemMetrics.Resource? {
         var lines: [Substring: (avg10: Double, avg60: Double, avg300: Double, total: UInt64)] = [:]
-        for line in text.split(separator: "\n") {
-            let words = line.split(whereSeparator: \.isWhitespace)
+        for line in ProcText.lines(text) {
+            let words = ProcText.fields(line)
             guard let kind = words.first else { continue }
             var values: [Substring: Substring] = [:]
             for word in words.dropFirst() {
@@ -279,7 +279,7 @@ struct HostSampler: Sendable {
 
     /// The v2 path from `/proc/<pid>/cgroup`: the `0::/path` line (v1 lines are `N:controllers:/path`).
     static func parseCGroupPath(_ text: String) -> String? {
-        for line in text.split(separator: "\n") where line.hasPrefix("0::") {
+        for line in ProcText.lines(text) where line.hasPrefix("0::") {
             let path = line.dropFirst(3)
             return path.hasPrefix("/") ? String(path) : nil
         }
@@ -288,13 +288,13 @@ struct HostSampler: Sendable {
 
     /// A single number such as `memory.max` or `memory.current`; `nil` for `max` (no limit).
     static func parseLimit(_ text: String) -> UInt64? {
-        let word = text.split(whereSeparator: \.isWhitespace).first
+        let word = ProcText.fields(text).first
         return word.flatMap { UInt64($0) }
     }
 
     /// `cpu.max` (`"<quota> <period>"`, quota `max` for none) as a number of cores.
     static func parseCPUMax(_ text: String) -> Double? {
-        let fields = text.split(whereSeparator: \.isWhitespace)
+        let fields = ProcText.fields(text)
         guard fields.count >= 2, let quota = UInt64(fields[0]), let period = UInt64(fields[1]), period > 0
         else { return nil }
         return Double(quota) / Double(period)
@@ -303,8 +303,8 @@ struct HostSampler: Sendable {
     /// Flat `key value` files such as `cpu.stat` and `memory.events`.
     static func parseKeyedValues(_ text: String) -> [String: UInt64] {
         var values: [String: UInt64] = [:]
-        for line in text.split(separator: "\n") {
-            let fields = line.split(whereSeparator: \.isWhitespace)
+        for line in ProcText.lines(text) {
+            let fields = ProcText.fields(line)
             guard fields.count >= 2, let value = UInt64(fields[1]) else { continue }
             values[String(fields[0])] = value
         }

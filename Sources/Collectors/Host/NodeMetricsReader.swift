@@ -96,7 +96,7 @@ package struct NodeMetricsReader: Sendable {
         let devices = samples.filter { $0.name == "node_network_receive_bytes_total" }.compactMap { $0.label("device") }
         for device in devices {
             guard let file = fileSystem.read("/sys/class/net/\(device)/statistics/rx_nohandler"),
-                let value = file.split(whereSeparator: \.isWhitespace).first.flatMap({ UInt64($0) })
+                let value = ProcText.fields(file).first.flatMap({ UInt64($0) })
             else { continue }
             samples.append(
                 NodeSample(
@@ -254,8 +254,8 @@ extension NodeMetricsReader {
         let userHZ = 100.0
         var samples: [NodeSample] = []
         var guests: [NodeSample] = []
-        for line in text.split(separator: "\n") where line.hasPrefix("cpu") {
-            let fields = line.split(whereSeparator: \.isWhitespace)
+        for line in ProcText.lines(text) where line.hasPrefix("cpu") {
+            let fields = ProcText.fields(line)
             guard let label = fields.first, label.count > 3, let number = Int(label.dropFirst(3)), number >= 0
             else { continue }
             var ticks: [UInt64] = []
@@ -294,8 +294,8 @@ extension NodeMetricsReader {
     static func parseMeminfo(_ text: String) -> [NodeSample] {
         var samples: [NodeSample] = []
         var seen = Set<String>()
-        for line in text.split(separator: "\n") {
-            let fields = line.split(whereSeparator: \.isWhitespace)
+        for line in ProcText.lines(text) {
+            let fields = ProcText.fields(line)
             guard fields.count == 2 || fields.count == 3, fields[0].hasSuffix(":"), fields[0].count > 1,
                 let number = Int64(fields[1]).map({ Double($0) }) ?? UInt64(fields[1]).map({ Double($0) })
             else { continue }
@@ -323,7 +323,7 @@ extension NodeMetricsReader {
 
     /// The first three columns of /proc/loadavg.
     static func parseLoad(_ text: String) -> [NodeSample] {
-        let fields = text.split(whereSeparator: \.isWhitespace)
+        let fields = ProcText.fields(text)
         guard fields.count >= 3 else { return [] }
         var samples: [NodeSample] = []
         for (index, name) in ["node_load1", "node_load5", "node_load15"].enumerated() {
@@ -340,8 +340,8 @@ extension NodeMetricsReader {
     /// fewer than 11 counters (kernel 2.6's partition lines) are skipped.
     static func parseDiskstats(_ text: String) -> [NodeSample] {
         var samples: [NodeSample] = []
-        for line in text.split(separator: "\n") {
-            let fields = line.split(whereSeparator: \.isWhitespace)
+        for line in ProcText.lines(text) {
+            let fields = ProcText.fields(line)
             guard fields.count >= 14 else { continue }
             let device = String(fields[2])
             guard !isExcludedDisk(device) else { continue }
@@ -371,11 +371,11 @@ extension NodeMetricsReader {
         let receive: [String] = receiveColumns.map { "receive_" + $0 }
         let names: [String] = receive + transmitColumns.map { "transmit_" + $0 }
         var samples: [NodeSample] = []
-        for line in text.split(separator: "\n") {
+        for line in ProcText.lines(text) {
             guard let colon = line.lastIndex(of: ":") else { continue }
             let device = String(line[..<colon].trimmingPrefix(while: \.isWhitespace))
             var counters: [UInt64] = []
-            for field in line[line.index(after: colon)...].split(whereSeparator: \.isWhitespace).prefix(16) {
+            for field in ProcText.fields(line[line.index(after: colon)...]).prefix(16) {
                 guard let value = UInt64(field) else { break }
                 counters.append(value)
             }
@@ -405,8 +405,8 @@ extension NodeMetricsReader {
     static func parseMounts(_ text: String) -> [Mount] {
         var mounts: [Mount] = []
         var seen = Set<[String]>()
-        for line in text.split(separator: "\n") {
-            let fields = line.split(whereSeparator: \.isWhitespace)
+        for line in ProcText.lines(text) {
+            let fields = ProcText.fields(line)
             guard fields.count >= 4 else { continue }
             let mountPoint = String(fields[1]).replacing("\\040", with: " ").replacing("\\011", with: "\t")
             let mount = Mount(
