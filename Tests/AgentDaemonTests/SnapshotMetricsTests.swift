@@ -127,4 +127,24 @@ import Testing
         metrics.publish(Self.payload(inRecovery: true, replayAge: nil), server: Self.server)
         #expect(registry.value("pg_replication_lag", labels: scope) == nil, "a standby that replayed nothing has no lag to show")
     }
+
+    /// Settings are written again only when the list changed; a change shows at once.
+    @Test func aChangedSettingShowsItsNewValue() {
+        let registry = MetricsRegistry()
+        let metrics = SnapshotMetrics(registry: registry, multipleServers: false)
+        let scope = Self.labels(("server", Self.server))
+        var payload = Self.payload()
+        payload.numericSettings = [NumericSetting(name: "work_mem", setting: "4096", unit: "kB", vartype: "integer")]
+        metrics.publish(payload, server: Self.server)
+        metrics.publish(payload, server: Self.server)
+        #expect(registry.value("pg_settings_work_mem_bytes", labels: scope) == 4_194_304)
+        payload.numericSettings = [NumericSetting(name: "work_mem", setting: "8192", unit: "kB", vartype: "integer")]
+        metrics.publish(payload, server: Self.server)
+        #expect(registry.value("pg_settings_work_mem_bytes", labels: scope) == 8_388_608)
+        // After the server was forgotten, the same list is written again.
+        metrics.forget(server: Self.server)
+        #expect(registry.value("pg_settings_work_mem_bytes", labels: scope) == nil)
+        metrics.publish(payload, server: Self.server)
+        #expect(registry.value("pg_settings_work_mem_bytes", labels: scope) == 8_388_608)
+    }
 }

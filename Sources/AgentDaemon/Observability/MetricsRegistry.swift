@@ -183,7 +183,17 @@ package final class MetricsRegistry: Sendable {
     /// A label set as one key (`{a="b",c="d"}` or empty), in the order given.
     static func render(_ labels: [(String, String)]) -> String {
         guard !labels.isEmpty else { return "" }
-        return "{" + labels.map { "\($0.0)=\"\(escapeLabel($0.1))\"" }.joined(separator: ",") + "}"
+        var out = "{"
+        out.reserveCapacity(labels.reduce(2) { $0 + $1.0.utf8.count + $1.1.utf8.count + 4 })
+        for (index, label) in labels.enumerated() {
+            if index > 0 { out.append(",") }
+            out.append(label.0)
+            out.append("=\"")
+            out.append(escapeLabel(label.1))
+            out.append("\"")
+        }
+        out.append("}")
+        return out
     }
 
     static func escapeLabel(_ value: String) -> String {

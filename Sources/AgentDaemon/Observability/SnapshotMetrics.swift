@@ -98,6 +98,8 @@ package final class SnapshotMetrics: Sendable {
     private let hostReader = Mutex<String?>(nil)
     /// Epoch seconds of each server's last published snapshot, by `server` label.
     private let published = Mutex<[String: Double]>([:])
+    /// The settings each server's `pg_settings_*` series show now.
+    private let publishedSettings = Mutex<[String: [NumericSetting]]>([:])
     /// `pg_stat_user_tables_*` and `pg_statio_user_tables_*`, from the database visits.
     private let tables: TableMetrics
     /// `pg_stat_statements_*`.
@@ -149,6 +151,7 @@ package final class SnapshotMetrics: Sendable {
     /// among them, would stay for ever.
     package func forget(server: String) {
         published.withLock { $0[server] = nil }
+        publishedSettings.withLock { $0[server] = nil }
         tables.forget(server: server)
         hostReader.withLock { owner in if owner == server { owner = nil } }
         registry.removeSeries(carrying: ("server", server))
@@ -241,7 +244,13 @@ package final class SnapshotMetrics: Sendable {
             }
         }
 
-        for setting in payload.numericSettings ?? [] {
+        // Settings seldom change: the same list as the last cycle's leaves their series as they are.
+        let settings = payload.numericSettings ?? []
+        let settingsChanged = publishedSettings.withLock { published in
+            defer { published[server] = settings }
+            return published[server] != settings
+        }
+        for setting in settingsChanged ? settings : [] {
             guard let (name, value) = Self.settingMetric(setting) else { continue }
             if !registry.isDeclared(name) { registry.declare(name, .gauge, help: "Server parameter \(setting.name).") }
             replace(name, [([scope], value)], server: server)

@@ -64,9 +64,28 @@ final class StatementMetrics: Sendable {
         registry.replace(Self.textFamily, with: texts, scope: ("server", server))
     }
 
-    /// `text` with runs of white space made one space, cut to `length` characters (a label is one line).
+    /// `text` with runs of white space made one space and cut to `length` characters (a label is one
+    /// line). Reads no further than it keeps: a text may be kilobytes long and is cut every cycle.
     static func cut(_ text: String, to length: Int) -> String {
-        let oneLine = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        return oneLine.count <= length ? oneLine : String(oneLine.prefix(length))
+        var out = ""
+        out.reserveCapacity(min(length, text.utf8.count))
+        var kept = 0
+        var pendingSpace = false
+        for character in text {
+            if character.isWhitespace {
+                pendingSpace = kept > 0
+                continue
+            }
+            if pendingSpace {
+                guard kept < length else { break }
+                out.append(" ")
+                kept += 1
+                pendingSpace = false
+            }
+            guard kept < length else { break }
+            out.append(character)
+            kept += 1
+        }
+        return out
     }
 }

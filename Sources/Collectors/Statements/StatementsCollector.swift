@@ -188,8 +188,8 @@ package final class StatementsCollector: Sendable {
         var totals: [StatementTotal] = []
         memory.withLock { m in
             if !metricsTop.isEmpty {
-                totals = StatementTotals.make(outcome.state.entries, limit: settings.metricsTopStatements,
-                                              roleNames: m.roleNames, databaseNames: m.databaseNames, texts: m.texts)
+                totals = StatementTotals.make(metricsTop, roleNames: m.roleNames, databaseNames: m.databaseNames,
+                                              texts: m.texts)
             }
             for (key, counters) in ranked.top {
                 var row = Self.row(counters, interval: interval)
