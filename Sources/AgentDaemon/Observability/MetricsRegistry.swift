@@ -69,16 +69,16 @@ package final class MetricsRegistry: Sendable {
     /// the series carrying that label are replaced (one server's, when several share a family).
     package func replace(_ name: String, with samples: [(labels: [(String, String)], value: Double)],
                          scope: (String, String)? = nil) {
-        var keep = Set<String>(minimumCapacity: samples.count)
-        for sample in samples {
-            let key = Self.render(sample.labels)
-            keep.insert(key)
-            update(name, key: key, labels: sample.labels) { _, _ in sample.value }
-        }
+        let keys = samples.map { Self.render($0.labels) }
+        let keep = Set(keys)
         let gone = families.withLock { families -> [Series] in
-            // Taken out and put back, so that the family's tables are changed in place, not copied.
+            // Taken out and put back, so that the family's tables are changed in place, not copied; one
+            // lock and one lookup for the whole family.
             guard var family = families.removeValue(forKey: name) else { return [] }
             defer { families[name] = family }
+            for (sample, key) in zip(samples, keys) {
+                apply(to: &family, name: name, key: key, labels: sample.labels) { _, _ in sample.value }
+            }
             guard family.series.count > keep.count || scope != nil else { return [] }
             let stale = family.series.keys.filter { key in
                 guard !keep.contains(key) else { return false }
@@ -144,33 +144,41 @@ package final class MetricsRegistry: Sendable {
             // per series made a family of n series cost n² to refresh).
             guard var family = families.removeValue(forKey: name) else { return }
             defer { families[name] = family }
-            if let expected = family.labelNames {
-                guard expected.count == labels.count, zip(expected, labels).allSatisfy({ $0 == $1.0 }) else { return }
-            } else {
-                family.labelNames = labels.map(\.0)
-            }
-            let existing = family.series[key]
-            let current = existing?.1 ?? 0
-            let value = next(family.kind, current)
-            // Before a new series is made: one made and then left out would show 0 for ever.
-            guard value.isFinite else { return }
-            let series = existing?.0 ?? makeSeries(name, family, labels)
-            switch series {
-            case .gauge(let gauge):
-                gauge.set(value)
-            case .counter(let counter):
-                if value < current { counter.reset() }
-                let increase = value < current ? value : value - current
-                // Whole increases go to the library's integer part, so counts print as integers.
-                if increase > 0, increase == increase.rounded(), increase < 9e15 {
-                    counter.increment(by: Int64(increase))
-                } else if increase > 0 {
-                    counter.increment(by: increase)
-                }
-            }
-            if family.series[key] == nil { family.labels[key] = labels }
-            family.series[key] = (series, family.kind == .counter ? max(0, value) : value)
+            apply(to: &family, name: name, key: key, labels: labels, next)
         }
+    }
+
+    /// ``update(_:key:labels:_:)`` inside the lock, on a family already taken out.
+    private func apply(to family: inout Family, name: String, key: String, labels: [(String, String)],
+                       _ next: (Kind, Double) -> Double) {
+        if let expected = family.labelNames {
+            guard expected.count == labels.count, zip(expected, labels).allSatisfy({ $0 == $1.0 }) else { return }
+        } else {
+            family.labelNames = labels.map(\.0)
+        }
+        let existing = family.series[key]
+        let current = existing?.1 ?? 0
+        let value = next(family.kind, current)
+        // Before a new series is made: one made and then left out would show 0 for ever.
+        guard value.isFinite else { return }
+        // Most series of a snapshot did not move: nothing to tell the library.
+        if existing != nil, value == current { return }
+        let series = existing?.0 ?? makeSeries(name, family, labels)
+        switch series {
+        case .gauge(let gauge):
+            gauge.set(value)
+        case .counter(let counter):
+            if value < current { counter.reset() }
+            let increase = value < current ? value : value - current
+            // Whole increases go to the library's integer part, so counts print as integers.
+            if increase > 0, increase == increase.rounded(), increase < 9e15 {
+                counter.increment(by: Int64(increase))
+            } else if increase > 0 {
+                counter.increment(by: increase)
+            }
+        }
+        if existing == nil { family.labels[key] = labels }
+        family.series[key] = (series, family.kind == .counter ? max(0, value) : value)
     }
 
     private func makeSeries(_ name: String, _ family: Family, _ labels: [(String, String)]) -> Series {

@@ -1,4 +1,5 @@
 import AgentSchema
+import Synchronization
 
 /// `pg_stat_statements_*` on `/metrics`, under the names, types and labels of postgres_exporter's
 /// `stat_statements` collector (0.13 and later): `pg_stat_statements_calls_total`, `_seconds_total`,
@@ -35,6 +36,8 @@ final class StatementMetrics: Sendable {
     private let registry: MetricsRegistry
     /// Characters of text kept in `pg_stat_statements_query_id`; 0 leaves the family empty.
     private let textLength: Int
+    /// The texts shown, cut, by query id (cutting a text every cycle was a tenth of a cycle's CPU).
+    private let cutTexts = Mutex<[Int64: (source: String, cut: String)]>([:])
 
     init(registry: MetricsRegistry, textLength: Int) {
         self.registry = registry
@@ -54,7 +57,7 @@ final class StatementMetrics: Sendable {
                 samples[counter.name, default: []].append((labels, counter.value(total)))
             }
             if textLength > 0, let query = total.query, named.insert(total.queryid).inserted {
-                texts.append(([("queryid", String(total.queryid)), ("query", Self.cut(query, to: textLength)),
+                texts.append(([("queryid", String(total.queryid)), ("query", cutText(query, queryid: total.queryid)),
                                ("server", server)], 1))
             }
         }
@@ -62,6 +65,16 @@ final class StatementMetrics: Sendable {
             registry.replace(counter.name, with: samples[counter.name] ?? [], scope: ("server", server))
         }
         registry.replace(Self.textFamily, with: texts, scope: ("server", server))
+        // Only the texts shown are remembered.
+        cutTexts.withLock { cache in cache = cache.filter { named.contains($0.key) } }
+    }
+
+    /// ``cut(_:to:)`` of `text`, computed once per query id and text.
+    private func cutText(_ text: String, queryid: Int64) -> String {
+        if let cached = cutTexts.withLock({ $0[queryid] }), cached.source == text { return cached.cut }
+        let cut = Self.cut(text, to: textLength)
+        cutTexts.withLock { $0[queryid] = (text, cut) }
+        return cut
     }
 
     /// `text` with runs of white space made one space and cut to `length` characters (a label is one
