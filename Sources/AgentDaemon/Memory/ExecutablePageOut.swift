@@ -3,9 +3,9 @@ package import Logging
 import ServiceLifecycle
 
 /// Gives back the pages of the agent's own executable that it does not use: a while after start (once
-/// the first snapshots and log batches ran), then every ``Options/period``, it asks the kernel to page
+/// the first snapshots and log batches ran), then every ``Options/period`` (a minute), it asks the kernel to page
 /// out its executable's mappings (`madvise(MADV_PAGEOUT)`, Linux 5.4+). What the agent runs faults back
-/// in from the page cache (minor faults: a few thousand pages per period); what only start-up touched
+/// in from the page cache (minor faults: a few hundred per period); what only start-up touched
 /// leaves the agent's RSS and its cgroup's memory.
 ///
 /// Safe for every mapping: `MADV_PAGEOUT` never discards data (a written page goes to swap or stays).
@@ -15,8 +15,10 @@ package struct ExecutablePageOut: Service {
     package struct Options: Sendable {
         /// After start: the first cycles and log batches have run by then.
         package var warmUp: Duration = .seconds(60)
-        /// Between two page-outs (start-up is not the only cold code: error paths, reloads).
-        package var period: Duration = .seconds(600)
+        /// Between two page-outs. What runs faults back in with the pages the kernel maps around it
+        /// (fault-around, 64 KiB), so within minutes the executable is back near 19 MiB resident for 6 MiB
+        /// used (BENCHMARKS.md, "Footprint"); each page-out costs a few hundred minor faults.
+        package var period: Duration = .seconds(60)
 
         package init() {}
     }
@@ -36,16 +38,19 @@ package struct ExecutablePageOut: Service {
 
     package func run() async throws {
         var delay = options.warmUp
+        var level = Logger.Level.info
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { [clock, delay] in try await clock.sleep(for: delay) }
             if Task.isShuttingDownGracefully || Task.isCancelled { return }
             delay = options.period
-            guard pageOut() else { return }
+            guard pageOut(logLevel: level) else { return }
+            // Said once; then only at debug, a line a minute would be noise.
+            level = .debug
         }
     }
 
     /// Pages out every mapping of the executable; false when the kernel cannot (then it stops trying).
-    func pageOut() -> Bool {
+    func pageOut(logLevel: Logger.Level) -> Bool {
         guard let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
               let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return false }
         let before = Self.residentFileKiB()
@@ -65,7 +70,7 @@ package struct ExecutablePageOut: Service {
             paged += range.bytes
         }
         let after = Self.residentFileKiB()
-        logger.info("paged out the executable's unused pages", metadata: [
+        logger.log(level: logLevel, "paged out the executable's unused pages", metadata: [
             "mapped_kib": "\(paged / 1024)",
             "rss_file_kib_before": "\(before.map(String.init) ?? "?")", "rss_file_kib_after": "\(after.map(String.init) ?? "?")",
         ])
