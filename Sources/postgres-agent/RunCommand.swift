@@ -18,7 +18,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "How long sending goes on at shutdown while the spool holds payloads, seconds.")
     var shutdownDrainSeconds = 5
 
-    @Option(help: "When the executable's unused pages are first given back to the system (then every minute), seconds after start; 0: never.")
+    @Option(help: "When the executable's unused pages are first given back to the system (then every 10 minutes), seconds after start; 0: never.")
     var pageOutAfterSeconds = 60
 
     func run() async throws {

@@ -3,9 +3,9 @@ package import Logging
 import ServiceLifecycle
 
 /// Gives back the pages of the agent's own executable that it does not use: a while after start (once
-/// the first snapshots and log batches ran), then every ``Options/period`` (a minute), it asks the kernel to page
+/// the first snapshots and log batches ran), then every ``Options/period`` (10 minutes), it asks the kernel to page
 /// out its executable's mappings (`madvise(MADV_PAGEOUT)`, Linux 5.4+). What the agent runs faults back
-/// in from the page cache (minor faults: a few hundred per period); what only start-up touched
+/// in from the page cache (minor faults: a few thousand pages per period); what only start-up touched
 /// leaves the agent's RSS and its cgroup's memory.
 ///
 /// Safe for every mapping: `MADV_PAGEOUT` never discards data (a written page goes to swap or stays).
@@ -15,10 +15,11 @@ package struct ExecutablePageOut: Service {
     package struct Options: Sendable {
         /// After start: the first cycles and log batches have run by then.
         package var warmUp: Duration = .seconds(60)
-        /// Between two page-outs. What runs faults back in with the pages the kernel maps around it
-        /// (fault-around, 64 KiB), so within minutes the executable is back near 19 MiB resident for 6 MiB
-        /// used (BENCHMARKS.md, "Footprint"); each page-out costs a few hundred minor faults.
-        package var period: Duration = .seconds(60)
+        /// Between two page-outs (start-up is not the only cold code: error paths, reloads). What runs
+        /// faults back in with the pages the kernel maps around it (fault-around, 64 KiB): within a minute
+        /// the executable is back near 19 MiB resident for 6 MiB used, so a page-out every minute kept no
+        /// less than one every 10 (32.2 against 32.9 MiB without tailing; BENCHMARKS.md, "Footprint").
+        package var period: Duration = .seconds(600)
 
         package init() {}
     }
@@ -44,7 +45,7 @@ package struct ExecutablePageOut: Service {
             if Task.isShuttingDownGracefully || Task.isCancelled { return }
             delay = options.period
             guard pageOut(logLevel: level) else { return }
-            // Said once; then only at debug, a line a minute would be noise.
+            // Said once; then only at debug.
             level = .debug
         }
     }
