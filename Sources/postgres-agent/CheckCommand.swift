@@ -108,23 +108,33 @@ struct CheckCommand: AsyncParsableCommand {
             return CheckResult(aspect: "metrics", passed: true, detail: "\(address) is free; scrape \(url)")
         }
         // Who holds the port? A running agent answers /healthz ("ok"/"stalled", or 401 behind basic auth).
-        var tlsProbe = TLSConfiguration.makeClientConfiguration()
-        tlsProbe.certificateVerification = .none
-        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tlsProbe))
-        defer { _ = client.shutdown() }
-        var request = HTTPClientRequest(url: "\(base)/healthz")
-        request.method = .GET
-        if let response = try? await client.execute(request, timeout: .seconds(2)),
-           let body = try? await response.body.collect(upTo: 4_096) {
-            let text = String(buffer: body)
-            if text.hasPrefix("ok") || text.hasPrefix("stalled")
-                || (response.status == .unauthorized && response.headers.first(name: "WWW-Authenticate") == "Basic") {
-                return CheckResult(aspect: "metrics", passed: true, detail: "a running agent serves \(url)")
-            }
+        if await Self.agentAnswers(base: base, tls: tls) {
+            return CheckResult(aspect: "metrics", passed: true, detail: "a running agent serves \(url)")
         }
         return CheckResult(aspect: "metrics", passed: false,
                            detail: "\(address) is taken by another program: the agent would run without its endpoint",
                            fix: "free the port, or set [metrics] listen to another address (empty turns the endpoint off)")
+    }
+
+    /// Whether `base` + `/healthz` answers as the agent's endpoint does. Over TLS the certificate is not
+    /// verified (this only asks who holds the port), with a client of its own, shut down before return.
+    static func agentAnswers(base: String, tls: Bool) async -> Bool {
+        var request = HTTPClientRequest(url: "\(base)/healthz")
+        request.method = .GET
+        func answers(_ client: HTTPClient) async -> Bool {
+            guard let response = try? await client.execute(request, timeout: .seconds(2)),
+                  let body = try? await response.body.collect(upTo: 4_096) else { return false }
+            let text = String(buffer: body)
+            return text.hasPrefix("ok") || text.hasPrefix("stalled")
+                || (response.status == .unauthorized && response.headers.first(name: "WWW-Authenticate") == "Basic")
+        }
+        guard tls else { return await answers(HTTPClient.shared) }
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateVerification = .none
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: configuration))
+        let answered = await answers(client)
+        try? await client.shutdown()
+        return answered
     }
 
     /// The key, password and `.pgpass` files must not be open to other users (``SecretFileAudit``).
