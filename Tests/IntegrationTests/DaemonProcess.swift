@@ -15,10 +15,13 @@ final class DaemonProcess {
 
     /// Extra arguments of `run`.
     let arguments: [String]
+    /// The executable run (the suite's binary unless a test gives a copy of its own).
+    let binary: String
 
     init(directory: String, config: String, environment: [String: String] = [:], watchdogMicroseconds: Int = 1_000_000,
-         arguments: [String] = []) throws {
+         arguments: [String] = [], binary: String? = nil) throws {
         self.arguments = arguments
+        self.binary = try binary ?? ReferenceListener.binary
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         configPath = directory + "/agent.ini"
@@ -28,8 +31,8 @@ final class DaemonProcess {
         notifySocket = try Self.bindDatagramSocket(socketPath)
         self.environment = ["PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "NOTIFY_SOCKET": socketPath,
                             "WATCHDOG_USEC": "\(watchdogMicroseconds)"].merging(environment) { $1 }
-        process = try Self.spawn(configPath: configPath, environment: self.environment, stderr: directory + "/daemon.err",
-                                 arguments: arguments)
+        process = try Self.spawn(binary: self.binary, configPath: configPath, environment: self.environment,
+                                 stderr: directory + "/daemon.err", arguments: arguments)
         startReading()
     }
 
@@ -42,15 +45,16 @@ final class DaemonProcess {
         close(notifySocket)
     }
 
-    private static func spawn(configPath: String, environment: [String: String], stderr: String,
+    private static func spawn(binary: String, configPath: String, environment: [String: String], stderr: String,
                               arguments: [String]) throws -> ChildProcess.Running {
-        try ChildProcess.start([try ReferenceListener.binary, "run", "--config", configPath] + arguments, environment: environment,
+        try ChildProcess.start([binary, "run", "--config", configPath] + arguments, environment: environment,
                                stderr: stderr, searchPath: false)
     }
 
     /// Starts the daemon again with the same configuration and environment.
     func restart() throws {
-        process = try Self.spawn(configPath: configPath, environment: environment, stderr: stderrPath, arguments: arguments)
+        process = try Self.spawn(binary: binary, configPath: configPath, environment: environment, stderr: stderrPath,
+                                 arguments: arguments)
     }
 
     /// SIGTERM, then the exit status and how long the exit took; SIGKILL after `limit`.

@@ -14,13 +14,17 @@ import Testing
             conninfo = host=127.0.0.1 port=\(cluster.port) dbname=app user=\(Harness.clusters.monitorUser) connect_timeout=3
             databases = none
             """
+        // A copy of its own, as on a database host: the kernel does not page out what other processes map
+        // too, and the suite runs many processes of the same binary at once (a CI run saw no change).
+        let binary = scratch.file("postgres-agent")
+        try FileManager.default.copyItem(atPath: try ReferenceListener.binary, toPath: binary)
         let daemon = try DaemonProcess(
             directory: scratch.file("daemon"),
             config: DaemonTests.config(directory: scratch.path, listener: listener.url,
                                        metricsPort: try TransmitterTests.freePort(), servers: servers),
             environment: ["POSTGRES_AGENT_LISTENER_API_KEY": ExporterNamesTests.apiKey,
                           "POSTGRES_AGENT_POSTGRES_PASSWORD": Harness.clusters.monitorPassword],
-            arguments: ["--page-out-after-seconds", "1"])
+            arguments: ["--page-out-after-seconds", "1"], binary: binary)
         var line = ""
         try await Harness.eventually("the daemon logs its page-out") {
             let log = (try? String(contentsOfFile: daemon.stderrPath, encoding: .utf8)) ?? ""

@@ -75,10 +75,8 @@ import Testing
         }
         // A known load in a database nobody else uses (the agent is connected to `app`): one session, whose
         // start-up reads the catalog in a transaction of its own, then 300 statements, each a transaction.
-        // Each sleeps 5 ms, so that the statement's 1.5 s rank among /metrics' top statements by time on a
-        // server the whole suite has filled with thousands of quicker ones (a CI run lost `SELECT n` there).
         let session = try await Harness.session(cluster, database: database)
-        for _ in 0..<300 { _ = try await session.query("SELECT pg_sleep(0.005)", logger: Harness.logger).collect() }
+        for index in 0..<300 { _ = try await session.query("SELECT \(index)", logger: Harness.logger).collect() }
         try await session.close()
         // Autovacuum's own transactions in the new database count too, so the load sets a floor, and the
         // figure must settle on the server's own count (read in another database, so it adds nothing).
@@ -104,26 +102,6 @@ import Testing
             try await Self.query(prometheusPort, deadTuples) == 250
         }
 
-        // The 300 statements are one pg_stat_statements entry: Prometheus settles on the server's calls.
-        var calls: Double = -1
-        var statementID = ""
-        try await Harness.eventually("Prometheus shows the statement's calls as the server counts them", attempts: 1_500) {
-            let observer = try await Harness.session(cluster, database: "postgres")
-            defer { Task { try? await observer.close() } }
-            let rows = try await observer.query(PostgresQuery(unsafeSQL: """
-                SELECT queryid::text, sum(calls)::int8 FROM pg_stat_statements
-                WHERE dbid = (SELECT oid FROM pg_database WHERE datname = '\(database)') AND query = 'SELECT pg_sleep($1)'
-                GROUP BY queryid
-                """), logger: Harness.logger).collect()
-            try await observer.close()
-            guard let row = rows.first else { return false }
-            let (id, server) = try row.decode((String, Int64).self)
-            statementID = id
-            calls = try await Self.query(prometheusPort, #"pg_stat_statements_calls_total{datname="\#(database)",queryid="\#(id)"}"#) ?? -1
-            return calls >= 300 && calls == Double(server)
-        }
-        #expect(calls >= 300)
-        #expect(try await Self.query(prometheusPort, #"count(pg_stat_statements_query_id{queryid="\#(statementID)",query="SELECT pg_sleep($1)"})"#) == 1)
 
         let meminfo = try String(contentsOfFile: "/proc/meminfo", encoding: .utf8)
         let total = try #require(meminfo.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }?
