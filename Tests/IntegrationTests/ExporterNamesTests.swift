@@ -147,7 +147,11 @@ import Testing
                     "INSERT INTO orders SELECT generate_series(1, 500)", "DELETE FROM orders WHERE id > 400"] {
             try await Harness.exec(cluster, sql, database: database)
         }
+        // Each statement's backend reports its counts as it exits, after the client has gone: wait for all
+        // three, or the agent's one visit may see the DELETE's report without the INSERT's.
+        try await SchemaVisitTests.waitForInserts(cluster, database, "orders", 500)
         try await SchemaVisitTests.waitForInserts(cluster, database, "orders", 100, column: "n_dead_tup")
+        try await SchemaVisitTests.waitForInserts(cluster, database, "orders", 400, column: "n_live_tup")
         // A statement whose text carries a secret (pg_stat_statements keeps utility statements' literals),
         // which /metrics shows redacted.
         let role = Harness.unique("names_role")
