@@ -92,11 +92,17 @@ import Testing
     func statementDeltas(cluster: TestClusters.Cluster) async throws {
         let table = Harness.unique("stmt_probe")
         try await Harness.exec(cluster, "CREATE TABLE \(table) (id int)")
+        // The agent connects to a database of its own, so that its reads are counted apart from those of the
+        // agents other suites run on the same server with the same role.
+        let own = Harness.unique("stmt_agent")
+        try await Harness.exec(cluster, "CREATE DATABASE \(own)", database: "postgres")
+        defer { Task { try? await Harness.exec(cluster, "DROP DATABASE \(own) WITH (FORCE)", database: "postgres") } }
+        try await Harness.exec(cluster, "CREATE EXTENSION pg_stat_statements", database: own)
         try await Harness.exec(cluster, "SELECT pg_stat_statements_reset()")
         var topOne = try Harness.collectorSettings(instance: "top-one")
         topOne.topStatements = 1
         let topOneSettings = topOne
-        try await Harness.withAgentClient(try Harness.agentSettings(cluster)) { agent in
+        try await Harness.withAgentClient(try Harness.agentSettings(cluster, database: own)) { agent in
             let collector = Harness.snapshotCollector(agent, settings: try Harness.collectorSettings())
             let topOneCollector = Harness.snapshotCollector(agent, settings: topOneSettings)
             let baseline = await Harness.collect(collector)
@@ -159,9 +165,9 @@ import Testing
 
             // The server filters by fingerprint: pg_stat_statements itself shows how many rows the
             // agent's filtered read returned, which is the changed entries (and the time row), not all.
-            let before = try await Self.filteredReads(cluster)
+            let before = try await Self.filteredReads(cluster, database: own)
             let fifth = await Harness.collect(collector)
-            let after = try await Self.filteredReads(cluster)
+            let after = try await Self.filteredReads(cluster, database: own)
             let fifthInfo = try #require(fifth.statementsInfo)
             #expect(after.calls - before.calls == 1)
             let returned = after.rows - before.rows
@@ -172,11 +178,13 @@ import Testing
         try await Harness.exec(cluster, "DROP TABLE \(table)")
     }
 
-    /// The calls and rows of the agent's filtered read of pg_stat_statements, as the server counts them.
-    static func filteredReads(_ cluster: TestClusters.Cluster) async throws -> (calls: Int64, rows: Int64) {
+    /// The calls and rows of the agent's filtered read of pg_stat_statements in `database`, as the server
+    /// counts them.
+    static func filteredReads(_ cluster: TestClusters.Cluster, database: String) async throws -> (calls: Int64, rows: Int64) {
         let connection = try await Harness.session(cluster)
-        let rows = try await connection.query(
-            "SELECT sum(calls)::int8, sum(rows)::int8 FROM pg_stat_statements WHERE query LIKE '%NOT IN (SELECT unnest(%'",
+        let rows = try await connection.query(PostgresQuery(unsafeSQL:
+            "SELECT sum(calls)::int8, sum(rows)::int8 FROM pg_stat_statements WHERE query LIKE '%NOT IN (SELECT unnest(%' "
+            + "AND dbid = (SELECT oid FROM pg_database WHERE datname = '\(database)')"),
             logger: Harness.logger).collect()
         try await connection.close()
         let row = try #require(rows.first)
