@@ -43,6 +43,19 @@ import Testing
         #expect(extractor.extract(from: "bitville-aaa") == "aaa")
     }
 
+    /// Answers are kept for many names at once (interleaved sessions), and past the cache's capacity every
+    /// name still gets its own id.
+    @Test func manyInterleavedNamesEachKeepTheirOwnID() throws {
+        let extractor = try CorrelationExtractor()
+        for round in 0..<3 {
+            for index in 0..<1_500 {
+                #expect(extractor.extract(from: "bitville-\(String(index, radix: 16))-0") == "\(String(index, radix: 16))-0",
+                        "round \(round)")
+                #expect(extractor.extract(from: "other-\(index)") == nil)
+            }
+        }
+    }
+
     @Test func requiredPrefixes() {
         #expect(CorrelationExtractor.requiredPrefix(of: "bitville-([a-f0-9-]+)") == Array("bitville-".utf8))
         #expect(CorrelationExtractor.requiredPrefix(of: "bitvilles?-(.+)") == Array("bitville".utf8))

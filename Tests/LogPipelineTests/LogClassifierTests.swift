@@ -158,6 +158,68 @@ import Testing
         }
     }
 
+    /// Every figure of a PG 17 autovacuum entry, index line included, and of an autoanalyze one: the
+    /// statistics lines are read over their bytes, so the whole of `details` is pinned here (the values
+    /// the `Substring` reading gave, compared on 5 MB of a real server's log when the byte reading came).
+    @Test func everyFigureOfAnAutovacuumAndAnAutoanalyzeEntry() {
+        var vacuum = event("""
+            automatic vacuum of table "postgres.pg_catalog.pg_statistic": index scans: 1
+            pages: 0 removed, 20 remain, 20 scanned (100.00% of total)
+            tuples: 33 removed, 410 remain, 0 are dead but not yet removable
+            removable cutoff: 1605, which was 0 XIDs old when operation ended
+            new relfrozenxid: 1588, which is 858 XIDs ahead of previous value
+            frozen: 0 pages from table (0.00% of total) had 0 tuples frozen
+            index scan needed: 3 pages from table (15.00% of total) had 33 dead item identifiers removed
+            index "pg_statistic_relid_att_inh_index": pages: 4 in total, 0 newly deleted, 0 currently deleted, 0 reusable
+            I/O timings: read: 0.087 ms, write: 0.000 ms
+            avg read rate: 241.127 MB/s, avg write rate: 0.000 MB/s
+            buffer usage: 68 hits, 15 misses, 0 dirtied
+            WAL usage: 15 records, 0 full page images, 1327 bytes
+            system usage: CPU: user: 0.01 s, system: 0.00 s, elapsed: 1.25 s
+            """)
+        classifier.classify(&vacuum)
+        #expect(vacuum.event == .autovacuum)
+        #expect(vacuum.details == [
+            "aggressive": .bool(false), "wraparound": .bool(false), "table": .string("postgres.pg_catalog.pg_statistic"),
+            "index_scans": .integer(1), "pages_removed": .integer(0), "pages_remain": .integer(20), "pages_scanned": .integer(20),
+            "tuples_removed": .integer(33), "tuples_remain": .integer(410), "tuples_dead_not_yet_removable": .integer(0),
+            "removable_cutoff": .integer(1605), "new_relfrozenxid": .integer(1588),
+            "frozen_pages": .integer(0), "frozen_tuples": .integer(0),
+            "indexes": .array([.object(["name": .string("pg_statistic_relid_att_inh_index"), "pages_in_total": .integer(4),
+                                        "pages_newly_deleted": .integer(0), "pages_currently_deleted": .integer(0),
+                                        "pages_reusable": .integer(0)])]),
+            "io_read_ms": .number(0.087), "io_write_ms": .number(0), "read_rate_mb_s": .number(241.127),
+            "write_rate_mb_s": .number(0), "buffer_hits": .integer(68), "buffer_misses": .integer(15),
+            "buffer_dirtied": .integer(0), "wal_records": .integer(15), "wal_full_page_images": .integer(0),
+            "wal_bytes": .integer(1327), "cpu_user_s": .number(0.01), "cpu_system_s": .number(0), "elapsed_s": .number(1.25),
+        ])
+        var analyze = event("""
+            automatic analyze of table "app.churn.t29"
+            I/O timings: read: 0.171 ms, write: 0.000 ms
+            avg read rate: 234.375 MB/s, avg write rate: 54.688 MB/s
+            buffer usage: 285 hits, 30 misses, 7 dirtied
+            system usage: CPU: user: 0.00 s, system: 0.00 s, elapsed: 0.00 s
+            """)
+        classifier.classify(&analyze)
+        #expect(analyze.event == .autoanalyze)
+        #expect(analyze.details == [
+            "table": .string("app.churn.t29"), "io_read_ms": .number(0.171), "io_write_ms": .number(0),
+            "read_rate_mb_s": .number(234.375), "write_rate_mb_s": .number(54.688), "buffer_hits": .integer(285),
+            "buffer_misses": .integer(30), "buffer_dirtied": .integer(7), "cpu_user_s": .number(0), "cpu_system_s": .number(0),
+            "elapsed_s": .number(0),
+        ])
+    }
+
+    /// Numbers read from bytes are the ones `Int64(_:)` and `Double(_:)` give, odd forms included.
+    @Test func numbersFromBytesAreTheStandardLibrarys() {
+        for text in ["0", "-0", "7", "-12", "0.00", "-0.50", "241.127", "100.00", "123456789012345", "1234567890123456",
+                     "0.1", "2.675", "12.", ".5", "+3", "1e3", "1.2.3", "-", "", "abc", "99999999999999999999", "3.14159265358979"] {
+            let bytes = Array(text.utf8)
+            let fromBytes = bytes.withUnsafeBufferPointer { LogClassifier.number($0) }
+            #expect(fromBytes == LogClassifier.number(Substring(text)), "\(text)")
+        }
+    }
+
     @Test func newerCheckpointAndConnectionFormatsAreRead() {
         var checkpoint = event("checkpoint complete: wrote 5 buffers (0.0%), wrote 3 SLRU buffers; 0 WAL file(s) added, 0 removed, 1 recycled; write=0.101 s, sync=0.002 s, total=0.110 s; sync files=4, longest=0.001 s, average=0.001 s; distance=12 kB, estimate=40 kB; lsn=0/1A2B3C8, redo lsn=0/1A2B370")
         classifier.classify(&checkpoint)

@@ -48,4 +48,25 @@ import Testing
                 == #"{"message":"a\"b\\c\n\t\r\b\f\u0001\u001f é 😀 /"}"#)
         #expect(try JSONDecoder().decode(LogEvent.self, from: Data(json.bytes)).message == event.message)
     }
+
+    /// The writer scans eight bytes at a time: a character that needs an escape must be found at every
+    /// offset within and across those words, beside multi-byte UTF-8 that must pass through as it is.
+    @Test func escapesAtEveryOffsetOfTheWordScan() throws {
+        let specials: [Unicode.Scalar] = (0..<0x20).map { Unicode.Scalar(UInt8($0)) } + ["\"", "\\", "\u{7F}"]
+        for special in specials {
+            for offset in 0..<20 {
+                for filler in ["abcdefghijklmnopqrstuvwxyz", "é😀ßабвгд€∂ƒ©˙∆˚¬…æ"] {
+                    var text = String(filler.unicodeScalars.prefix(offset).map(Character.init))
+                    text.unicodeScalars.append(special)
+                    text += filler
+                    var json = JSONWriter()
+                    json.string(text)
+                    let written = String(decoding: json.bytes, as: UTF8.self)
+                    #expect(!json.bytes.dropFirst().dropLast().contains { $0 < 0x20 }, "\(written)")
+                    let decoded = try JSONDecoder().decode(String.self, from: Data(json.bytes))
+                    #expect(decoded == text, "\(special.value) at \(offset): \(written)")
+                }
+            }
+        }
+    }
 }

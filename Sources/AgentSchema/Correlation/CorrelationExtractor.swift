@@ -6,7 +6,7 @@ import Synchronization
 /// The PHP side sets `application_name = 'bitville-<id>'`; `[correlation] pattern` says how to find the id:
 /// the first capture group of the first match. Two things keep it cheap on a busy log, where every entry of
 /// a session carries the same name: the pattern's literal prefix is looked for (byte by byte) before the
-/// regular expression runs, and the last name's answer is kept. The prefix is only what every match must
+/// regular expression runs, and the answers for recent names are kept. The prefix is only what every match must
 /// contain: the literal text before the first metacharacter, less its last character when a quantifier
 /// follows it (`bitvilles?-` needs only `bitville`), and none at all when the pattern has an alternation.
 package struct CorrelationExtractor: Sendable {
@@ -17,9 +17,15 @@ package struct CorrelationExtractor: Sendable {
     private let literalPrefix: [UInt8]
     private let last: LastAnswer
 
-    /// The last application name asked about and its id: sessions log many entries in a row.
+    /// The answers for the application names asked about lately: a busy server interleaves the entries of
+    /// many sessions, so keeping only the last name ran the regular expression for most entries (3 % of
+    /// `logs parse`). Emptied when it holds ``capacity`` names, so that unique names cannot grow it.
     private final class LastAnswer: Sendable {
-        let value = Mutex<(name: String, id: String?)?>(nil)
+        struct Answer {
+            let id: String?
+        }
+        static let capacity = 512
+        let value = Mutex<[String: Answer]>([:])
     }
 
     /// - Throws: when the pattern does not compile or has no capture group.
@@ -50,14 +56,17 @@ package struct CorrelationExtractor: Sendable {
     package func extract(from applicationName: String?) -> String? {
         guard let name = applicationName, !name.isEmpty else { return nil }
         if !literalPrefix.isEmpty, !Self.contains(name, literalPrefix) { return nil }
-        if let known = last.value.withLock({ $0 }), known.name == name { return known.id }
+        if let known = last.value.withLock({ $0[name] }) { return known.id }
         let range = NSRange(name.startIndex..., in: name)
         var id: String?
         if let match = regex.firstMatch(in: name, range: range), let group = Range(match.range(at: 1), in: name),
            !name[group].isEmpty {
             id = String(name[group])
         }
-        last.value.withLock { $0 = (name, id) }
+        last.value.withLock { answers in
+            if answers.count >= LastAnswer.capacity { answers.removeAll(keepingCapacity: true) }
+            answers[name] = LastAnswer.Answer(id: id)
+        }
         return id
     }
 

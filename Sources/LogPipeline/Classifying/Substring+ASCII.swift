@@ -1,3 +1,5 @@
+import Glibc
+
 // Substring helpers
 // Byte-level text helpers: every marker we look for is ASCII, and searching UTF-8 bytes is many
 // times faster than the Character-based searches of the standard library (grapheme breaking).
@@ -5,7 +7,7 @@ extension Substring {
     /// The text after `prefix` when it starts with it; with `anywhere`, after its first occurrence.
     func after(_ prefix: String, anywhere: Bool = false) -> Substring? {
         if anywhere { return range(ofASCII: prefix).map { self[$0.upperBound...] } }
-        guard utf8.starts(with: prefix.utf8) else { return nil }
+        guard hasASCIIPrefix(prefix) else { return nil }
         return self[utf8.index(startIndex, offsetBy: prefix.utf8.count)...]
     }
 
@@ -23,8 +25,19 @@ extension Substring {
         range(ofASCII: needle) != nil
     }
 
+    /// Whether the text starts with `prefix`, compared with memcmp over contiguous bytes (a native string's
+    /// always are); `starts(with:)` over the UTF-8 views went element by element through their indices.
     func hasASCIIPrefix(_ prefix: String) -> Bool {
-        utf8.starts(with: prefix.utf8)
+        let fast: Bool? = utf8.withContiguousStorageIfAvailable { text in
+            var prefix = prefix
+            return prefix.withUTF8 { bytes in
+                guard text.count >= bytes.count else { return false }
+                guard let textBase = text.baseAddress, let prefixBase = bytes.baseAddress else { return true }
+                return memcmp(textBase, prefixBase, bytes.count) == 0
+            }
+        }
+        if let fast { return fast }
+        return utf8.starts(with: prefix.utf8)
     }
 
     /// The parts between `separator`s (ASCII), as `split(separator:)` gives them.
@@ -122,5 +135,41 @@ extension String {
 
     func splitASCII(_ separator: Unicode.Scalar, omittingEmpty: Bool = true) -> [Substring] {
         Substring(self).splitASCII(separator, omittingEmpty: omittingEmpty)
+    }
+}
+
+extension UnsafeBufferPointer<UInt8> {
+    /// Where the `count` bytes at `needle` first occur in `from..<to`: memchr for the first byte, then
+    /// memcmp, so that text is scanned at the speed of the C library rather than byte by byte.
+    func firstIndex(of needle: UnsafePointer<UInt8>, count needleCount: Int, from: Int, to: Int) -> Int? {
+        guard needleCount > 0, let base = baseAddress else { return nil }
+        var start = from
+        let last = to - needleCount
+        while start <= last {
+            guard let hit = memchr(base + start, Int32(needle[0]), last - start + 1) else { return nil }
+            let position = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if needleCount == 1 || memcmp(base + position + 1, needle + 1, needleCount - 1) == 0 { return position }
+            start = position + 1
+        }
+        return nil
+    }
+
+    /// The ranges of the words between spaces, empty ones left out (as `splitASCII(" ")` gives them).
+    func words() -> [Range<Int>] {
+        var words: [Range<Int>] = []
+        var start = 0
+        while start < count {
+            let end = firstIndex(of: 0x20, from: start) ?? count
+            if end > start { words.append(start..<end) }
+            start = end + 1
+        }
+        return words
+    }
+
+    /// The first index of `byte` in `from..<to` (to the end when `to` is nil).
+    func firstIndex(of byte: UInt8, from: Int, to: Int? = nil) -> Int? {
+        let end = to ?? count
+        guard from < end, let base = baseAddress, let hit = memchr(base + from, Int32(byte), end - from) else { return nil }
+        return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
     }
 }

@@ -175,46 +175,21 @@ extension LogLinePrefix {
         private var placeholder: StaticString { "[unknown]" }
 
         private func contains(_ text: StaticString, in range: Range<Int>) -> Bool {
-            let count = text.utf8CodeUnitCount
-            guard range.count >= count else { return false }
-            var start = range.lowerBound
-            while start + count <= range.upperBound {
-                var same = true
-                for offset in 0..<count where line[start + offset] != text.utf8Start[offset] {
-                    same = false
-                    break
-                }
-                if same { return true }
-                start += 1
-            }
-            return false
+            line.firstIndex(of: text.utf8Start, count: text.utf8CodeUnitCount, from: range.lowerBound, to: range.upperBound) != nil
         }
 
+        /// How often the literal text of `token` occurs in `range`, without overlaps.
         private func occurrences(in range: Range<Int>, literalOf token: Int) -> Int {
             let count = program.literalCounts[token]
-            guard count > 0, range.count >= count else { return 0 }
+            guard count > 0, range.count >= count, let literal = program.literalBytes.baseAddress else { return 0 }
             var found = 0
             var start = range.lowerBound
-            while start + count <= range.upperBound {
-                if hasLiteral(token, at: start) {
-                    found += 1
-                    start += count
-                } else {
-                    start += 1
-                }
+            while let position = line.firstIndex(of: literal + program.literalStarts[token], count: count, from: start,
+                                                 to: range.upperBound) {
+                found += 1
+                start = position + count
             }
             return found
-        }
-
-        private func contains(_ range: Range<Int>, literalOf token: Int) -> Bool {
-            let count = program.literalCounts[token]
-            guard range.count >= count else { return false }
-            var start = range.lowerBound
-            while start + count <= range.upperBound {
-                if hasLiteral(token, at: start) { return true }
-                start += 1
-            }
-            return false
         }
 
         @inline(__always)
