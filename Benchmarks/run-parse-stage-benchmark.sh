@@ -12,7 +12,8 @@
 # connections, lock waits, errors and auto_explain plans. Every measured process runs on CPU 0
 # (taskset); the tail's writer on CPU 1.
 #
-# Environment: RUNS (3), TAIL_S (60), TAIL_RATE (10000 lines/s), SCRATCH (<repo>/.build-bench).
+# Environment: RUNS (3), TAIL_S (60), TAIL_RATE (10000 lines/s), SCRATCH (<repo>/.build-bench); BIN, a
+# postgres-agent binary to measure instead of building one (the package ships the static-stdlib build).
 set -euo pipefail
 umask 022
 
@@ -33,9 +34,12 @@ done
 command -v pgbadger >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q pgbadger >/dev/null
 mkdir -p "${RESULTS}"
 
-say "building the release binary"
-(cd "${REPO}" && swift build -c release --product postgres-agent --scratch-path "${SCRATCH}" >&2)
-BIN=$(cd "${REPO}" && swift build -c release --scratch-path "${SCRATCH}" --show-bin-path)/postgres-agent
+if [[ -z ${BIN:-} ]]; then
+  say "building the release binary"
+  (cd "${REPO}" && swift build -c release --product postgres-agent --scratch-path "${SCRATCH}" >&2)
+  BIN=$(cd "${REPO}" && swift build -c release --scratch-path "${SCRATCH}" --show-bin-path)/postgres-agent
+fi
+say "binary: ${BIN} ($("${BIN}" --version))"
 
 run() { # run LABEL COMMAND...: one timed run on CPU 0, "wall_s peak_kib" appended to RESULTS/LABEL.time
   local label=$1

@@ -7,7 +7,8 @@ extension LogClassifier {
     func classifyDuration(_ rest: Substring, _ event: inout LogEvent, _ spans: inout SQLSpans) {
         let milliseconds = rest.range(ofASCII: " ms").flatMap { Double(rest[..<$0.lowerBound]) }
         event.durationMs = milliseconds
-        var details: [String: JSONValue] = [:]
+        // Room for what `markStatement` adds, so that the dictionary is not made twice.
+        var details = [String: JSONValue](minimumCapacity: 8)
         if let milliseconds { details["duration_ms"] = .number(milliseconds) }
         let tail = rest.range(ofASCII: " ms").map { rest[$0.upperBound...] } ?? rest[rest.endIndex...]
         let body = tail.droppingLeading(" ")

@@ -100,6 +100,9 @@ extension Substring {
             var needle = needle
             return needle.withUTF8 { pin -> Int? in
                 guard let first = pin.first, haystack.count >= pin.count else { return nil }
+                if !fromEnd, let start = pin.baseAddress {
+                    return haystack.firstIndex(of: start, count: pin.count, from: 0, to: haystack.count)
+                }
                 let last = haystack.count - pin.count
                 var start = fromEnd ? last : 0
                 while fromEnd ? start >= 0 : start <= last {

@@ -15,17 +15,17 @@ struct FieldDecoder: Sendable {
         var body = field
         if let first = body.first, first == 0x22, body.count >= 2, body[body.count - 1] == 0x22 {
             body = UnsafeBufferPointer(rebasing: body[1..<(body.count - 1)])
-            if body.contains(0x22) {
+            if var quote = body.firstIndex(of: 0x22, from: 0) {
+                // Each `""` becomes `"`: the runs between them are copied whole.
                 scratch.removeAll(keepingCapacity: true)
-                var skipNext = false
-                for byte in body {
-                    if skipNext {
-                        skipNext = false
-                        continue
-                    }
-                    scratch.append(byte)
-                    if byte == 0x22 { skipNext = true }
+                var start = 0
+                while true {
+                    scratch.append(contentsOf: UnsafeBufferPointer(rebasing: body[start...quote]))
+                    start = quote + 2
+                    guard let next = body.firstIndex(of: 0x22, from: start) else { break }
+                    quote = next
                 }
+                if start < body.count { scratch.append(contentsOf: UnsafeBufferPointer(rebasing: body[start...])) }
                 return scratch.withUnsafeBufferPointer { decode($0) }
             }
         }
