@@ -13,7 +13,8 @@
 # (taskset); the tail's writer on CPU 1.
 #
 # Environment: RUNS (3), TAIL_S (60), TAIL_RATE (10000 lines/s), SCRATCH (<repo>/.build-bench); BIN, a
-# postgres-agent binary to measure instead of building one (the package ships the static-stdlib build).
+# postgres-agent binary to measure instead of building one (the package ships the static-stdlib build);
+# BASELINE_BIN, an older binary run in the same rounds, right after BIN, as the baseline.
 set -euo pipefail
 umask 022
 
@@ -48,7 +49,7 @@ run() { # run LABEL COMMAND...: one timed run on CPU 0, "wall_s peak_kib" append
 }
 : >"${RESULTS}/loadavg"
 for format in log csv json; do
-  rm -f "${RESULTS}/agent-${format}.time" "${RESULTS}/pgbadger-${format}.time"
+  rm -f "${RESULTS}/agent-${format}.time" "${RESULTS}/baseline-${format}.time" "${RESULTS}/pgbadger-${format}.time"
 done
 case_args() { # the agent's and pgbadger's arguments per file
   case $1 in
@@ -62,6 +63,9 @@ for round in $(seq "${RUNS}"); do
     case_args "${format}"
     echo "round ${round} ${format} agent $(cut -d' ' -f1 /proc/loadavg)" >>"${RESULTS}/loadavg"
     run "agent-${format}" "${BIN}" logs parse "${agent_args[@]}" --timezone Etc/UTC "${DIR}/big.${format}"
+    if [[ -n ${BASELINE_BIN:-} ]]; then
+      run "baseline-${format}" "${BASELINE_BIN}" logs parse "${agent_args[@]}" --timezone Etc/UTC "${DIR}/big.${format}"
+    fi
     echo "round ${round} ${format} pgbadger $(cut -d' ' -f1 /proc/loadavg)" >>"${RESULTS}/loadavg"
     run "pgbadger-${format}" pgbadger -j 1 "${pgbadger_args[@]}" -o "${RESULTS}/pgbadger.html" "${DIR}/big.${format}"
   done
@@ -116,6 +120,15 @@ for fmt, name in (("log", "stderr"), ("csv", "csvlog"), ("json", "jsonlog")):
     a, b = statistics.median(agent), statistics.median(badger)
     print(f"| {name} | {size:.0f} | {', '.join(f'{x:.1f}' for x in agent)} | {a:.1f} | {', '.join(f'{x:.2f}' for x in badger)} | "
           f"{b:.2f} | {a / b:.0f}x | {max(k for _, k in times(f'agent-{fmt}')) / 1024:.1f} | {max(k for _, k in times(f'pgbadger-{fmt}')) / 1024:.1f} |")
+if os.path.exists(os.path.join(results, "baseline-log.time")):
+    print("\n| format | baseline MB/s (runs) | baseline median | agent / baseline |")
+    print("|---|---|---|---|")
+    for fmt, name in (("log", "stderr"), ("csv", "csvlog"), ("json", "jsonlog")):
+        size = os.path.getsize(os.path.join(directory, f"big.{fmt}")) / 1e6
+        base = [size / w for w, _ in times(f"baseline-{fmt}")]
+        agent = [size / w for w, _ in times(f"agent-{fmt}")]
+        print(f"| {name} | {', '.join(f'{x:.1f}' for x in base)} | {statistics.median(base):.1f} | "
+              f"{statistics.median(agent) / statistics.median(base):.2f}x |")
 wall, kib = times("agent-huge")[0]
 size = os.path.getsize(os.path.join(directory, "huge.log")) / 1e6
 print(f"\n1 GB stderr file: {size:.0f} MB in {wall:.1f} s ({size / wall:.1f} MB/s), peak RSS {kib / 1024:.1f} MiB")
