@@ -85,11 +85,19 @@ package struct InstanceRuntime {
     }
 
     /// Runs `body` with a client for this server, running while `body` does.
+    ///
+    /// `body` starts once the task that runs the client has begun: a query sent before `run()` was called
+    /// waits for it all the same, but PostgresNIO logs a warning for it, which operators saw at every start.
     package func withClient<T>(logger: Logger, _ body: (PostgresClient) async throws -> T) async throws -> T {
         let client = try makeClient(logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
+            let (started, starting) = AsyncStream<Void>.makeStream()
+            group.addTask {
+                starting.finish()
+                await client.run()
+            }
             defer { group.cancelAll() }
+            for await _ in started {}
             return try await body(client)
         }
     }
