@@ -79,6 +79,9 @@ import Testing
             try? await Harness.exec(cluster, "CREATE UNIQUE INDEX CONCURRENTLY inv_a ON inv (a)", database: database)
             try await Self.waitForInserts(cluster, database, "hot", 100)
             try await Self.waitForInserts(cluster, database, "dead", 5000)
+            // The DELETE's backend reports its 4,000 dead tuples as it exits, which may be after the INSERT's
+            // report: a CI run's first visit saw n_dead_tup 0.
+            try await Self.waitForInserts(cluster, database, "dead", 4000, column: "n_dead_tup")
             // inv's two rows too: a CI run whose backends flushed them only after the second visit saw
             // them as the third visit's delta.
             try await Self.waitForInserts(cluster, database, "inv", 2)
