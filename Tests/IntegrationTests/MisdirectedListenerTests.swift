@@ -100,7 +100,9 @@ import Testing
         let (_, metrics) = try await DaemonTests.get(metricsURL)
         #expect(metrics.contains("pgagent_send_misdirected_status 404.0"), "the metric says why nothing is sent")
         #expect(daemon.logText.contains("answers 404"))
-        #expect(daemon.notifications().contains { $0.contains("LISTENER URL ANSWERS 404") }, "STATUS= says it")
+        try await Harness.eventually("STATUS= says the listener URL answers 404") {
+            daemon.notifications().contains { $0.contains("LISTENER URL ANSWERS 404") }
+        }
         let spoolPath = state + "/spool.sqlite"
         let spool = try Spool(path: spoolPath, limits: .init(maxBytes: Self.cap))
         let held = try await spool.status()
