@@ -20,7 +20,7 @@ import Testing
             StatementKey(userid: 11, dbid: 5, queryid: 2, toplevel: true): Self.counters(calls: 9, ms: 1),
             StatementKey(userid: 10, dbid: 6, queryid: 3, toplevel: true): Self.counters(calls: 1, ms: 40),
         ]
-        let totals = StatementTotals.make(entries, limit: 3, roleNames: [10: "app"], databaseNames: [5: "shop"],
+        let totals = StatementTotals.make(StatementTotals.top(entries, limit: 3), roleNames: [10: "app"], databaseNames: [5: "shop"],
                                           texts: [1: "SELECT $1", 3: "UPDATE t SET a = $1"])
         // Query 1's two entries add up to 55 ms, ahead of query 2 (50) and 3 (40); role 11's query 2 (1 ms)
         // is past the limit.
@@ -29,6 +29,6 @@ import Testing
         #expect(totals[0].user == "app" && totals[0].datname == "shop" && totals[0].query == "SELECT $1")
         #expect(totals[1].query == nil, "a text not fetched stays absent")
         #expect(totals[2].datname == "6", "a database whose name is not known shows its oid")
-        #expect(StatementTotals.make(entries, limit: 0, roleNames: [:], databaseNames: [:], texts: [:]).isEmpty)
+        #expect(StatementTotals.make(StatementTotals.top(entries, limit: 0), roleNames: [:], databaseNames: [:], texts: [:]).isEmpty)
     }
 }

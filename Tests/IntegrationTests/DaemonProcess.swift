@@ -62,10 +62,15 @@ final class DaemonProcess {
         let start = ContinuousClock.now
         process.kill(SIGTERM)
         while true {
-            if let status = process.exited() { return (status, ContinuousClock.now - start) }
+            if let status = process.exited() {
+                drain()
+                return (status, ContinuousClock.now - start)
+            }
             if ContinuousClock.now - start > limit {
                 process.kill(SIGKILL)
-                return (process.wait(), ContinuousClock.now - start)
+                let status = process.wait()
+                drain()
+                return (status, ContinuousClock.now - start)
             }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -77,7 +82,10 @@ final class DaemonProcess {
     func waitForExit(limit: Duration = .seconds(20)) async throws -> Int32? {
         let start = ContinuousClock.now
         while ContinuousClock.now - start < limit {
-            if let status = process.exited() { return status }
+            if let status = process.exited() {
+                drain()
+                return status
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
         return nil
@@ -101,6 +109,16 @@ final class DaemonProcess {
 
     private final class Inbox: Sendable {
         let messages = Mutex<[String]>([])
+
+        /// Receives one datagram from `fd` without waiting; false when none is queued.
+        func receive(from fd: Int32) -> Bool {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+            guard count > 0 else { return false }
+            let message = String(decoding: buffer.prefix(count), as: UTF8.self)
+            messages.withLock { $0.append(message) }
+            return true
+        }
     }
 
     private let inbox = Inbox()
@@ -110,17 +128,16 @@ final class DaemonProcess {
         let fd = notifySocket
         let inbox = self.inbox
         reader = Task.detached {
-            var buffer = [UInt8](repeating: 0, count: 4096)
             while !Task.isCancelled {
-                let count = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-                if count > 0 {
-                    let message = String(decoding: buffer.prefix(count), as: UTF8.self)
-                    inbox.messages.withLock { $0.append(message) }
-                } else {
-                    try? await Task.sleep(for: .milliseconds(10))
-                }
+                if !inbox.receive(from: fd) { try? await Task.sleep(for: .milliseconds(10)) }
             }
         }
+    }
+
+    /// Reads what is queued on the socket now: every datagram the daemon sent before its exit, which the
+    /// reader, waking every 10 ms, may not have read yet when the exit is seen.
+    private func drain() {
+        while inbox.receive(from: notifySocket) {}
     }
 
     static func bindDatagramSocket(_ path: String) throws -> Int32 {

@@ -131,11 +131,7 @@ import Testing
         let stopped = try await daemon.terminate()
         #expect(stopped.status == 0)
         #expect(stopped.took < .seconds(30), "took \(stopped.took), past the unit's TimeoutStopSec")
-        // The datagram was sent before the exit; the test's reader drains the socket every 10 ms, so it may
-        // not have read it yet (a CI run checked too early).
-        try await Harness.eventually("STOPPING=1 before the exit") {
-            daemon.notifications().contains { $0.hasPrefix("STOPPING=1") }
-        }
+        #expect(daemon.notifications().contains { $0.hasPrefix("STOPPING=1") })
         let waiting = try await Spool(path: spoolPath, limits: .init(maxBytes: 100 << 20)).batchIDs()
         #expect(waiting.count >= 3)
 

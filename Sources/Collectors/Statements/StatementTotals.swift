@@ -46,14 +46,8 @@ package enum StatementTotals {
         return sorted.prefix(limit).map { (identity: $0.key, sum: $0.value) }
     }
 
-    /// ``top(_:limit:)`` as ``StatementTotal`` values, with the names and texts known (an oid as text for
-    /// a role or database whose name is not known).
-    package static func make(_ entries: [StatementKey: StatementCounters], limit: Int, roleNames: [Int64: String],
-                             databaseNames: [Int64: String], texts: [Int64: String]) -> [StatementTotal] {
-        make(top(entries, limit: limit), roleNames: roleNames, databaseNames: databaseNames, texts: texts)
-    }
-
-    /// `top` (from ``top(_:limit:)``) as ``StatementTotal`` values.
+    /// `top` (from ``top(_:limit:)``) as ``StatementTotal`` values, with the names and texts known (an oid
+    /// as text for a role or database whose name is not known).
     package static func make(_ top: [(identity: Identity, sum: Sum)], roleNames: [Int64: String],
                              databaseNames: [Int64: String], texts: [Int64: String]) -> [StatementTotal] {
         top.map { identity, sum in
