@@ -230,6 +230,12 @@ shlibs=$(cd "${work}" && dpkg-shlibdeps -O --ignore-missing-info debian/postgres
   | sed -n 's/^shlibs:Depends=//p') || { cat "${work}/shlibdeps.log" >&2; die "dpkg-shlibdeps failed"; }
 grep -v -e "can't extract name and version from library name" -e 'no dependency information found' \
   -e 'binaries to analyze should already be installed' "${work}/shlibdeps.log" >&2 || true
+# The binary is linked with packed relative relocations (DT_RELR, Package.swift): the dynamic loader must
+# know them, which glibc says with the GLIBC_ABI_DT_RELR version (2.36). dpkg-shlibdeps does not map that
+# version to a libc6 release, so a glibc 2.35 system would install a package whose binary cannot start.
+if readelf -V "${root}/usr/bin/postgres-agent" | grep -q 'GLIBC_ABI_DT_RELR'; then
+  shlibs=$(printf '%s' "${shlibs}" | sed -E 's/libc6 \(>= 2\.([0-9]|[12][0-9]|3[0-5])(\.[0-9]+)?\)/libc6 (>= 2.36)/')
+fi
 depends="${shlibs:+${shlibs}, }adduser (>= 3.130)"   # 3.130: adduser --comment
 
 # Timestamps before measuring and packing: a package built twice from the same inputs is the same.
