@@ -5,7 +5,7 @@ package enum JSONValue: Codable, Sendable, Equatable {
     case integer(Int64)
     case bool(Bool)
     case array([JSONValue])
-    case object([String: JSONValue])
+    case object(JSONObject)
     case null
 
     package init(from decoder: any Decoder) throws {
@@ -16,7 +16,7 @@ package enum JSONValue: Codable, Sendable, Equatable {
         else if let value = try? container.decode(Double.self) { self = .number(value) }
         else if let value = try? container.decode(String.self) { self = .string(value) }
         else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: JSONValue].self)) }
+        else { self = .object(try container.decode(JSONObject.self)) }
     }
 
     package func encode(to encoder: any Encoder) throws {

@@ -56,7 +56,7 @@ package struct LogEvent: Codable, Sendable, Equatable {
     /// Statement duration (slow queries, auto_explain) or session time (disconnection), milliseconds.
     package var durationMs: Double?
     /// Class-specific structured details (a lock wait's holders, a checkpoint's write/sync figures, …).
-    package var details: [String: JSONValue]?
+    package var details: JSONObject?
     /// True when the entry was longer than the configured cap and was cut.
     package var truncated: Bool?
     package var source: Source?

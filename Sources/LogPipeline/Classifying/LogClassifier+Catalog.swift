@@ -5,7 +5,7 @@ import SQLRedaction
 extension LogClassifier {
     /// Classifies an entry whose message the catalog recognised; false when that message decides no class.
     func classify(_ match: MessageMatch, _ event: inout LogEvent, _ spans: inout SQLSpans) -> Bool {
-        var details: [String: JSONValue] = [:]
+        var details: JSONObject = [:]
         func integer(_ index: Int) -> JSONValue? { match.argument(index).flatMap { Int64($0) }.map(JSONValue.integer) }
         func text(_ index: Int) -> JSONValue? { match.argument(index).map { .string(String($0)) } }
         let eventClass: LogEventClass
@@ -161,7 +161,7 @@ extension LogClassifier {
 
     /// Marks the statement argument of a message (and its DETAIL's parameters) for the redactor.
     private func markStatement(
-        in event: LogEvent, at range: Range<String.Index>, _ details: inout [String: JSONValue], _ spans: inout SQLSpans
+        in event: LogEvent, at range: Range<String.Index>, _ details: inout JSONObject, _ spans: inout SQLSpans
     ) {
         spans.spans.append(.init(field: .message, range: range, kind: .statement, target: .detailKey("statement")))
         if let detail = event.detail { Self.markDetailStatements(detail, &spans) }

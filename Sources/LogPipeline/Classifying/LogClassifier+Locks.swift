@@ -26,7 +26,7 @@ extension LogClassifier {
               let afterRange = lock.lastRange(ofASCII: " after ") else { return false }
         var object = lock[on.upperBound..<afterRange.lowerBound]
         if let by = object.range(ofASCII: " by rearranging") { object = object[..<by.lowerBound] }
-        var details: [String: JSONValue] = [
+        var details: JSONObject = [
             "state": .string(state),
             "pid": .integer(pid),
             "lock_mode": .string(String(lock[..<on.lowerBound])),
@@ -70,13 +70,13 @@ extension LogClassifier {
     /// are found in any language (`Prozess N: …`, `Processus N : …`), so that they are always redacted.
     func classifyDeadlock(_ event: inout LogEvent, _ spans: inout SQLSpans) {
         event.event = .deadlock
-        var details: [String: JSONValue] = ["sqlstate": .string("40P01")]
+        var details: JSONObject = ["sqlstate": .string("40P01")]
         guard let detail = event.detail else {
             event.details = details
             return
         }
         var order: [Int64] = []
-        var processes: [Int64: [String: JSONValue]] = [:]
+        var processes: [Int64: JSONObject] = [:]
         var statements: [(pid: Int64, range: Range<String.Index>)] = []
         var current: (pid: Int64, start: String.Index, end: String.Index)?
         func flush() {
@@ -97,7 +97,7 @@ extension LogClassifier {
             if let rest = line.after("Process "), let pid = Int64(rest.asciiDigits),
                let wait = rest[rest.asciiDigits.endIndex...].after(" waits for ") {
                 flush()
-                var process: [String: JSONValue] = ["pid": .integer(pid)]
+                var process: JSONObject = ["pid": .integer(pid)]
                 if let on = wait.range(ofASCII: " on "), let blocked = wait.range(ofASCII: "; blocked by process ") {
                     process["lock_mode"] = .string(String(wait[..<on.lowerBound]))
                     let object = wait[on.upperBound..<blocked.lowerBound]
@@ -108,7 +108,7 @@ extension LogClassifier {
                     }
                 }
                 if processes[pid] == nil { order.append(pid) }
-                processes[pid, default: [:]].merge(process) { _, new in new }
+                for member in process { processes[pid, default: [:]][member.key] = member.value }
                 continue
             }
             // A statement goes on over its lines.

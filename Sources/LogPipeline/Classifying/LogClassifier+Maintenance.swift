@@ -6,7 +6,7 @@ import SQLRedaction
 extension LogClassifier {
     /// `temporary file: path "base/pgsql_tmp/pgsql_tmp123.0", size 1400000`
     func classifyTempFile(_ text: Substring, _ event: inout LogEvent) {
-        var details: [String: JSONValue] = [:]
+        var details: JSONObject = [:]
         if let quoted = text.after("temporary file: path \""), let close = quoted.firstIndex(of: "\"") {
             details["path"] = .string(String(quoted[..<close]))
             if let size = quoted[close...].after("\", size "), let bytes = Int64(size.asciiDigits) {
@@ -20,7 +20,7 @@ extension LogClassifier {
     /// `checkpoint starting: immediate force wait` and `checkpoint complete: wrote 3 buffers (0.0%); …`;
     /// false for the other messages that start with the word (`checkpoint request failed`).
     func classifyCheckpoint(_ rest: Substring, type: String, _ event: inout LogEvent) -> Bool {
-        var details: [String: JSONValue] = ["type": .string(type)]
+        var details: JSONObject = ["type": .string(type)]
         details.reserveCapacity(24)
         if let flags = rest.after("starting: ") {
             details["kind"] = .string("starting")
@@ -46,7 +46,7 @@ extension LogClassifier {
         return true
     }
 
-    static func checkpointFigure(_ item: Substring, group: Substring, into details: inout [String: JSONValue]) {
+    static func checkpointFigure(_ item: Substring, group: Substring, into details: inout JSONObject) {
         if let rest = item.after("wrote ") {
             let words = rest.splitASCII(" ")
             guard let count = words.first.flatMap({ Int64($0) }) else { return }
@@ -82,7 +82,7 @@ extension LogClassifier {
         let kind = header[..<ofTable.lowerBound]
         let isAnalyze = kind == "automatic analyze"
         guard isAnalyze || kind.containsASCII("vacuum") else { return false }
-        var details: [String: JSONValue] = [:]
+        var details: JSONObject = [:]
         details.reserveCapacity(40)
         let name = header[ofTable.upperBound...]
         if let close = name.lastIndex(of: "\"") {
@@ -116,7 +116,7 @@ extension LogClassifier {
 
     /// One statistics line of an autovacuum or autoanalyze entry (`pages: 0 removed, 7 remain, …`,
     /// `index "t_pkey": pages: 2 in total, …`), read over its bytes.
-    static func statisticsLine(_ line: UnsafeBufferPointer<UInt8>, into details: inout [String: JSONValue],
+    static func statisticsLine(_ line: UnsafeBufferPointer<UInt8>, into details: inout JSONObject,
                                indexes: inout [JSONValue]) {
         guard let colon = firstColonSpace(line, from: 0, to: line.count) else { return }
         let label = UnsafeBufferPointer(rebasing: line[..<colon])
@@ -165,7 +165,7 @@ extension LogClassifier {
         } else if label.starts(with: "index \"".utf8), firstOccurrence("pages: ", in: body) == 0 {
             // `index "name": pages: 5 in total, 0 newly deleted, …`
             let name = label[7..<Swift.max(7, label.count - 1)]
-            var index: [String: JSONValue] = ["name": .string(String(decoding: name, as: UTF8.self))]
+            var index: JSONObject = ["name": .string(String(decoding: name, as: UTF8.self))]
             counts(UnsafeBufferPointer(rebasing: body[7...]), prefix: "pages", into: &index)
             indexes.append(.object(index))
         }
@@ -173,7 +173,7 @@ extension LogClassifier {
 
     /// The number after the first `marker` in `body` (up to the next space) as `key`.
     static func figure(after marker: StaticString, in body: UnsafeBufferPointer<UInt8>, as key: String,
-                       into details: inout [String: JSONValue]) {
+                       into details: inout JSONObject) {
         guard let found = firstOccurrence(marker, in: body) else { return }
         let start = found + marker.utf8CodeUnitCount
         let end = body.firstIndex(of: 0x20, from: start) ?? body.count
@@ -188,7 +188,7 @@ extension LogClassifier {
     /// `0 removed, 7 remain, 7 scanned (100.00% of total)` as `pages_removed`, `pages_remain`, …;
     /// `0 are dead but not yet removable` as `tuples_dead_not_yet_removable`; `oldest xmin: 746`.
     /// Read over the bytes in one pass: an autovacuum entry has a dozen of these lines.
-    static func counts(_ bytes: UnsafeBufferPointer<UInt8>, prefix: String, into details: inout [String: JSONValue]) {
+    static func counts(_ bytes: UnsafeBufferPointer<UInt8>, prefix: String, into details: inout JSONObject) {
         do {
             var key: [UInt8] = []
             key.reserveCapacity(48)

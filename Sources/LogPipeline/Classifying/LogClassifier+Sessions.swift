@@ -7,7 +7,7 @@ extension LogClassifier {
     /// application_name=…`, `connection authenticated: identity="…" method=… (file:line)` and
     /// PostgreSQL 18's `connection ready: setup total=… ms, …`.
     func classifyConnection(_ rest: Substring, replication: Bool, _ event: inout LogEvent) -> Bool {
-        var details: [String: JSONValue] = [:]
+        var details: JSONObject = [:]
         details.reserveCapacity(8)
         if replication { details["replication"] = .bool(true) }
         if let text = rest.after("authenticated: ") {
@@ -55,7 +55,7 @@ extension LogClassifier {
     /// `password authentication failed for user "x"`, `no pg_hba.conf entry for host …`, …:
     /// anything with a class 28 SQLSTATE.
     func classifyAuthenticationFailure(_ event: inout LogEvent) {
-        var details: [String: JSONValue] = ["failure": .bool(true)]
+        var details: JSONObject = ["failure": .bool(true)]
         if let sqlstate = event.sqlstate { details["sqlstate"] = .string(sqlstate) }
         if let message = event.message, let failed = message.range(ofASCII: " authentication failed for user \"") {
             details["method"] = .string(String(message[..<failed.lowerBound]))
@@ -75,7 +75,7 @@ extension LogClassifier {
 
     /// `disconnection: session time: 0:00:01.234 user=… database=… host=… port=…`
     func classifyDisconnection(_ rest: Substring, _ event: inout LogEvent) {
-        var details: [String: JSONValue] = [:]
+        var details: JSONObject = [:]
         let time = rest.prefix(beforeASCII: " ")
         let parts = time.splitASCII(":")
         if parts.count == 3, let hours = Double(parts[0]), let minutes = Double(parts[1]), let seconds = Double(parts[2]) {

@@ -8,7 +8,7 @@ extension LogClassifier {
         let milliseconds = rest.range(ofASCII: " ms").flatMap { Double(rest[..<$0.lowerBound]) }
         event.durationMs = milliseconds
         // Room for what `markStatement` adds, so that the dictionary is not made twice.
-        var details = [String: JSONValue](minimumCapacity: 8)
+        var details = JSONObject(); details.reserveCapacity(8)
         if let milliseconds { details["duration_ms"] = .number(milliseconds) }
         let tail = rest.range(ofASCII: " ms").map { rest[$0.upperBound...] } ?? rest[rest.endIndex...]
         let body = tail.droppingLeading(" ")
@@ -69,7 +69,7 @@ extension LogClassifier {
     /// redactor, and fills the statement's details; the redacted texts go into `statement`, `prepare` and
     /// `parameters`.
     func markStatement(
-        _ statement: Substring, phase: String, name: Substring?, details: [String: JSONValue] = [:],
+        _ statement: Substring, phase: String, name: Substring?, details: JSONObject = [:],
         _ event: inout LogEvent, _ spans: inout SQLSpans
     ) {
         var details = details

@@ -28,7 +28,7 @@ extension LogEventRedactor {
     func redactPlanValue(_ value: JSONValue, key: String?) -> JSONValue {
         switch value {
         case .object(let members):
-            return .object(members.reduce(into: [:]) { $0[$1.key] = redactPlanValue($1.value, key: $1.key) })
+            return .object(members.reduce(into: JSONObject()) { $0[$1.key] = redactPlanValue($1.value, key: $1.key) })
         case .array(let elements):
             return .array(elements.map { redactPlanValue($0, key: key) })
         case .string(let text):

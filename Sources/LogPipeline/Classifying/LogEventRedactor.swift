@@ -77,7 +77,7 @@ struct LogEventRedactor: Sendable {
     /// The text of `field` with each of its spans redacted, and the redacted forms written to their
     /// targets in `details`.
     private func apply(
-        _ spans: SQLSpans, in field: SQLSpans.Field, to text: String, masking: Bool, details: inout [String: JSONValue]?
+        _ spans: SQLSpans, in field: SQLSpans.Field, to text: String, masking: Bool, details: inout JSONObject?
     ) -> String {
         let own = spans.spans.count == 1 ? spans.spans
             : spans.spans.filter { $0.field == field }.sorted { $0.range.lowerBound < $1.range.lowerBound }

@@ -74,7 +74,7 @@ struct CloudNativePGLogParser: LogFormatParser {
 
     /// The csvlog row of a record, written as PostgreSQL writes it: text quoted (quotes doubled), times,
     /// numbers and codes bare (without the characters that would end the field), absent fields empty.
-    private mutating func makeRow(_ fields: [String: JSONValue]) {
+    private mutating func makeRow(_ fields: JSONObject) {
         row.removeAll(keepingCapacity: true)
         for (index, column) in Self.columns.enumerated() {
             if index > 0 { row.append(UInt8(ascii: ",")) }

@@ -196,7 +196,7 @@ struct JSONBytesReader {
             return .string(decode(range, escaped: escaped, scratch: &scratch))
         case 0x7B:
             position += 1
-            var object: [String: JSONValue] = [:]
+            var object = JSONObject()
             skipWhitespace()
             if consume(0x7D) { return .object(object) }
             while true {

@@ -11,7 +11,7 @@ import Testing
 
     static func stamp(_ ms: Int64) -> String { LogTimestampReader.format(epochSeconds: ms / 1_000, millisecond: Int(ms % 1_000))! }
 
-    static func entry(_ pid: Int, at ms: Int64?, _ eventClass: LogEventClass = .slowQuery, details: [String: JSONValue]? = nil,
+    static func entry(_ pid: Int, at ms: Int64?, _ eventClass: LogEventClass = .slowQuery, details: JSONObject? = nil,
                       user: String? = nil, database: String? = nil) -> LogEvent {
         var event = LogEvent()
         event.pid = pid
@@ -28,7 +28,7 @@ import Testing
     }
 
     static func authorized(_ pid: Int, at ms: Int64?, app: String?, user: String = "app", database: String = "shop") -> LogEvent {
-        var details: [String: JSONValue] = ["stage": .string("authorized"), "user": .string(user), "database": .string(database)]
+        var details: JSONObject = ["stage": .string("authorized"), "user": .string(user), "database": .string(database)]
         if let app { details["application_name"] = .string(app) }
         return entry(pid, at: ms, .connection, details: details)
     }
