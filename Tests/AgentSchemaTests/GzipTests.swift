@@ -12,6 +12,19 @@ import Testing
         #expect(try Gzip.decompress(compressed) == text)
     }
 
+    /// The output is sized by zlib's `deflateBound` and filled in one call: random bytes (which grow when
+    /// compressed), an empty input and text all round-trip at every level, the spool's 3 included.
+    @Test(arguments: [1, 3, 6, 9] as [Int32])
+    func everyLevelRoundTripsIncompressibleEmptyAndText(level: Int32) throws {
+        var generator = SeededGenerator(seed: UInt64(level))
+        let random = (0..<300_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let text = Array(String(repeating: "{\"event\":\"slow_query\",\"duration_ms\":1.5}\n", count: 2_000).utf8)
+        for input in [random, [], text] {
+            let compressed = try Gzip.compress(input, level: level)
+            #expect(try Gzip.decompress(compressed, limit: 1 << 20) == input)
+        }
+    }
+
     @Test func systemGunzipReadsOurOutput() throws {
         let scratch = try ScratchDirectory()
         let text = Array("hello from the spool\n".utf8)

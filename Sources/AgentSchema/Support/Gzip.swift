@@ -12,7 +12,7 @@ package enum Gzip {
         package var description: String { exceededLimit ? "output over the limit" : "zlib error \(code)" }
     }
 
-    /// Compresses `input` into one gzip member.
+    /// Compresses `input` into one gzip member at zlib's `level` (1 fastest … 9 smallest).
     package static func compress(_ input: [UInt8], level: Int32 = 6) throws(Failure) -> [UInt8] {
         var stream = z_stream()
         // windowBits 15 + 16: a gzip header and trailer instead of zlib's.
@@ -20,20 +20,20 @@ package enum Gzip {
                                    ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else { throw Failure(code: status) }
         defer { deflateEnd(&stream) }
-        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(input.count))) + 32)
-        var input = input
-        let produced: Int = input.withUnsafeMutableBufferPointer { source in
-            output.withUnsafeMutableBufferPointer { target in
-                stream.next_in = source.baseAddress
+        let capacity = Int(deflateBound(&stream, UInt(input.count))) + 32
+        // zlib only reads `next_in` (its type is not `const` for old compilers' sake), so the input is lent
+        // as it is rather than copied; the output is not zero-filled first.
+        let output = input.withUnsafeBufferPointer { source in
+            [UInt8](unsafeUninitializedCapacity: capacity) { target, initialized in
+                stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
                 stream.avail_in = UInt32(source.count)
                 stream.next_out = target.baseAddress
                 stream.avail_out = UInt32(target.count)
                 status = deflate(&stream, Z_FINISH)
-                return target.count - Int(stream.avail_out)
+                initialized = target.count - Int(stream.avail_out)
             }
         }
         guard status == Z_STREAM_END else { throw Failure(code: status) }
-        output.removeLast(output.count - produced)
         return output
     }
 
