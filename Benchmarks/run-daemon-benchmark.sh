@@ -24,8 +24,7 @@ say() { printf 'run-daemon-benchmark: %s\n' "$*" >&2; }
 
 "${REPO}/scripts/install-deps.sh"
 say "building the release agent (static Swift standard library)"
-(cd "${REPO}" && swift build -c release --static-swift-stdlib --product postgres-agent --scratch-path "${RELEASE_SCRATCH}" >&2)
-BIN=$(cd "${REPO}" && swift build -c release --static-swift-stdlib --scratch-path "${RELEASE_SCRATCH}" --show-bin-path)
+BIN=$(RELEASE_SCRATCH="${RELEASE_SCRATCH}" "${REPO}/scripts/release-build.sh")
 
 rm -rf "${RESULTS}"
 mkdir -p "${RESULTS}"

@@ -24,9 +24,8 @@ say() { printf 'run-drain-benchmark: %s\n' "$*" >&2; }
 say "building postgres-agent and SpoolBenchmark (release)"
 (cd "${REPO}" && ENABLE_BENCHMARKS=1 swift build -c release --product SpoolBenchmark --scratch-path "${SCRATCH}" >&2)
 # The agent as installed (scripts/install.sh): release, Swift standard library linked statically.
-(cd "${REPO}" && swift build -c release --static-swift-stdlib --product postgres-agent --scratch-path "${RELEASE_SCRATCH}" >&2)
 BENCH_BIN=$(cd "${REPO}" && ENABLE_BENCHMARKS=1 swift build -c release --scratch-path "${SCRATCH}" --show-bin-path)
-BIN=$(cd "${REPO}" && swift build -c release --static-swift-stdlib --scratch-path "${RELEASE_SCRATCH}" --show-bin-path)
+BIN=$(RELEASE_SCRATCH="${RELEASE_SCRATCH}" "${REPO}/scripts/release-build.sh")
 
 rm -rf "${RESULTS}"
 mkdir -p "${RESULTS}/state" "${RESULTS}/python"

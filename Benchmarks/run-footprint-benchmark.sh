@@ -22,7 +22,7 @@
 # VmHWM, threads; the exporters' RSS and CPU the same way. Summary in RESULTS/summary.md.
 #
 # Usage: BIN=.build-release/release Benchmarks/run-footprint-benchmark.sh
-#        (without BIN it builds as scripts/install.sh does: swift build -c release --static-swift-stdlib
+#        (without BIN it builds as scripts/install.sh does, with scripts/release-build.sh into
 #        --scratch-path .build-release)
 # Environment (defaults):
 #   BIN               directory holding a built postgres-agent; empty: build it (see above)
@@ -79,8 +79,7 @@ done
 if [ -z "${BIN:-}" ]; then
   "${REPO}/scripts/install-deps.sh"
   say "building the release agent (static Swift standard library)"
-  (cd "${REPO}" && swift build -c release --static-swift-stdlib --product postgres-agent --scratch-path "${RELEASE_SCRATCH}" >&2)
-  BIN=$(cd "${REPO}" && swift build -c release --static-swift-stdlib --scratch-path "${RELEASE_SCRATCH}" --show-bin-path)
+  BIN=$(RELEASE_SCRATCH="${RELEASE_SCRATCH}" "${REPO}/scripts/release-build.sh")
 fi
 BIN=$(cd -- "${BIN}" && pwd)
 [ -x "${BIN}/postgres-agent" ] || { say "no ${BIN}/postgres-agent"; exit 2; }

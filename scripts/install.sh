@@ -41,8 +41,7 @@ if [ -z "${binary}" ]; then
   "${REPO}/scripts/install-deps.sh"
   say "building a release binary (static Swift standard library); the first build takes several minutes"
   "${REPO}/scripts/stamp-commit.sh"
-  (cd "${REPO}" && swift build -c release --static-swift-stdlib --product postgres-agent --scratch-path "${REPO}/.build-release" >&2)
-  binary="$(cd "${REPO}" && swift build -c release --static-swift-stdlib --scratch-path "${REPO}/.build-release" --show-bin-path)/postgres-agent"
+  binary="$("${REPO}/scripts/release-build.sh")/postgres-agent"
 fi
 [ -x "${binary}" ] || { echo "no executable at ${binary}" >&2; exit 1; }
 

@@ -88,8 +88,7 @@ if [ -z "${binary}" ]; then
   "${REPO}/scripts/install-deps.sh"
   say "building a release binary (static Swift standard library); the first build takes several minutes"
   "${REPO}/scripts/stamp-commit.sh"
-  (cd "${REPO}" && swift build -c release --static-swift-stdlib --product postgres-agent --scratch-path "${REPO}/.build-release" >&2)
-  binary="$(cd "${REPO}" && swift build -c release --static-swift-stdlib --scratch-path "${REPO}/.build-release" --show-bin-path)/postgres-agent"
+  binary="$("${REPO}/scripts/release-build.sh")/postgres-agent"
   built_here=yes
 fi
 if [ ! -f "${binary}" ] || [ ! -x "${binary}" ]; then die "no executable at ${binary}"; fi
@@ -133,9 +132,7 @@ elif [ "${built_here}" = yes ]; then
   # just built. (`swift package generate-manual`, the plugin, would build everything again in release
   # mode without the static standard library: five more minutes.)
   say "generating the manual pages (swift-argument-parser's generate-manual)"
-  (cd "${REPO}" && swift build -c release --static-swift-stdlib --scratch-path "${REPO}/.build-release" \
-      --product generate-manual >&2)
-  "${REPO}/.build-release/release/generate-manual" "${binary}" --multi-page --date "${man_date}" \
+  "$("${REPO}/scripts/release-build.sh" generate-manual)/generate-manual" "${binary}" --multi-page --date "${man_date}" \
     --output-directory "${pages}" >&2
   compgen -G "${pages}/*.1" >/dev/null || die "generate-manual wrote no pages"
 else
