@@ -28,33 +28,12 @@ BIN=$(RELEASE_SCRATCH="${RELEASE_SCRATCH}" "${REPO}/scripts/release-build.sh")
 
 rm -rf "${RESULTS}"
 mkdir -p "${RESULTS}"
-export PGAGENT_TEST_ROOT=${RESULTS}/clusters
-"${REPO}/scripts/test-clusters.sh" up 17 >/dev/null
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "${pid}" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  "${REPO}/scripts/test-clusters.sh" down >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-json=${PGAGENT_TEST_ROOT}/clusters.json
-port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["clusters"][0]["port"])' "${json}")
-bindir=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["clusters"][0]["bin_dir"])' "${json}")
-password=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["monitor_password"])' "${json}")
-psql_su() { "${bindir}/psql" -X -q -h 127.0.0.1 -p "${port}" -U postgres -d app -c "$1" >/dev/null; }
-psql_su "ALTER SYSTEM SET log_min_duration_statement = 0"
-psql_su "SELECT pg_reload_conf()"
+# shellcheck source=scripts/pg17-scratch.sh
+source "${REPO}/scripts/pg17-scratch.sh"
+pg17_scratch_up "${RESULTS}/clusters"
 say "pgbench -i -s 10"
-"${bindir}/pgbench" -h 127.0.0.1 -p "${port}" -U postgres -i -s 10 -q app >/dev/null 2>&1
-
-key="bench-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
-printf '%s\n' "${key}" >"${RESULTS}/tokens"
-chmod 600 "${RESULTS}/tokens"
-"${BIN}/postgres-agent" listener --listen 127.0.0.1:0 --token-file "${RESULTS}/tokens" --store "${RESULTS}/listener.sqlite" \
-  --log-level warning >"${RESULTS}/listener.out" 2>"${RESULTS}/listener.err" &
-pids+=($!)
-for _ in $(seq 1 500); do grep -q '^listening on ' "${RESULTS}/listener.out" 2>/dev/null && break; sleep 0.02; done
-url=$(sed -n 's/^listening on //p' "${RESULTS}/listener.out")
+pg17_scratch_pgbench_init 10
+pg17_scratch_listener "${RESULTS}" "${BIN}/postgres-agent"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 run_phase() { # name seconds logs(on|off)
@@ -78,12 +57,12 @@ INI
   "${bindir}/pgbench" -h 127.0.0.1 -p "${port}" -U postgres -c 4 -j 2 -R "${RATE}" -T $((seconds + 20)) -n app \
     >"${RESULTS}/${name}-pgbench.out" 2>&1 &
   local bench=$!
-  pids+=(${bench})
+  pids+=("${bench}")
   if [ "${logs}" = none ]; then wait "${bench}" || true; return; fi
   POSTGRES_AGENT_POSTGRES_PASSWORD="${password}" POSTGRES_AGENT_LISTENER_API_KEY="${key}" MALLOC_TRIM_THRESHOLD_=131072 \
     "${BIN}/postgres-agent" run --config "${RESULTS}/${name}.ini" 2>"${RESULTS}/${name}-agent.log" &
   local agent=$!
-  pids+=(${agent})
+  pids+=("${agent}")
   python3 "${HERE}/daemon-sampler.py" "${agent}" "http://127.0.0.1:${metrics_port}/metrics" "${seconds}" \
     >"${RESULTS}/${name}-samples.json"
   kill -TERM "${agent}"; wait "${agent}" || true

@@ -108,35 +108,14 @@ chmod 755 "${RESULTS}" # the postgres OS user must reach the clusters under it
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"${RESULTS}/run.txt"
 
-export PGAGENT_TEST_ROOT=${RESULTS}/clusters
-"${REPO}/scripts/test-clusters.sh" up 17 >/dev/null
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "${pid}" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  "${REPO}/scripts/test-clusters.sh" down >/dev/null 2>&1 || true
-  rm -f -- "${RESULTS}/listener-postgres-agent" "${RESULTS}"/listener.sqlite*
-}
-trap cleanup EXIT
-json=${PGAGENT_TEST_ROOT}/clusters.json
-port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["clusters"][0]["port"])' "${json}")
-bindir=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["clusters"][0]["bin_dir"])' "${json}")
-password=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["monitor_password"])' "${json}")
-psql_su() { "${bindir}/psql" -X -q -h 127.0.0.1 -p "${port}" -U postgres -d app -c "$1" >/dev/null; }
-psql_su "ALTER SYSTEM SET log_min_duration_statement = 0"
-psql_su "SELECT pg_reload_conf()"
+# shellcheck source=scripts/pg17-scratch.sh
+source "${REPO}/scripts/pg17-scratch.sh"
+remove_listener_copy() { rm -f -- "${RESULTS}/listener-postgres-agent" "${RESULTS}"/listener.sqlite*; }
+pg17_scratch_up "${RESULTS}/clusters" remove_listener_copy
 say "pgbench -i -s ${PGBENCH_SCALE}"
-"${bindir}/pgbench" -h 127.0.0.1 -p "${port}" -U postgres -i -s "${PGBENCH_SCALE}" -q app >/dev/null 2>&1
-
-key="bench-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
-printf '%s\n' "${key}" >"${RESULTS}/tokens"
-chmod 600 "${RESULTS}/tokens"
+pg17_scratch_pgbench_init "${PGBENCH_SCALE}"
 cp "${BIN}/postgres-agent" "${RESULTS}/listener-postgres-agent"
-"${RESULTS}/listener-postgres-agent" listener --listen 127.0.0.1:0 --token-file "${RESULTS}/tokens" --store "${RESULTS}/listener.sqlite" \
-  --log-level warning >"${RESULTS}/listener.out" 2>"${RESULTS}/listener.err" &
-pids+=($!)
-for _ in $(seq 1 500); do grep -q '^listening on ' "${RESULTS}/listener.out" 2>/dev/null && break; sleep 0.02; done
-url=$(sed -n 's/^listening on //p' "${RESULTS}/listener.out")
+pg17_scratch_listener "${RESULTS}" "${RESULTS}/listener-postgres-agent"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_http() { for _ in $(seq 1 200); do python3 -c 'import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=1)' "$1" 2>/dev/null && return 0; sleep 0.1; done; say "no answer from $1"; return 1; }
 

@@ -40,33 +40,12 @@ mkdir -p -- "${WORK}"
 BIN=$(RELEASE_LINK_MAP="${WORK}/link.map" "${REPO}/scripts/release-build.sh")
 # Callgrind reads the symbol table; debug info only slows it.
 objcopy --strip-debug "${BIN}/postgres-agent" "${WORK}/postgres-agent"
-export PGAGENT_TEST_ROOT=${WORK}/clusters
-"${REPO}/scripts/test-clusters.sh" up 17 >/dev/null
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "${pid}" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  "${REPO}/scripts/test-clusters.sh" down >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-json=${PGAGENT_TEST_ROOT}/clusters.json
-field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "${json}" "$1"; }
-port=$(field 'd["clusters"][0]["port"]')
-bindir=$(field 'd["clusters"][0]["bin_dir"]')
-password=$(field 'd["monitor_password"]')
-psql_su() { "${bindir}/psql" -X -q -h 127.0.0.1 -p "${port}" -U postgres -d app -c "$1" >/dev/null 2>&1 || true; }
-psql_su "ALTER SYSTEM SET log_min_duration_statement = 0"
-psql_su "SELECT pg_reload_conf()"
-"${bindir}/pgbench" -h 127.0.0.1 -p "${port}" -U postgres -i -s 2 -q app >/dev/null 2>&1
-
-key="order-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
-printf '%s\n' "${key}" >"${WORK}/tokens"
-chmod 600 "${WORK}/tokens"
+# shellcheck source=scripts/pg17-scratch.sh
+source "${HERE}/pg17-scratch.sh"
+pg17_scratch_up "${WORK}/clusters"
+pg17_scratch_pgbench_init 2
 cp "${WORK}/postgres-agent" "${WORK}/listener-postgres-agent"
-"${WORK}/listener-postgres-agent" listener --listen 127.0.0.1:0 --token-file "${WORK}/tokens" --store "${WORK}/listener.sqlite" \
-  --log-level warning >"${WORK}/listener.out" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 500); do grep -q '^listening on ' "${WORK}/listener.out" 2>/dev/null && break; sleep 0.02; done
+pg17_scratch_listener "${WORK}" "${WORK}/listener-postgres-agent"
 metrics_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"${WORK}/agent.ini" <<INI
 [agent]
@@ -78,7 +57,7 @@ conninfo = host=127.0.0.1 port=${port} dbname=app user=bitville_monitor
 [logs]
 path = auto
 [listener]
-url = $(sed -n 's/^listening on //p' "${WORK}/listener.out")
+url = ${url}
 [metrics]
 listen = 127.0.0.1:${metrics_port}
 INI
