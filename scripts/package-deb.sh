@@ -135,6 +135,13 @@ elif [ "${built_here}" = yes ]; then
   "$("${REPO}/scripts/release-build.sh" generate-manual)/generate-manual" "${binary}" --multi-page --date "${man_date}" \
     --output-directory "${pages}" >&2
   compgen -G "${pages}/*.1" >/dev/null || die "generate-manual wrote no pages"
+  # generate-manual names a subcommand `.Nm "postgres-agent spool send"`; whatis (lexgrog, and lintian's
+  # bad-whatis-entry) cannot parse a name with spaces. The NAME section gets the page's own name
+  # (postgres-agent.spool.send) and the SYNOPSIS, which repeated the name with a bare `.Nm`, the command.
+  for page in "${pages}"/*.1; do
+    perl -0pi -e 'if (/^\.Nm "([^"]+)"$/m) { my $n = $1; (my $d = $n) =~ s/ /./g;
+      s/^\.Nm "\Q$n\E"$/.Nm $d/m; s/^(\.Sh SYNOPSIS\n)\.Nm$/$1.Nm "$n"/m; }' "${page}"
+  done
 else
   # help2man on the binary, one page per command: postgres-agent.1, postgres-agent.logs.tail.1 …, named
   # as generate-manual names them. The commands and their one-line descriptions come from
