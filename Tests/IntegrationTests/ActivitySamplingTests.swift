@@ -23,6 +23,7 @@ import Testing
         let waiter = try await Harness.session(cluster, applicationName: "bitville-b2b2b2b2")
         let holder = try await Harness.session(cluster, applicationName: "bitville-c3c3c3c3")
         let history = ActivityHistory()
+        let sampled = SampleCount()
         let measured = try await Harness.withAgentClient(try Harness.agentSettings(cluster)) { agent -> [String: Duration] in
             var measured: [String: Duration] = [:]
             let sampler = ActivitySampler(settings: try Harness.collectorSettings())
@@ -34,11 +35,15 @@ import Testing
                     next = next.advanced(by: Self.interval)
                     if let sample = try? await sampler.sample(client: agent.client, logger: Harness.logger) {
                         history.add(sample)
+                        sampled.increment()
                     } else {
                         history.addFailure()
                     }
                 }
             }
+            // The first sample opens the agent's connection; under the load of the suites beside this one
+            // that took the whole measured span once (1 sample in all). Measure once sampling runs.
+            try await Harness.eventually("the sampler's first two samples", attempts: 1_500) { sampled.value >= 2 }
             let clock = ContinuousClock()
             _ = try await holder.query("BEGIN", logger: Harness.logger).collect()
             _ = try await holder.query(PostgresQuery(unsafeSQL: "LOCK TABLE \(table) IN ACCESS EXCLUSIVE MODE"), logger: Harness.logger).collect()
@@ -73,4 +78,12 @@ import Testing
         #expect(byID["b2b2b2b2"]?.topWaits.first?.key.hasPrefix("Lock:") == true)
         #expect(byID["c3c3c3c3"]?.topWaits.first?.key == "idle in transaction")
     }
+}
+
+/// Samples taken so far, counted beside the history (which can only be drained).
+final class SampleCount: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    var value: Int { lock.withLock { count } }
+    func increment() { lock.withLock { count += 1 } }
 }
