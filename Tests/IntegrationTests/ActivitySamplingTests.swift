@@ -23,7 +23,7 @@ import Testing
         let waiter = try await Harness.session(cluster, applicationName: "bitville-b2b2b2b2")
         let holder = try await Harness.session(cluster, applicationName: "bitville-c3c3c3c3")
         let history = ActivityHistory()
-        let sampled = SampleCount()
+        let sampled = LockedValue(0)
         let measured = try await Harness.withAgentClient(try Harness.agentSettings(cluster)) { agent -> [String: Duration] in
             var measured: [String: Duration] = [:]
             let sampler = ActivitySampler(settings: try Harness.collectorSettings())
@@ -35,7 +35,7 @@ import Testing
                     next = next.advanced(by: Self.interval)
                     if let sample = try? await sampler.sample(client: agent.client, logger: Harness.logger) {
                         history.add(sample)
-                        sampled.increment()
+                        sampled.update { $0 += 1 }
                     } else {
                         history.addFailure()
                     }
@@ -78,12 +78,4 @@ import Testing
         #expect(byID["b2b2b2b2"]?.topWaits.first?.key.hasPrefix("Lock:") == true)
         #expect(byID["c3c3c3c3"]?.topWaits.first?.key == "idle in transaction")
     }
-}
-
-/// Samples taken so far, counted beside the history (which can only be drained).
-final class SampleCount: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    var value: Int { lock.withLock { count } }
-    func increment() { lock.withLock { count += 1 } }
 }

@@ -40,7 +40,7 @@ import Testing
     /// flushed by the backends a moment after their transactions).
     static func waitForInserts(_ cluster: TestClusters.Cluster, _ database: String, _ table: String, _ inserted: Int64,
                                column: String = "n_tup_ins") async throws {
-        let last = LastSeen()
+        let last = LockedValue<String?>(nil)
         do {
             try await Harness.eventually("\(table) shows \(inserted) in \(column)") {
                 let session = try await Harness.session(cluster, database: database)
@@ -49,7 +49,7 @@ import Testing
                     "SELECT \(column) FROM pg_stat_user_tables WHERE relname = '\(table)'"), logger: Harness.logger).collect()
                 let value = try rows.first?.decode(Int64.self)
                 try await session.close()
-                last.set("\(value.map(String.init) ?? "no row")")
+                last.update { $0 = value.map(String.init) ?? "no row" }
                 return value == inserted
             }
         } catch {
@@ -286,12 +286,4 @@ import Testing
             }
         }
     }
-}
-
-/// The last value a polling closure saw, for the failure message.
-final class LastSeen: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: String?
-    var value: String? { lock.withLock { stored } }
-    func set(_ value: String) { lock.withLock { stored = value } }
 }
