@@ -1,6 +1,7 @@
 import AgentConfiguration
 import AgentSchema
 @testable import Delivery
+import GRDB
 import Logging
 import Synchronization
 import TestSupport
@@ -171,5 +172,48 @@ import Testing
         #expect(setup.transmitter.status.deadLettered == 0)
         #expect(setup.transmitter.status.misdirectedStatus == nil)
         #expect(setup.transmitter.status.breaker == .closed)
+    }
+
+    /// An idle poll queries the spool only when an append was committed since it was last found empty, or
+    /// every `idleQueryEvery`-th poll: a row written behind the spool's back (as another process would)
+    /// waits for one of the two.
+    @Test func idlePollsSkipTheQueryUntilAnAppendOrTheNthPoll() async throws {
+        let setup = try await Setup(script: [], payloads: 0)
+        let transmitter = setup.transmitter
+        let task = Task { try await transmitter.run() }
+        defer { task.cancel() }
+        await setup.clock.waitForSleepers()
+        try await setup.spool.pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO payloads (batch_id, kind, instance, created_at, size, body)
+                VALUES ('behind', 'snapshot', 'main', 0, 1, x'00')
+                """)
+        }
+        for _ in 0..<5 {
+            setup.clock.advance(by: .seconds(1))
+            await setup.clock.waitForSleepers()
+        }
+        #expect(setup.transport.sends.isEmpty)
+        try await setup.spool.append(kind: .snapshot, instance: "main", batchID: "appended", json: SpoolTests.json(1))
+        setup.clock.advance(by: .seconds(1))
+        await setup.clock.waitForSleepers()
+        #expect(setup.transport.sends.map(\.batchID) == ["behind", "appended"])
+        #expect(setup.transport.sends.map(\.at) == [.seconds(6), .seconds(6)])
+
+        // Behind its back again: the poll after `idleQueryEvery` skipped ones finds it.
+        try await setup.spool.pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO payloads (batch_id, kind, instance, created_at, size, body)
+                VALUES ('behind-2', 'snapshot', 'main', 0, 1, x'00')
+                """)
+        }
+        for _ in 0...Transmitter<ManualClock>.idleQueryEvery {
+            setup.clock.advance(by: .seconds(1))
+            await setup.clock.waitForSleepers()
+        }
+        #expect(setup.transport.sends.map(\.batchID) == ["behind", "appended", "behind-2"])
+        #expect(setup.transport.sends.last?.at == .seconds(6 + 1 + Int64(Transmitter<ManualClock>.idleQueryEvery)))
+        task.cancel()
+        _ = try? await task.value
     }
 }

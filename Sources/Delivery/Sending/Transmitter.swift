@@ -70,6 +70,11 @@ package final class Transmitter<C: Clock>: Service where C.Duration == Duration 
         self.policy = Mutex(policy)
     }
 
+    /// While the spool's append count stands still, an idle poll queries the spool only this often (each
+    /// query of an empty spool cost about 0.2 M instructions, 20 of them per 10 s cycle at the default
+    /// poll; BENCHMARKS.md, footprint).
+    static var idleQueryEvery: Int { 120 }
+
     /// The counters so far.
     package var status: TransmitterStatus {
         policy.withLock { $0.status }
@@ -110,11 +115,25 @@ package final class Transmitter<C: Clock>: Service where C.Duration == Duration 
 
     private func loop(transport: any PayloadTransport) async throws {
         let origin = clock.now
+        // The spool's append count when it was last found empty, and the idle polls skipped since: while
+        // the count stands still no payload came in, and the poll costs no query. Every
+        // `idleQueryEvery`-th poll queries anyway (another process may have written the file).
+        var emptyAtCount: Int?
+        var skippedPolls = 0
         while !Task.isCancelled {
-            guard let payload = try await spool.oldest() else {
+            let appendCount = spool.appendCount
+            if emptyAtCount == appendCount, skippedPolls < Self.idleQueryEvery {
+                skippedPolls += 1
                 try await clock.sleep(for: idlePoll)
                 continue
             }
+            guard let payload = try await spool.oldest() else {
+                emptyAtCount = appendCount
+                skippedPolls = 0
+                try await clock.sleep(for: idlePoll)
+                continue
+            }
+            emptyAtCount = nil
             let start = origin.duration(to: clock.now)
             if case let .wait(until) = policy.withLock({ $0.gate(at: start) }) {
                 try await clock.sleep(for: max(until - start, .milliseconds(1)))
