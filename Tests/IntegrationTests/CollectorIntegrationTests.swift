@@ -241,6 +241,15 @@ import Testing
             #expect(settings.allSatisfy { $0.source != "default" })
             let quiet = await Harness.collect(collector)
             #expect(quiet.settings == nil && quiet.settingsChanged == nil, "unchanged settings are not sent again")
+            // The rows are read again only when the server's fingerprint of the view changed.
+            let reading = try #require(try await SettingsCollector().read(client: agent.client, unchangedSince: nil, logger: Harness.logger))
+            #expect(reading.fingerprint.count == 64)
+            #expect(reading.rows.contains { $0.name == "primary_conninfo" && $0.value.hasSuffix("password=***") })
+            #expect(reading.numeric.contains { $0.name == "max_connections" && $0.vartype == "integer" })
+            let again = try await SettingsCollector().read(client: agent.client, unchangedSince: reading.fingerprint, logger: Harness.logger)
+            #expect(again == nil)
+            let stale = try await SettingsCollector().read(client: agent.client, unchangedSince: "0", logger: Harness.logger)
+            #expect(stale == reading)
 
             try await Harness.exec(cluster, "ALTER SYSTEM SET work_mem = '7MB'")
             try await Harness.exec(cluster, "SELECT pg_reload_conf()")

@@ -27,6 +27,8 @@ package final class SnapshotCollector: Sendable {
     private let schema: SchemaCollector
     /// The settings the last stored snapshot carried or confirmed (nil: none sent since start).
     private let sentSettings = Mutex<[SettingRow]?>(nil)
+    /// The last read of `pg_settings`, reused while the server's fingerprint of the view stays the same.
+    private let lastSettingsReading = Mutex<SettingsCollector.Reading?>(nil)
     /// The settings of the last snapshot, until it is stored (``commit(batchID:)``).
     private let pendingSettings = Mutex<(batchID: UUID, settings: [SettingRow])?>(nil)
     private let host = Mutex<(collector: HostCollector?, dataDirectory: String?)>((nil, nil))
@@ -120,15 +122,15 @@ package final class SnapshotCollector: Sendable {
                 try await database.collect(client: client, server: server, logger: logger)
             }
             async let settingsResult = Self.attempt("settings", timeout, clock) {
-                try await settingsCollector.collect(client: client, logger: logger)
+                try await self.readSettings(settingsCollector, logger: logger)
             }
-            // For /metrics only (not in the payload): every numeric setting, and pg_locks per database and mode.
+            // For /metrics only (not in the payload): pg_locks per database and mode (and, from the
+            // settings' reading, every numeric setting).
             let lockCounts = self.lockCounts
             let readsMetricsOnlyParts = settings.readsMetricsOnlyParts
-            async let metricsResult = Self.attempt("settings", timeout, clock) { () async throws -> ([NumericSetting], [LockCount])? in
+            async let metricsResult = Self.attempt("settings", timeout, clock) { () async throws -> [LockCount]? in
                 guard readsMetricsOnlyParts else { return nil }
-                return (try await settingsCollector.numeric(client: client, logger: logger),
-                        try await lockCounts.collect(client: client, logger: logger))
+                return try await lockCounts.collect(client: client, logger: logger)
             }
             // The visits bound themselves by schema_timeout_ms between pages; the deadline is a backstop.
             let schema = self.schema, batchID = payload.batchID
@@ -172,7 +174,9 @@ package final class SnapshotCollector: Sendable {
             case .failure(let entry): payload.errors.append(entry)
             }
             switch await settingsResult {
-            case .success(let current):
+            case .success(let reading):
+                let current = reading.rows
+                if readsMetricsOnlyParts { payload.numericSettings = reading.numeric }
                 // Sent after start and after a change; otherwise the snapshot only confirms them.
                 let sent = sentSettings.withLock { $0 }
                 let changes = sent.map { SettingsCollector.changes(from: $0, to: current) }
@@ -185,9 +189,8 @@ package final class SnapshotCollector: Sendable {
             case .failure(let entry): payload.errors.append(entry)
             }
             switch await metricsResult {
-            case .success(let parts):
-                payload.numericSettings = parts?.0
-                payload.lockCounts = parts?.1
+            case .success(let counts):
+                payload.lockCounts = counts
             case .failure(let entry): payload.errors.append(entry)
             }
             switch await schemaResult {
@@ -221,6 +224,18 @@ package final class SnapshotCollector: Sendable {
                                                       message: "could not read host metrics: \(error)"))
         }
         return payload
+    }
+
+    /// A fresh reading of `pg_settings`, or the last one while the server's fingerprint is unchanged.
+    private func readSettings(_ collector: SettingsCollector, logger: Logger) async throws -> SettingsCollector.Reading {
+        let last = lastSettingsReading.withLock { $0 }
+        if let fresh = try await collector.read(client: client, unchangedSince: last?.fingerprint, logger: logger) {
+            lastSettingsReading.withLock { $0 = fresh }
+            return fresh
+        }
+        // nil only when `last` had the same fingerprint.
+        guard let last else { throw CollectorError(code: .decoding, message: "the settings query returned nothing") }
+        return last
     }
 
     private func hostCollector(dataDirectory: String?) -> HostCollector {
