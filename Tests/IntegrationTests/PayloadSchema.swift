@@ -1,3 +1,4 @@
+import AgentSchema
 import Foundation
 import TestSupport
 import Testing
@@ -24,11 +25,19 @@ enum PayloadSchema {
         return (result.status, result.stdout + result.stderr)
     }
 
-    /// A payload as the agent writes it (the spooler's and `collect`'s encoder settings).
+    /// A payload as the spooler writes it (``StreamingJSONEncoder``), after checking that it is the same
+    /// document as Foundation's `JSONEncoder` writes (which `collect` uses): every payload a test validates
+    /// also checks the streaming encoder.
     static func json(_ payload: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(payload), as: UTF8.self)
+        let foundation = try encoder.encode(payload)
+        let streamed = Data(try StreamingJSONEncoder.encode(payload))
+        let expected = try JSONSerialization.jsonObject(with: foundation) as? NSDictionary
+        let actual = try JSONSerialization.jsonObject(with: streamed) as? NSDictionary
+        #expect(expected != nil && expected == actual,
+                "the streaming encoder wrote another document than JSONEncoder")
+        return String(decoding: streamed, as: UTF8.self)
     }
 
     /// Records an issue unless every document is valid and there was at least one.

@@ -157,11 +157,9 @@ package struct SnapshotScheduler: Service {
             payload.agent.evictedBatches = status.evictedBatches
         }
         do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            let json = try encoder.encode(payload)
+            let json = try StreamingJSONEncoder.encode(payload)
             try await spool.append(kind: .snapshot, instance: instance, batchID: payload.batchID.uuidString.lowercased(),
-                             json: Array(json))
+                             json: json)
             return true
         } catch {
             metrics.add("pgagent_spool_errors_total")
