@@ -189,7 +189,7 @@ struct HostSampler: Sendable {
     static func parseMeminfo(_ text: String) -> [String: UInt64] {
         var fields: [String: UInt64] = [:]
         for line in ProcText.lines(text) {
-            guard let colon = line.firstIndex(of: ":") else { continue }
+            guard let colon = line.utf8.firstIndex(of: UInt8(ascii: ":")) else { continue }
             let words = ProcText.fields(line[line.index(after: colon)...])
             guard let first = words.first, let value = UInt64(first) else { continue }
             guard words.count > 1, words[1] == "kB" else {
@@ -233,7 +233,7 @@ struct HostSampler: Sendable {
     /// (`eth0:123456789`), so we cannot split on whitespace alone.
     static func parseNetDev(_ text: String) -> [HostSample.Interface] {
         ProcText.lines(text).compactMap { line -> HostSample.Interface? in
-            guard let colon = line.lastIndex(of: ":") else { return nil }
+            guard let colon = line.utf8.lastIndex(of: UInt8(ascii: ":")) else { return nil }
             let name = line[..<colon].trimmingPrefix(while: \.isWhitespace)
             var counters: [UInt64] = []
             for field in ProcText.fields(line[line.index(after: colon)...]).prefix(12) {
@@ -259,7 +259,7 @@ struct HostSampler: Sendable {
             guard let kind = words.first else { continue }
             var values: [Substring: Substring] = [:]
             for word in words.dropFirst() {
-                guard let equals = word.firstIndex(of: "=") else { continue }
+                guard let equals = word.utf8.firstIndex(of: UInt8(ascii: "=")) else { continue }
                 values[word[..<equals]] = word[word.index(after: equals)...]
             }
             guard let avg10 = values["avg10"].flatMap({ finite($0) }),

@@ -314,7 +314,7 @@ extension NodeMetricsReader {
     /// node_exporter's rewrite of a meminfo key: the regular expression `\((.*)\)` replaced by `_$1`, that
     /// is, from the first `(` to the last `)` after it.
     static func memoryFieldName(_ key: Substring) -> String {
-        guard let open = key.firstIndex(of: "("), let close = key.lastIndex(of: ")"), open < close else {
+        guard let open = key.utf8.firstIndex(of: UInt8(ascii: "(")), let close = key.utf8.lastIndex(of: UInt8(ascii: ")")), open < close else {
             return String(key)
         }
         return String(key[..<open]) + "_" + String(key[key.index(after: open)..<close])
@@ -372,7 +372,7 @@ extension NodeMetricsReader {
         let names: [String] = receive + transmitColumns.map { "transmit_" + $0 }
         var samples: [NodeSample] = []
         for line in ProcText.lines(text) {
-            guard let colon = line.lastIndex(of: ":") else { continue }
+            guard let colon = line.utf8.lastIndex(of: UInt8(ascii: ":")) else { continue }
             let device = String(line[..<colon].trimmingPrefix(while: \.isWhitespace))
             var counters: [UInt64] = []
             for field in ProcText.fields(line[line.index(after: colon)...]).prefix(16) {
@@ -404,18 +404,22 @@ extension NodeMetricsReader {
     /// device-mount point-type triple once (the first; node_exporter's registry drops later duplicates).
     static func parseMounts(_ text: String) -> [Mount] {
         var mounts: [Mount] = []
-        var seen = Set<[String]>()
+        var seen = Set<String>()
         for line in ProcText.lines(text) {
             let fields = ProcText.fields(line)
             guard fields.count >= 4 else { continue }
-            let mountPoint = String(fields[1]).replacing("\\040", with: " ").replacing("\\011", with: "\t")
+            var mountPoint = String(fields[1])
+            // `replacing` runs a generic search: only for the rare mount point that has an escape.
+            if mountPoint.utf8.contains(UInt8(ascii: "\\")) {
+                mountPoint = mountPoint.replacing("\\040", with: " ").replacing("\\011", with: "\t")
+            }
             let mount = Mount(
                 device: String(fields[0]), mountPoint: mountPoint, fsType: String(fields[2]),
                 readOnly: fields[3].split(separator: ",").contains("ro")
             )
             guard !isExcludedMountPoint(mount.mountPoint), !excludedFilesystemTypes.contains(mount.fsType),
                   !Self.mayHang(mount.fsType),
-                seen.insert([mount.device, mount.mountPoint, mount.fsType]).inserted
+                seen.insert(mount.device + "\0" + mount.mountPoint + "\0" + mount.fsType).inserted
             else { continue }
             mounts.append(mount)
         }

@@ -119,19 +119,20 @@ private func readWholeFile(_ path: String) -> String? {
     guard descriptor >= 0 else { return nil }
     defer { close(descriptor) }
     var bytes: [UInt8] = []
-    let chunkSize = 64 * 1024
-    var chunk = [UInt8](repeating: 0, count: chunkSize)
-    while true {
-        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, chunkSize) }
-        if count > 0 {
-            bytes.append(contentsOf: chunk[0..<count])
-        } else if count == 0 {
-            break
-        } else if errno == EINTR {
-            continue
-        } else {
-            return nil
+    let chunkSize = 16 * 1024
+    // An uninitialised buffer on the stack: zero-filling a fresh 64 KiB chunk for every file of every
+    // cycle showed in the profile.
+    let failed = withUnsafeTemporaryAllocation(byteCount: chunkSize, alignment: 16) { chunk -> Bool in
+        while true {
+            let count = read(descriptor, chunk.baseAddress, chunkSize)
+            if count > 0 {
+                bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
+            } else if count == 0 {
+                return false
+            } else if errno != EINTR {
+                return true
+            }
         }
     }
-    return String(decoding: bytes, as: UTF8.self)
+    return failed ? nil : String(decoding: bytes, as: UTF8.self)
 }
