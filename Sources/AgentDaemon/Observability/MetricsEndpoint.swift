@@ -62,8 +62,8 @@ package struct MetricsEndpoint: Service {
         let registry = self.registry
         let heartbeats = self.heartbeats
         router.get("metrics") { _, _ -> Response in
-            await Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .connection: "close"],
-                     body: .init(byteBuffer: ByteBuffer(string: registry.render())))
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .connection: "close"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: await registry.renderBytes())))
         }
         router.get("healthz") { _, _ -> Response in
             let stalled = heartbeats.stalled()
