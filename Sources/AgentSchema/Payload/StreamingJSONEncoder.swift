@@ -8,8 +8,9 @@ import Foundation
 /// The JSON is the same document: the same members and values, except that
 ///
 /// - a struct's members come in the order its `encode(to:)` writes them (the synthesised order is the
-///   declaration's), not sorted; a `[String: V]` dictionary's members are sorted by key, so that the
-///   bytes do not depend on hashing;
+///   declaration's), not sorted; the members of the dictionaries payloads hold (`[String: Double]`,
+///   `[String: Int]`, `[String: Int64]`, `[String: String]`) are sorted by key, so that the bytes do not
+///   depend on hashing; any other dictionary keeps its own (hash) order;
 /// - a number that is not finite is written `null` (`JSONEncoder` throws, and the whole snapshot was lost);
 /// - `/` is not escaped (as `.withoutEscapingSlashes`).
 ///
@@ -89,18 +90,10 @@ final class StreamingEncoder: Encoder {
         }
     }
 
-    /// Writes one value: numbers, strings and booleans directly, a `[String: V]` with its keys sorted,
-    /// anything else through its `encode(to:)`.
+    /// Writes one value: numbers, strings, booleans and the payloads' dictionaries directly, anything
+    /// else through its `encode(to:)`.
     func encodeValue<T: Encodable>(_ value: T) throws {
-        if writePrimitive(value) { return }
-        if let dictionary = value as? any StringKeyedDictionary {
-            writer.beginObject()
-            open.append(true)
-            let depth = open.count
-            try dictionary.encodeSortedMembers(to: self, depth: depth)
-            closeContainers(downTo: depth - 1)
-            return
-        }
+        if writePrimitive(value) || writeDictionary(value) { return }
         let outer = valueDepth
         let start = open.count
         let written = writer.bytes.count
@@ -136,27 +129,40 @@ final class StreamingEncoder: Encoder {
         return true
     }
 
+    /// Writes `value` with its keys sorted when it is one of the dictionaries the payloads hold; false
+    /// otherwise (another dictionary goes through its own `encode(to:)`, in hash order). Matched by type,
+    /// not by a protocol cast: a cast tried on every value cost more than the rest of the encoding.
+    private func writeDictionary<T>(_ value: T) -> Bool {
+        let type: Any.Type = T.self
+        if type == [String: Double].self {
+            writeSorted(unsafeBitCast(value, to: [String: Double].self)) { $0.number($1) }
+        } else if type == [String: Int].self {
+            writeSorted(unsafeBitCast(value, to: [String: Int].self)) { $0.integer($1) }
+        } else if type == [String: Int64].self {
+            writeSorted(unsafeBitCast(value, to: [String: Int64].self)) { $0.integer($1) }
+        } else if type == [String: String].self {
+            writeSorted(unsafeBitCast(value, to: [String: String].self)) { $0.string($1) }
+        } else {
+            return false
+        }
+        return true
+    }
+
+    private func writeSorted<Value>(_ dictionary: [String: Value], _ write: (inout JSONWriter, Value) -> Void) {
+        writer.beginObject()
+        for key in dictionary.keys.sorted() {
+            writer.key(key)
+            if let value = dictionary[key] { write(&writer, value) }
+        }
+        writer.endObject()
+    }
+
     /// An unsigned integer; past `Int64.max` through its digits.
     func writeUnsigned(_ value: UInt64) {
         if value <= UInt64(Int64.max) {
             writer.integer(Int64(value))
         } else {
             writer.raw(String(value).utf8)
-        }
-    }
-}
-
-/// A `[String: V]` whose members the streaming encoder writes sorted by key.
-protocol StringKeyedDictionary {
-    func encodeSortedMembers(to encoder: StreamingEncoder, depth: Int) throws
-}
-
-extension Dictionary: StringKeyedDictionary where Key == String, Value: Encodable {
-    func encodeSortedMembers(to encoder: StreamingEncoder, depth: Int) throws {
-        for (key, value) in sorted(by: { $0.key < $1.key }) {
-            encoder.closeContainers(downTo: depth)
-            encoder.writer.key(key)
-            try encoder.encodeValue(value)
         }
     }
 }
