@@ -100,7 +100,7 @@ extension CSVLogParser {
             return UnsafeBufferPointer(rebasing: buffer[start..<end])
         }
         let logTime = field(Column.logTime)
-        guard LogTimestampReader.hasDateTimePrefix(logTime), let pid = FieldDecoder.integer(field(Column.pid)),
+        guard LogTimestampReader.hasDateTimePrefix(logTime), let pid = UTF8Field.integer(field(Column.pid)),
               !field(Column.severity).isEmpty else { return nil }
 
         decoder.sawInvalidUTF8 = false
@@ -111,9 +111,9 @@ extension CSVLogParser {
         event.database = decoder.string(field(Column.database), cache: .database)
         event.remoteHost = Self.hostPart(decoder.string(field(Column.connectionFrom), cache: .remoteHost))
         event.sessionID = decoder.string(field(Column.sessionID), cache: .sessionID)
-        event.sessionLine = FieldDecoder.integer(field(Column.sessionLine))
+        event.sessionLine = UTF8Field.integer(field(Column.sessionLine))
         event.virtualXID = decoder.string(field(Column.virtualXID))
-        event.xid = FieldDecoder.integer(field(Column.xid)).flatMap { $0 == 0 ? nil : $0 }
+        event.xid = UTF8Field.integer(field(Column.xid)).flatMap { $0 == 0 ? nil : $0 }
         if let word = decoder.string(field(Column.severity), cache: .severity) {
             // csvlog writes the severity translated: the English name, and the word when it differs.
             let english = LogSeverity.english(word)
@@ -125,8 +125,8 @@ extension CSVLogParser {
         event.detail = decoder.string(field(Column.detail))
         event.hint = decoder.string(field(Column.hint))
         event.internalQuery = decoder.string(field(Column.internalQuery))
-        event.internalPosition = FieldDecoder.integer(field(Column.internalPosition)).flatMap { $0 > 0 ? Int($0) : nil }
-        event.cursorPosition = FieldDecoder.integer(field(Column.cursorPosition)).flatMap { $0 > 0 ? Int($0) : nil }
+        event.internalPosition = UTF8Field.integer(field(Column.internalPosition)).flatMap { $0 > 0 ? Int($0) : nil }
+        event.cursorPosition = UTF8Field.integer(field(Column.cursorPosition)).flatMap { $0 > 0 ? Int($0) : nil }
         event.context = decoder.string(field(Column.context))
         event.statement = decoder.string(field(Column.statement))
         event.location = decoder.string(field(Column.location))
@@ -135,8 +135,8 @@ extension CSVLogParser {
             event.backendType = decoder.string(field(Column.backendType), cache: .backendType)
         }
         if layout == .from14 {
-            event.leaderPID = FieldDecoder.integer(field(Column.leaderPID)).map { Int($0) }
-            event.queryID = FieldDecoder.integer(field(Column.queryID)).flatMap { $0 == 0 ? nil : $0 }
+            event.leaderPID = UTF8Field.integer(field(Column.leaderPID)).map { Int($0) }
+            event.queryID = UTF8Field.integer(field(Column.queryID)).flatMap { $0 == 0 ? nil : $0 }
         }
         if truncated {
             event.truncated = true

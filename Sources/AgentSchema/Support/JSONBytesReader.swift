@@ -1,20 +1,18 @@
-import AgentSchema
-
-/// A small JSON reader over bytes: the flat objects of jsonlog on the hot path, and whole
-/// documents (auto_explain's JSON plans) as ``JSONValue``. Strict about the grammar: escapes must be
+/// A small JSON reader over bytes: the flat objects of jsonlog on the log pipeline's hot path, and whole
+/// documents (auto_explain's JSON plans, the database collector's statistics) as ``JSONValue``. Strict about the grammar: escapes must be
 /// valid, control characters must be escaped, numbers must be well formed.
-struct JSONBytesReader {
-    let bytes: UnsafeBufferPointer<UInt8>
-    var position = 0
+package struct JSONBytesReader {
+    package let bytes: UnsafeBufferPointer<UInt8>
+    package var position = 0
     /// Set when a decoded string had bytes that are not UTF-8 (replaced by U+FFFD).
-    var sawInvalidUTF8 = false
+    package var sawInvalidUTF8 = false
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    package init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
     }
 
     /// The document in `text` as a ``JSONValue``, or nil when it is not JSON.
-    static func value(of text: String) -> JSONValue? {
+    package static func value(of text: String) -> JSONValue? {
         var text = text
         return text.withUTF8 { bytes in
             var reader = JSONBytesReader(bytes)
@@ -26,24 +24,24 @@ struct JSONBytesReader {
         }
     }
 
-    static func isWhitespace(_ byte: UInt8) -> Bool {
+    package static func isWhitespace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
     }
 
-    var isAtEnd: Bool { position == bytes.count }
+    package var isAtEnd: Bool { position == bytes.count }
 
-    mutating func skipWhitespace() {
+    package mutating func skipWhitespace() {
         while position < bytes.count, Self.isWhitespace(bytes[position]) { position += 1 }
     }
 
     /// Consumes `byte` if it is next.
-    mutating func consume(_ byte: UInt8) -> Bool {
+    package mutating func consume(_ byte: UInt8) -> Bool {
         guard position < bytes.count, bytes[position] == byte else { return false }
         position += 1
         return true
     }
 
-    mutating func consumeLiteral(_ literal: StaticString) -> Bool {
+    package mutating func consumeLiteral(_ literal: StaticString) -> Bool {
         let length = literal.utf8CodeUnitCount
         guard bytes.count - position >= length else { return false }
         for index in 0..<length where bytes[position + index] != literal.utf8Start[index] { return false }
@@ -52,17 +50,17 @@ struct JSONBytesReader {
     }
 
     /// What follows an object member's value.
-    enum MemberEnd { case more, end, invalid }
+    package enum MemberEnd { case more, end, invalid }
 
     /// After a member's value: whitespace, then `,` (another member follows) or `}` (the object ends).
-    mutating func endOfMember() -> MemberEnd {
+    package mutating func endOfMember() -> MemberEnd {
         skipWhitespace()
         if consume(0x2C) { return .more }
         return consume(0x7D) ? .end : .invalid
     }
 
     /// Reads a string; returns the range between the quotes and whether it holds escapes.
-    mutating func stringToken() -> (Range<Int>, Bool)? {
+    package mutating func stringToken() -> (Range<Int>, Bool)? {
         guard consume(0x22) else { return nil }
         let start = position
         var escaped = false
@@ -94,7 +92,7 @@ struct JSONBytesReader {
     }
 
     /// The text of a string token's body.
-    mutating func decode(_ range: Range<Int>, escaped: Bool, scratch: inout [UInt8]) -> String {
+    package mutating func decode(_ range: Range<Int>, escaped: Bool, scratch: inout [UInt8]) -> String {
         guard escaped else { return text(UnsafeBufferPointer(rebasing: bytes[range])) }
         scratch.removeAll(keepingCapacity: true)
         var index = range.lowerBound
@@ -132,14 +130,14 @@ struct JSONBytesReader {
     }
 
     /// For a key whose value must be an integer: the integer, `.some(nil)` for `null`, nil otherwise.
-    mutating func integerValue() -> Int64?? {
+    package mutating func integerValue() -> Int64?? {
         if consumeLiteral("null") { return .some(nil) }
         guard let range = numberToken() else { return nil }
-        return .some(FieldDecoder.integer(UnsafeBufferPointer(rebasing: bytes[range])))
+        return .some(UTF8Field.integer(UnsafeBufferPointer(rebasing: bytes[range])))
     }
 
     /// Reads a number; returns its range.
-    mutating func numberToken() -> Range<Int>? {
+    package mutating func numberToken() -> Range<Int>? {
         let start = position
         _ = consume(0x2D)
         guard position < bytes.count else { return nil }
@@ -158,7 +156,7 @@ struct JSONBytesReader {
     }
 
     /// Skips one value of any kind.
-    mutating func skipValue(depth: Int) -> Bool {
+    package mutating func skipValue(depth: Int) -> Bool {
         guard depth < 512, position < bytes.count else { return false }
         switch bytes[position] {
         case 0x22: return stringToken() != nil
@@ -188,7 +186,7 @@ struct JSONBytesReader {
     }
 
     /// Reads one value of any kind.
-    mutating func parseValue(depth: Int, scratch: inout [UInt8]) -> JSONValue? {
+    package mutating func parseValue(depth: Int, scratch: inout [UInt8]) -> JSONValue? {
         guard depth < 512, position < bytes.count else { return nil }
         switch bytes[position] {
         case 0x22:
@@ -231,7 +229,7 @@ struct JSONBytesReader {
         default:
             guard let range = numberToken() else { return nil }
             let token = UnsafeBufferPointer(rebasing: bytes[range])
-            if let integer = FieldDecoder.integer(token) { return .integer(integer) }
+            if let integer = UTF8Field.integer(token) { return .integer(integer) }
             return Double(String(decoding: token, as: UTF8.self)).map { .number($0) }
         }
     }
@@ -243,7 +241,7 @@ struct JSONBytesReader {
     }
 
     private mutating func text(_ body: UnsafeBufferPointer<UInt8>) -> String {
-        FieldDecoder.text(body, invalid: &sawInvalidUTF8)
+        UTF8Field.text(body, invalid: &sawInvalidUTF8)
     }
 
     private func hex4(at index: Int) -> UInt32 {
