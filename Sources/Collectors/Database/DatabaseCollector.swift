@@ -130,22 +130,24 @@ package final class DatabaseCollector: Sendable {
         var binds = PostgresBindings(capacity: 1)
         binds.append(measureSizes)
         let rows = try await client.rows(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        // Our own reader, not JSONSerialization: its NSNumber values and the casts out of `Any` cost
+        // 8 M instructions a cycle, a fifth of the whole cycle (callgrind; BENCHMARKS.md, footprint).
         guard let text = try rows.first?.value("doc", as: String.self),
-              let doc = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+              let doc = JSONBytesReader.value(of: text)?.objectValue else {
             throw CollectorError(code: .decoding, message: "database statistics did not decode")
         }
         return build(doc, measuredSizes: measureSizes)
     }
 
-    private func build(_ doc: [String: Any], measuredSizes: Bool) -> DatabaseStats {
+    private func build(_ doc: JSONObject, measuredSizes: Bool) -> DatabaseStats {
         var stats = DatabaseStats()
         let sampleTime = Self.number(doc["now"])
         var totals: [String: [String: Double]] = [:]
         var resets: [String: String] = [:]
 
         var databaseRows: [(String, Int, Int64?, Int64?, Int64?)] = []
-        for db in doc["databases"] as? [[String: Any]] ?? [] {
-            guard let name = db["datname"] as? String else { continue }
+        for db in Self.objects(doc["databases"]) {
+            guard let name = db["datname"]?.stringValue else { continue }
             var counters: [String: Double] = [:]
             for key in ["xact_commit", "xact_rollback", "blks_read", "blks_hit", "tup_returned", "tup_fetched",
                         "tup_inserted", "tup_updated", "tup_deleted", "conflicts", "temp_files", "temp_bytes",
@@ -157,7 +159,7 @@ package final class DatabaseCollector: Sendable {
                 if let value = Self.number(db[key]) { counters[key] = value }
             }
             totals["db:" + name] = counters
-            resets["db:" + name] = db["stats_reset"] as? String ?? ""
+            resets["db:" + name] = db["stats_reset"]?.stringValue ?? ""
             databaseRows.append((name, Int(Self.number(db["numbackends"]) ?? 0),
                                  Self.number(db["size"]).map { Int64($0) },
                                  Self.number(db["frozen_xid_age"]).map { Int64($0) },
@@ -171,61 +173,61 @@ package final class DatabaseCollector: Sendable {
         }
 
         // PG ≤ 16 keeps checkpoint counters in pg_stat_bgwriter; we split them so both majors look alike.
-        var bgwriter = Self.numbers(doc["bgwriter"] as? [String: Any])
-        var checkpointer = Self.numbers(doc["checkpointer"] as? [String: Any])
-        if doc["checkpointer"] == nil || doc["checkpointer"] is NSNull {
+        var bgwriter = Self.numbers(doc["bgwriter"]?.objectValue)
+        var checkpointer = Self.numbers(doc["checkpointer"]?.objectValue)
+        if doc["checkpointer"]?.objectValue == nil {
             let keys = bgwriter.keys.filter { $0.hasPrefix("checkpoint") || $0 == "buffers_checkpoint" }
             checkpointer = Dictionary(uniqueKeysWithValues: keys.map { ($0, bgwriter[$0]!) })
             for key in keys { bgwriter.removeValue(forKey: key) }
-            resets["checkpointer"] = (doc["bgwriter"] as? [String: Any])?["stats_reset"] as? String ?? ""
+            resets["checkpointer"] = doc["bgwriter"]?.objectValue?["stats_reset"]?.stringValue ?? ""
         } else {
-            resets["checkpointer"] = (doc["checkpointer"] as? [String: Any])?["stats_reset"] as? String ?? ""
+            resets["checkpointer"] = doc["checkpointer"]?.objectValue?["stats_reset"]?.stringValue ?? ""
         }
-        resets["bgwriter"] = (doc["bgwriter"] as? [String: Any])?["stats_reset"] as? String ?? ""
-        resets["wal"] = (doc["wal"] as? [String: Any])?["stats_reset"] as? String ?? ""
+        resets["bgwriter"] = doc["bgwriter"]?.objectValue?["stats_reset"]?.stringValue ?? ""
+        resets["wal"] = doc["wal"]?.objectValue?["stats_reset"]?.stringValue ?? ""
         totals["bgwriter"] = bgwriter
         totals["checkpointer"] = checkpointer
-        if doc["wal"] is [String: Any] { totals["wal"] = Self.numbers(doc["wal"] as? [String: Any]) }
+        if doc["wal"]?.objectValue != nil { totals["wal"] = Self.numbers(doc["wal"]?.objectValue) }
 
         // pg_stat_io (PG 16+): one counter set per (backend_type, object, context), each row with its own
         // stats_reset. op_bytes (PG 16, 17) is the block size, not a counter.
         var ioRows: [(key: String, backendType: String, object: String, context: String)] = []
-        let ioDocument = doc["io"] as? [[String: Any]]
+        let ioDocument = doc["io"]?.arrayValue.map(Self.objectsOf)
         for row in ioDocument ?? [] {
-            guard let backendType = row["backend_type"] as? String, let object = row["object"] as? String,
-                  let context = row["context"] as? String else { continue }
+            guard let backendType = row["backend_type"]?.stringValue, let object = row["object"]?.stringValue,
+                  let context = row["context"]?.stringValue else { continue }
             let key = "io:" + backendType + "|" + object + "|" + context
             var counters = Self.numbers(row)
             counters.removeValue(forKey: "op_bytes")
             totals[key] = counters
-            resets[key] = row["stats_reset"] as? String ?? ""
+            resets[key] = row["stats_reset"]?.stringValue ?? ""
             ioRows.append((key: key, backendType: backendType, object: object, context: context))
         }
-        let archiverDocument = doc["archiver"] as? [String: Any]
+        let archiverDocument = doc["archiver"]?.objectValue
         if let archiverDocument {
             var counters: [String: Double] = [:]
             for key in ["archived_count", "failed_count"] {
                 if let value = Self.number(archiverDocument[key]) { counters[key] = value }
             }
             totals["archiver"] = counters
-            resets["archiver"] = archiverDocument["stats_reset"] as? String ?? ""
+            resets["archiver"] = archiverDocument["stats_reset"]?.stringValue ?? ""
         }
         // pg_stat_replication_slots (logical slots only): slot_name and stats_reset are text, not counters.
-        let slotDocuments = doc["slots"] as? [[String: Any]] ?? []
+        let slotDocuments = Self.objects(doc["slots"])
         for s in slotDocuments {
-            guard let name = s["slot_name"] as? String, let slotStats = s["stats"] as? [String: Any] else { continue }
+            guard let name = s["slot_name"]?.stringValue, let slotStats = s["stats"]?.objectValue else { continue }
             totals["slot:" + name] = Self.numbers(slotStats)
-            resets["slot:" + name] = slotStats["stats_reset"] as? String ?? ""
+            resets["slot:" + name] = slotStats["stats_reset"]?.stringValue ?? ""
         }
         // pg_stat_subscription_stats (PG 15+), keyed by subid: a name is unique within its database only.
-        let subscriptionDocuments = doc["subscriptions"] as? [[String: Any]] ?? []
+        let subscriptionDocuments = Self.objects(doc["subscriptions"])
         for sub in subscriptionDocuments {
-            guard let subStats = sub["stats"] as? [String: Any] else { continue }
+            guard let subStats = sub["stats"]?.objectValue else { continue }
             var counters = Self.numbers(subStats)
             counters.removeValue(forKey: "subid")
             let key = "sub:" + Self.subscriptionKey(sub)
             totals[key] = counters
-            resets[key] = subStats["stats_reset"] as? String ?? ""
+            resets[key] = subStats["stats_reset"]?.stringValue ?? ""
         }
 
         let earlier = previous.withLock { p -> Previous in
@@ -265,40 +267,40 @@ package final class DatabaseCollector: Sendable {
         }
         if let archiverDocument, let counters = set("archiver") {
             var archiver = ArchiverStats(counters: counters)
-            archiver.lastArchivedWal = archiverDocument["last_archived_wal"] as? String
+            archiver.lastArchivedWal = archiverDocument["last_archived_wal"]?.stringValue
             archiver.lastArchivedTime = Self.number(archiverDocument["last_archived_time"])
-            archiver.lastFailedWal = archiverDocument["last_failed_wal"] as? String
+            archiver.lastFailedWal = archiverDocument["last_failed_wal"]?.stringValue
             archiver.lastFailedTime = Self.number(archiverDocument["last_failed_time"])
             stats.archiver = archiver
         }
-        if let r = doc["wal_receiver"] as? [String: Any] {
+        if let r = doc["wal_receiver"]?.objectValue {
             var receiver = WALReceiverStats()
-            receiver.status = r["status"] as? String
-            receiver.senderHost = r["sender_host"] as? String
+            receiver.status = r["status"]?.stringValue
+            receiver.senderHost = r["sender_host"]?.stringValue
             receiver.senderPort = Self.number(r["sender_port"]).map { Int($0) }
-            receiver.slotName = r["slot_name"] as? String
+            receiver.slotName = r["slot_name"]?.stringValue
             receiver.replayLagBytes = Self.number(r["replay_lag_bytes"])
             receiver.lastMsgReceiptAgeSeconds = Self.number(r["last_msg_receipt_age"])
             receiver.latestEndAgeSeconds = Self.number(r["latest_end_age"])
             stats.walReceiver = receiver
         }
         for sub in subscriptionDocuments {
-            guard let name = sub["subname"] as? String else { continue }
+            guard let name = sub["subname"]?.stringValue else { continue }
             var row = SubscriptionRow(subname: name, workers: Int(Self.number(sub["workers"]) ?? 0))
-            row.datname = sub["datname"] as? String
-            row.receivedLsn = sub["received_lsn"] as? String
+            row.datname = sub["datname"]?.stringValue
+            row.receivedLsn = sub["received_lsn"]?.stringValue
             row.lastMsgReceiptAgeSeconds = Self.number(sub["last_msg_receipt_age"])
             row.counters = set("sub:" + Self.subscriptionKey(sub))
             stats.subscriptions.append(row)
         }
         stats.subscriptions.sort { ($0.datname ?? "", $0.subname) < ($1.datname ?? "", $1.subname) }
 
-        for r in doc["replication"] as? [[String: Any]] ?? [] {
+        for r in Self.objects(doc["replication"]) {
             var row = ReplicationRow(pid: Int(Self.number(r["pid"]) ?? 0))
-            row.applicationName = r["application_name"] as? String
-            row.clientAddr = r["client_addr"] as? String
-            row.state = r["state"] as? String
-            row.syncState = r["sync_state"] as? String
+            row.applicationName = r["application_name"]?.stringValue
+            row.clientAddr = r["client_addr"]?.stringValue
+            row.state = r["state"]?.stringValue
+            row.syncState = r["sync_state"]?.stringValue
             row.replayLagBytes = Self.number(r["replay_lag_bytes"])
             row.writeLagSeconds = Self.number(r["write_lag"])
             row.flushLagSeconds = Self.number(r["flush_lag"])
@@ -306,59 +308,62 @@ package final class DatabaseCollector: Sendable {
             stats.replication.append(row)
         }
         for s in slotDocuments {
-            var row = ReplicationSlotRow(slotName: s["slot_name"] as? String ?? "", active: s["active"] as? Bool ?? false)
-            row.slotType = s["slot_type"] as? String
+            var row = ReplicationSlotRow(slotName: s["slot_name"]?.stringValue ?? "", active: s["active"]?.boolValue ?? false)
+            row.slotType = s["slot_type"]?.stringValue
             row.retainedBytes = Self.number(s["retained"])
-            row.walStatus = s["wal_status"] as? String
+            row.walStatus = s["wal_status"]?.stringValue
             row.xminAge = Self.number(s["xmin_age"]).map { Int64($0) }
             row.catalogXminAge = Self.number(s["catalog_xmin_age"]).map { Int64($0) }
-            if s["stats"] is [String: Any] { row.stats = set("slot:" + row.slotName) }
+            if s["stats"]?.objectValue != nil { row.stats = set("slot:" + row.slotName) }
             stats.replicationSlots.append(row)
         }
         stats.oldestXactAgeSeconds = Self.number(doc["oldest_xact"])
         stats.oldestXminAge = Self.number(doc["oldest_xmin"]).map { Int64($0) }
         stats.preparedXacts = Self.number(doc["prepared"]).map { Int($0) }
         stats.oldestPreparedXactAgeSeconds = Self.number(doc["oldest_prepared"])
-        for v in doc["vacuums"] as? [[String: Any]] ?? [] {
+        for v in Self.objects(doc["vacuums"]) {
             var row = VacuumProgressRow(pid: Int(Self.number(v["pid"]) ?? 0))
-            row.datname = v["datname"] as? String
-            row.relation = v["relation"] as? String
-            row.phase = v["phase"] as? String
+            row.datname = v["datname"]?.stringValue
+            row.relation = v["relation"]?.stringValue
+            row.phase = v["phase"]?.stringValue
             row.heapBlksTotal = Self.number(v["heap_blks_total"]).map { Int64($0) }
             row.heapBlksScanned = Self.number(v["heap_blks_scanned"]).map { Int64($0) }
             row.heapBlksVacuumed = Self.number(v["heap_blks_vacuumed"]).map { Int64($0) }
             if let total = row.heapBlksTotal, total > 0, let scanned = row.heapBlksScanned {
                 row.progressPercent = Double(scanned) / Double(total) * 100
             }
-            row.autovacuum = v["autovacuum"] as? Bool
+            row.autovacuum = v["autovacuum"]?.boolValue
             row.runningSeconds = Self.number(v["running"])
             stats.vacuums.append(row)
         }
         return stats
     }
 
-    /// A JSON number (JSONSerialization's `NSNumber`) as a double; nil for anything else. The cast to
-    /// `NSNumber` comes first: the casts that fail are the costly ones (a `String` cast tries bridging),
-    /// and this runs for every value of the document, about 900 a cycle.
-    private static func number(_ value: Any?) -> Double? {
-        guard let value else { return nil }
-        if let number = value as? NSNumber { return number.doubleValue }
-        if let number = value as? Double { return number }
-        if let number = value as? Int { return Double(number) }
-        return nil
+    /// A JSON number as a double; nil for anything else.
+    private static func number(_ value: JSONValue?) -> Double? {
+        value?.doubleValue
+    }
+
+    /// The objects of an array value (other elements left out).
+    private static func objects(_ value: JSONValue?) -> [JSONObject] {
+        value?.arrayValue.map(objectsOf) ?? []
+    }
+
+    private static func objectsOf(_ values: [JSONValue]) -> [JSONObject] {
+        values.compactMap(\.objectValue)
     }
 
     /// The state key of a subscription: its oid (text in JSON), or its name when the oid is missing.
-    private static func subscriptionKey(_ sub: [String: Any]) -> String {
-        if let oid = sub["subid"] as? String { return oid }
+    private static func subscriptionKey(_ sub: JSONObject) -> String {
+        if let oid = sub["subid"]?.stringValue { return oid }
         if let oid = number(sub["subid"]) { return String(Int64(oid)) }
-        return "name:" + (sub["subname"] as? String ?? "")
+        return "name:" + (sub["subname"]?.stringValue ?? "")
     }
 
-    private static func numbers(_ object: [String: Any]?) -> [String: Double] {
+    private static func numbers(_ object: JSONObject?) -> [String: Double] {
         var result: [String: Double] = [:]
-        for (key, value) in object ?? [:] {
-            if let n = number(value) { result[key] = n }
+        for (key, value) in object ?? JSONObject() {
+            if let n = value.doubleValue { result[key] = n }
         }
         return result
     }
