@@ -68,6 +68,25 @@ import Testing
         #expect(registry.value("pg_database_size_bytes", labels: [("datname", "a")]) == nil)
     }
 
+    /// A replace removes exactly the series it did not set, and with a scope only that server's: a
+    /// sample given twice, or one dropped for its label names, does not hide a stale series.
+    @Test func replaceRemovesTheSeriesItDidNotSetAndOnlyInItsScope() {
+        let registry = MetricsRegistry()
+        registry.declare("pg_locks_count", .gauge, help: "Locks.")
+        let h1 = ("server", "h1:5432"), h2 = ("server", "h2:5432")
+        registry.replace("pg_locks_count", with: [([("datname", "a"), h1], 1), ([("datname", "b"), h1], 2)], scope: h1)
+        registry.replace("pg_locks_count", with: [([("datname", "a"), h2], 3)], scope: h2)
+        registry.replace("pg_locks_count", with: [([("datname", "a"), h1], 4), ([("datname", "a"), h1], 4)], scope: h1)
+        #expect(registry.value("pg_locks_count", labels: [("datname", "b"), h1]) == nil)
+        #expect(registry.value("pg_locks_count", labels: [("datname", "a"), h1]) == 4)
+        #expect(registry.value("pg_locks_count", labels: [("datname", "a"), h2]) == 3)
+        // One series per server left; two samples, one of them dropped (other label names).
+        registry.replace("pg_locks_count", with: [([("datname", "a"), h2], 5), ([("datname", "c")], 6)])
+        #expect(registry.value("pg_locks_count", labels: [("datname", "a"), h1]) == nil)
+        #expect(registry.value("pg_locks_count", labels: [("datname", "a"), h2]) == 5)
+        #expect(registry.value("pg_locks_count", labels: [("datname", "c")]) == nil)
+    }
+
     /// A server that is no longer watched leaves no series behind; the other server's stay.
     @Test func removingAServersSeriesLeavesTheOthers() async {
         let registry = MetricsRegistry()

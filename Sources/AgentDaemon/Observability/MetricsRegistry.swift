@@ -31,10 +31,19 @@ package final class MetricsRegistry: Sendable {
         var help: String
         /// The label names of the first series; every later one must have the same.
         var labelNames: [String]?
-        /// Rendered label set → the library's object and the value it shows.
-        var series: [String: (Series, Double)] = [:]
+        /// Rendered label set → the library's object, the value it shows, and the last ``round`` that
+        /// set it.
+        var series: [String: Entry] = [:]
+        /// Counts ``replace(_:with:scope:)`` calls: a series not set in the current round is stale.
+        var round = 0
         /// Rendered label set → its labels.
         var labels: [String: [(String, String)]] = [:]
+    }
+
+    private struct Entry {
+        var series: Series
+        var value: Double
+        var round: Int
     }
 
     private let prometheus = PrometheusCollectorRegistry()
@@ -70,23 +79,28 @@ package final class MetricsRegistry: Sendable {
     package func replace(_ name: String, with samples: [(labels: [(String, String)], value: Double)],
                          scope: (String, String)? = nil) {
         let keys = samples.map { Self.render($0.labels) }
-        let keep = Set(keys)
         let gone = families.withLock { families -> [Series] in
             // Taken out and put back, so that the family's tables are changed in place, not copied; one
             // lock and one lookup for the whole family.
             guard var family = families.removeValue(forKey: name) else { return [] }
             defer { families[name] = family }
-            for (sample, key) in zip(samples, keys) {
-                apply(to: &family, name: name, key: key, labels: sample.labels) { _, _ in sample.value }
+            family.round &+= 1
+            var present = 0
+            for (sample, key) in zip(samples, keys)
+            where apply(to: &family, name: name, key: key, labels: sample.labels, { _, _ in sample.value }) {
+                present += 1
             }
-            guard family.series.count > keep.count || scope != nil else { return [] }
-            let stale = family.series.keys.filter { key in
-                guard !keep.contains(key) else { return false }
-                guard let scope else { return true }
-                return family.labels[key]?.contains { $0.0 == scope.0 && $0.1 == scope.1 } ?? false
+            // Every series was set in this round: nothing is stale, and no series needs a look (the
+            // usual case, one server whose set of series did not change).
+            guard family.series.count > present else { return [] }
+            let round = family.round
+            let stale = family.series.compactMap { key, entry -> String? in
+                guard entry.round != round else { return nil }
+                guard let scope else { return key }
+                return family.labels[key]?.contains { $0.0 == scope.0 && $0.1 == scope.1 } == true ? key : nil
             }
             for key in stale { family.labels.removeValue(forKey: key) }
-            return stale.compactMap { family.series.removeValue(forKey: $0)?.0 }
+            return stale.compactMap { family.series.removeValue(forKey: $0)?.series }
         }
         unregister(gone)
     }
@@ -101,7 +115,7 @@ package final class MetricsRegistry: Sendable {
                 let stale = family.labels.filter { $0.value.contains { $0.0 == scope.0 && $0.1 == scope.1 } }.map(\.key)
                 for key in stale {
                     family.labels.removeValue(forKey: key)
-                    if let series = family.series.removeValue(forKey: key)?.0 { removed.append(series) }
+                    if let series = family.series.removeValue(forKey: key)?.series { removed.append(series) }
                 }
                 families[name] = family
             }
@@ -113,7 +127,7 @@ package final class MetricsRegistry: Sendable {
     /// The current value, for tests and the agent's own status line.
     package func value(_ name: String, labels: [(String, String)] = []) -> Double? {
         let key = Self.render(labels)
-        return families.withLock { $0[name]?.series[key]?.1 }
+        return families.withLock { $0[name]?.series[key]?.value }
     }
 
     /// Runs `refresh` before every rendering.
@@ -154,22 +168,40 @@ package final class MetricsRegistry: Sendable {
         }
     }
 
-    /// ``update(_:key:labels:_:)`` inside the lock, on a family already taken out.
+    /// ``update(_:key:labels:_:)`` inside the lock, on a family already taken out. Returns true when the
+    /// series exists afterwards and was not yet set in the family's current round.
+    @discardableResult
     private func apply(to family: inout Family, name: String, key: String, labels: [(String, String)],
-                       _ next: (Kind, Double) -> Double) {
+                       _ next: (Kind, Double) -> Double) -> Bool {
         if let expected = family.labelNames {
-            guard expected.count == labels.count, zip(expected, labels).allSatisfy({ $0 == $1.0 }) else { return }
+            guard expected.count == labels.count, zip(expected, labels).allSatisfy({ $0 == $1.0 }) else { return false }
         } else {
             family.labelNames = labels.map(\.0)
         }
-        let existing = family.series[key]
-        let current = existing?.1 ?? 0
-        let value = next(family.kind, current)
+        // One hash of the key: the entry is changed in place through its index.
+        if let index = family.series.index(forKey: key) {
+            let entry = family.series.values[index]
+            let first = entry.round != family.round
+            family.series.values[index].round = family.round
+            let value = next(family.kind, entry.value)
+            // Most series of a snapshot did not move: nothing to tell the library.
+            guard value.isFinite, value != entry.value else { return first }
+            record(value, from: entry.value, in: entry.series)
+            family.series.values[index].value = family.kind == .counter ? max(0, value) : value
+            return first
+        }
+        let value = next(family.kind, 0)
         // Before a new series is made: one made and then left out would show 0 for ever.
-        guard value.isFinite else { return }
-        // Most series of a snapshot did not move: nothing to tell the library.
-        if existing != nil, value == current { return }
-        let series = existing?.0 ?? makeSeries(name, family, labels)
+        guard value.isFinite else { return false }
+        let series = makeSeries(name, family, labels)
+        record(value, from: 0, in: series)
+        family.labels[key] = labels
+        family.series[key] = Entry(series: series, value: family.kind == .counter ? max(0, value) : value, round: family.round)
+        return true
+    }
+
+    /// Tells the library's object that its value went from `current` to `value`.
+    private func record(_ value: Double, from current: Double, in series: Series) {
         switch series {
         case .gauge(let gauge):
             gauge.set(value)
@@ -183,8 +215,6 @@ package final class MetricsRegistry: Sendable {
                 counter.increment(by: increase)
             }
         }
-        if existing == nil { family.labels[key] = labels }
-        family.series[key] = (series, family.kind == .counter ? max(0, value) : value)
     }
 
     private func makeSeries(_ name: String, _ family: Family, _ labels: [(String, String)]) -> Series {
