@@ -64,7 +64,7 @@ extension Spool {
 
     static func counters(_ db: Database) throws -> [String: Int] {
         var result: [String: Int] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT name, value FROM counters") {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT name, value FROM counters")) {
             result[row["name"]] = row["value"]
         }
         return result

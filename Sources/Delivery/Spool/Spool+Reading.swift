@@ -7,9 +7,9 @@ extension Spool {
     /// The oldest payload waiting, if any.
     package func oldest() async throws(SpoolError) -> SpooledPayload? {
         try await read { db in
-            guard let row = try Row.fetchOne(db, sql: """
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT id, batch_id, kind, instance, created_at, attempts, body FROM payloads ORDER BY id LIMIT 1
-                """) else { return nil }
+                """)) else { return nil }
             let body: Data = row["body"]
             return SpooledPayload(id: row["id"], batchID: row["batch_id"], kind: PayloadKind(rawValue: row["kind"]), instance: row["instance"],
                                   createdAt: row["created_at"], body: [UInt8](body), attempts: row["attempts"])
@@ -34,11 +34,13 @@ extension Spool {
         let path = self.path
         return try await read { db in
             let fileBytes = Self.fileSize(path) + Self.fileSize(path + "-wal")
-            let row = try Row.fetchOne(db, sql: """
+            // Cached statements: status is read at every snapshot and scrape, and preparing its three
+            // statements anew cost more than running them.
+            let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT count(*) AS depth, coalesce(sum(size), 0) AS bytes, min(created_at) AS oldest FROM payloads
-                """)!
+                """))!
             let counters = try Self.counters(db)
-            let dead = try Int.fetchOne(db, sql: "SELECT count(*) FROM dead_letters") ?? 0
+            let dead = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM dead_letters")) ?? 0
             return SpoolStatus(depth: row["depth"], payloadBytes: row["bytes"], fileBytes: fileBytes,
                                oldestCreatedAt: row["oldest"], evictedBatches: counters["evicted_batches", default: 0],
                                evictedBytes: counters["evicted_bytes", default: 0], deadLetters: dead,
