@@ -174,46 +174,45 @@ import Testing
         #expect(setup.transmitter.status.breaker == .closed)
     }
 
-    /// An idle poll queries the spool only when an append was committed since it was last found empty, or
-    /// every `idleQueryEvery`-th poll: a row written behind the spool's back (as another process would)
-    /// waits for one of the two.
-    @Test func idlePollsSkipTheQueryUntilAnAppendOrTheNthPoll() async throws {
+    /// Once the spool is found empty the transmitter waits for an append, or looks again after
+    /// `idleQueryEvery` polls' time: a row written behind the spool's back (as another process would)
+    /// waits for one of the two, and an append is sent at once, not at the next poll.
+    @Test func anEmptySpoolIsLookedAtAgainOnAnAppendOrAfterTheIdleWait() async throws {
         let setup = try await Setup(script: [], payloads: 0)
         let transmitter = setup.transmitter
         let task = Task { try await transmitter.run() }
         defer { task.cancel() }
+        let wait = Duration.seconds(Int64(Transmitter<ManualClock>.idleQueryEvery))
         await setup.clock.waitForSleepers()
-        try await setup.spool.pool.write { db in
-            try db.execute(sql: """
-                INSERT INTO payloads (batch_id, kind, instance, created_at, size, body)
-                VALUES ('behind', 'snapshot', 'main', 0, 1, x'00')
-                """)
-        }
-        for _ in 0..<5 {
-            setup.clock.advance(by: .seconds(1))
-            await setup.clock.waitForSleepers()
-        }
+        #expect(setup.clock.deadlines.map(\.offset) == [wait])
+        try await Self.writeBehindTheSpoolsBack(setup.spool, batchID: "behind")
+        setup.clock.advance(by: .seconds(5))
         #expect(setup.transport.sends.isEmpty)
         try await setup.spool.append(kind: .snapshot, instance: "main", batchID: "appended", json: SpoolTests.json(1))
-        setup.clock.advance(by: .seconds(1))
-        await setup.clock.waitForSleepers()
+        while setup.transport.sends.count < 2 || setup.clock.deadlines.map(\.offset) != [.seconds(5) + wait] {
+            await Task.yield()
+        }
         #expect(setup.transport.sends.map(\.batchID) == ["behind", "appended"])
-        #expect(setup.transport.sends.map(\.at) == [.seconds(6), .seconds(6)])
+        #expect(setup.transport.sends.map(\.at) == [.seconds(5), .seconds(5)])
 
-        // Behind its back again: the poll after `idleQueryEvery` skipped ones finds it.
-        try await setup.spool.pool.write { db in
-            try db.execute(sql: """
-                INSERT INTO payloads (batch_id, kind, instance, created_at, size, body)
-                VALUES ('behind-2', 'snapshot', 'main', 0, 1, x'00')
-                """)
-        }
-        for _ in 0...Transmitter<ManualClock>.idleQueryEvery {
-            setup.clock.advance(by: .seconds(1))
-            await setup.clock.waitForSleepers()
-        }
-        #expect(setup.transport.sends.map(\.batchID) == ["behind", "appended", "behind-2"])
-        #expect(setup.transport.sends.last?.at == .seconds(6 + 1 + Int64(Transmitter<ManualClock>.idleQueryEvery)))
+        // Behind its back again: found when the idle wait is over, not before.
+        try await Self.writeBehindTheSpoolsBack(setup.spool, batchID: "behind-2")
+        setup.clock.advance(by: wait - .seconds(1))
+        #expect(setup.transport.sends.count == 2)
+        setup.clock.advance(by: .seconds(1))
+        while setup.transport.sends.count < 3 { await Task.yield() }
+        #expect(setup.transport.sends.last?.batchID == "behind-2")
+        #expect(setup.transport.sends.last?.at == .seconds(5) + wait)
         task.cancel()
         _ = try? await task.value
+    }
+
+    static func writeBehindTheSpoolsBack(_ spool: Spool, batchID: String) async throws {
+        try await spool.pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO payloads (batch_id, kind, instance, created_at, size, body)
+                VALUES (?, 'snapshot', 'main', 0, 1, x'00')
+                """, arguments: [batchID])
+        }
     }
 }

@@ -33,7 +33,8 @@ package final class Transmitter<C: Clock>: Service where C.Duration == Duration 
     ///
     /// - Parameters:
     ///   - apiKey: reads the current key (file or environment); nil when there is none.
-    ///   - idlePoll: how often an empty spool is looked at again.
+    ///   - idlePoll: the unit of the idle wait: an empty spool is looked at again after an append, or
+    ///     after `idleQueryEvery` times this.
     ///   - authenticationRetry: the pause after a 401/403 before the key is tried again.
     ///   - shutdownDrain: at graceful shutdown, how long sending goes on while the spool holds payloads.
     package convenience init(spool: Spool, endpoint: Endpoint, apiKey: @escaping @Sendable () -> Secret?, clock: C,
@@ -70,9 +71,10 @@ package final class Transmitter<C: Clock>: Service where C.Duration == Duration 
         self.policy = Mutex(policy)
     }
 
-    /// While the spool's append count stands still, an idle poll queries the spool only this often (each
-    /// query of an empty spool cost about 0.2 M instructions, 20 of them per 10 s cycle at the default
-    /// poll; BENCHMARKS.md, footprint).
+    /// While the spool stays empty, the transmitter waits for an append and looks at the file anyway
+    /// after this many idle polls' time (a minute at the default poll). Polling every 500 ms cost a read
+    /// transaction and a wake-up each time: 20 of them per 10 s snapshot cycle, 6 % of the daemon's CPU
+    /// with snapshots only (callgrind; BENCHMARKS.md, footprint).
     static var idleQueryEvery: Int { 120 }
 
     /// The counters so far.
@@ -115,22 +117,19 @@ package final class Transmitter<C: Clock>: Service where C.Duration == Duration 
 
     private func loop(transport: any PayloadTransport) async throws {
         let origin = clock.now
-        // The spool's append count when it was last found empty, and the idle polls skipped since: while
-        // the count stands still no payload came in, and the poll costs no query. Every
-        // `idleQueryEvery`-th poll queries anyway (another process may have written the file).
+        // The spool's append count when it was last found empty. While it stands still no payload came
+        // in: the loop sleeps until an append, or `idleQueryEvery` polls' time (another process may
+        // have written the file), without querying the spool or waking every poll.
         var emptyAtCount: Int?
-        var skippedPolls = 0
         while !Task.isCancelled {
             let appendCount = spool.appendCount
-            if emptyAtCount == appendCount, skippedPolls < Self.idleQueryEvery {
-                skippedPolls += 1
-                try await clock.sleep(for: idlePoll)
+            if let emptyAt = emptyAtCount, emptyAt == appendCount {
+                await waitForAppend(whileCountIs: emptyAt)
+                emptyAtCount = nil
                 continue
             }
             guard let payload = try await spool.oldest() else {
                 emptyAtCount = appendCount
-                skippedPolls = 0
-                try await clock.sleep(for: idlePoll)
                 continue
             }
             emptyAtCount = nil
@@ -163,6 +162,17 @@ package final class Transmitter<C: Clock>: Service where C.Duration == Duration 
                                metadata: ["status": "\(status)", "reason": "\(reason)", "batch_id": "\(payload.batchID)",
                                           "kind": "\(payload.kind?.rawValue ?? "unknown")"])
             }
+        }
+    }
+
+    /// Sleeps until the spool's append count moves from `count`, or for `idleQueryEvery` idle polls.
+    private func waitForAppend(whileCountIs count: Int) async {
+        let spool = self.spool, clock = self.clock, timeout = idlePoll * Self.idleQueryEvery
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await spool.waitForAppend(whileCountIs: count) }
+            group.addTask { try? await clock.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
         }
     }
 

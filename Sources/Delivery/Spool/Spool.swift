@@ -2,7 +2,6 @@ package import AgentSchema
 import AgentStorage
 import Foundation
 import GRDB
-import Synchronization
 
 /// The durable, ordered queue between the collectors and the transmitter: SQLite in WAL mode, in the
 /// state directory.
@@ -65,8 +64,8 @@ package final class Spool: Sendable {
     let pool: DatabasePool
     let wallClock: @Sendable () -> Double
     let appends = SpoolAppendQueue()
-    /// Appends committed since the spool was opened (``appendCount``).
-    private let committedAppends = Atomic<Int>(0)
+    /// Appends committed since the spool was opened, and the tasks waiting for the next one.
+    private let appendSignal = SpoolAppendSignal()
     /// Eviction frees this share of the cap beyond what the incoming payload needs, so that a full spool
     /// does not run one eviction per append.
     static let evictionHeadroom = 0.02
@@ -237,15 +236,21 @@ package final class Spool: Sendable {
         }
         // After the commit, never before: a reader that saw the count unchanged since it found the
         // spool empty can trust that no payload came in since (``appendCount``).
-        committedAppends.add(batch.count, ordering: .releasing)
+        appendSignal.committed(batch.count)
         for (item, outcome) in zip(batch, outcomes) { item.continuation.resume(returning: outcome) }
     }
 
     /// How many appends this spool has committed since it was opened (refused ones included). It grows
     /// only after a commit, so a reader that took the count before it found the spool empty, and finds
     /// the same count later, knows no payload came in through this spool meanwhile: the transmitter
-    /// skips its idle queries that way.
-    package var appendCount: Int { committedAppends.load(ordering: .acquiring) }
+    /// waits for it to move (``waitForAppend(whileCountIs:)``) instead of querying an empty spool.
+    package var appendCount: Int { appendSignal.count }
+
+    /// Returns once ``appendCount`` is no longer `count` (at once if it already is not), or when the task
+    /// is cancelled.
+    package func waitForAppend(whileCountIs count: Int) async {
+        await appendSignal.wait(whileCountIs: count)
+    }
 
     /// Counts a refused payload and stores its checkpoint, if any, so that its source moves on.
     private static func refuse(_ db: Database, checkpoint: (source: String, value: [UInt8])?) throws {

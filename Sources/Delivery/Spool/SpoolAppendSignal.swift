@@ -1,0 +1,48 @@
+import Synchronization
+
+/// The spool's committed appends, counted, and the tasks waiting for the next one: while the spool is
+/// empty the transmitter sleeps here instead of polling the file.
+final class SpoolAppendSignal: Sendable {
+    private struct State {
+        var count = 0
+        var nextID = 0
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    /// Appends committed so far.
+    var count: Int { state.withLock { $0.count } }
+
+    /// Counts `appends` more committed appends and wakes every waiter. Called after the commit, never
+    /// before: a waiter woken here finds the payloads.
+    func committed(_ appends: Int) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.count += appends
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once the count is no longer `count` (at once if it already is not), or when the task is
+    /// cancelled.
+    func wait(whileCountIs count: Int) async {
+        let id = state.withLock { state -> Int in
+            defer { state.nextID += 1 }
+            return state.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { state -> Bool in
+                    if state.count != count || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+        }
+    }
+}
