@@ -36,18 +36,7 @@ cp "${WORK}/postgres-agent" "${WORK}/listener-postgres-agent"
 pg17_scratch_listener "${WORK}" "${WORK}/listener-postgres-agent"
 metrics_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 metrics="http://127.0.0.1:${metrics_port}/metrics"
-cat >"${WORK}/agent.ini" <<INI
-[agent]
-interval_seconds = 10
-state_dir = ${WORK}/state
-log_level = warning
-[postgres]
-conninfo = host=127.0.0.1 port=${port} dbname=app user=bitville_monitor
-[listener]
-url = ${url}
-[metrics]
-listen = 127.0.0.1:${metrics_port}
-INI
+pg17_scratch_agent_ini "${WORK}/agent.ini" "${WORK}/state" "${metrics_port}"
 "${bindir}/pgbench" -h 127.0.0.1 -p "${port}" -U postgres -c 4 -j 2 -T $((STARTUP_S + STEADY_S + 60)) -n app >/dev/null 2>&1 &
 pids+=($!)
 run=("${WORK}/postgres-agent" run --config "${WORK}/agent.ini")
@@ -58,9 +47,7 @@ env MALLOC_ARENA_MAX=1 POSTGRES_AGENT_POSTGRES_PASSWORD="${password}" POSTGRES_A
   "${run[@]}" 2>"${WORK}/agent.err" &
 agent=$!
 pids+=("${agent}")
-(while sleep 10; do python3 -c 'import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5).read()' \
-   "${metrics}" >/dev/null 2>&1; done) &
-pids+=($!)
+pg17_scratch_scraper "${metrics}"
 cycles() { python3 -c 'import re,sys,urllib.request
 text = urllib.request.urlopen(sys.argv[1], timeout=30).read().decode()
 print(int(sum(float(v) for v in re.findall(r"^pgagent_snapshot_cycles_total(?:\{[^}]*\})? (\S+)$", text, re.M))))' "${metrics}"; }

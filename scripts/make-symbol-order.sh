@@ -47,20 +47,7 @@ pg17_scratch_pgbench_init 2
 cp "${WORK}/postgres-agent" "${WORK}/listener-postgres-agent"
 pg17_scratch_listener "${WORK}" "${WORK}/listener-postgres-agent"
 metrics_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"${WORK}/agent.ini" <<INI
-[agent]
-interval_seconds = 10
-state_dir = ${WORK}/state
-log_level = warning
-[postgres]
-conninfo = host=127.0.0.1 port=${port} dbname=app user=bitville_monitor
-[logs]
-path = auto
-[listener]
-url = ${url}
-[metrics]
-listen = 127.0.0.1:${metrics_port}
-INI
+pg17_scratch_agent_ini "${WORK}/agent.ini" "${WORK}/state" "${metrics_port}" auto
 "${bindir}/pgbench" -h 127.0.0.1 -p "${port}" -U postgres -c 2 -R 100 -T $((STARTUP_S + STEADY_S + 60)) -n app >/dev/null 2>&1 &
 pids+=($!)
 # Errors and failed logins, so that the classifier's other paths run too.
@@ -74,9 +61,7 @@ env MALLOC_ARENA_MAX=1 POSTGRES_AGENT_POSTGRES_PASSWORD="${password}" POSTGRES_A
   "${WORK}/postgres-agent" run --config "${WORK}/agent.ini" 2>"${WORK}/agent.err" &
 agent=$!
 pids+=("${agent}")
-(while sleep 10; do python3 -c 'import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5).read()' \
-   "http://127.0.0.1:${metrics_port}/metrics" >/dev/null 2>&1; done) &
-pids+=($!)
+pg17_scratch_scraper "http://127.0.0.1:${metrics_port}/metrics"
 say "profiling: ${STARTUP_S} s of start-up, then ${STEADY_S} s of steady state"
 sleep "${STARTUP_S}"; callgrind_control -d "${agent}" >/dev/null
 sleep "${STEADY_S}"; callgrind_control -d "${agent}" >/dev/null

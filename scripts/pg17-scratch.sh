@@ -57,3 +57,23 @@ pg17_scratch_listener() {
   # shellcheck disable=SC2034 # for the caller
   url=$(sed -n 's/^listening on //p' "${dir}/listener.out")
 }
+
+# Writes the agent's configuration for the scratch server to FILE: snapshots every 10 s, state in
+# STATE_DIR, /metrics on 127.0.0.1:METRICS_PORT, sending to the listener at $url; LOGS (a [logs] path,
+# such as auto) turns log tailing on.
+pg17_scratch_agent_ini() {
+  local file=$1 state=$2 metrics_port=$3 logs=${4:-}
+  {
+    printf '[agent]\ninterval_seconds = 10\nstate_dir = %s\nlog_level = warning\n' "${state}"
+    printf '[postgres]\nconninfo = host=127.0.0.1 port=%s dbname=app user=bitville_monitor\n' "${port}"
+    if [ -n "${logs}" ]; then printf '[logs]\npath = %s\n' "${logs}"; fi
+    printf '[listener]\nurl = %s\n[metrics]\nlisten = 127.0.0.1:%s\n' "${url}" "${metrics_port}"
+  } >"${file}"
+}
+
+# Scrapes URL every 10 s in the background, as Prometheus would; adds its pid to pids.
+pg17_scratch_scraper() {
+  (while sleep 10; do python3 -c 'import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5).read()' \
+     "$1" >/dev/null 2>&1; done) &
+  pids+=($!)
+}
