@@ -12,7 +12,8 @@
 #
 # Usage: BIN=<dir with postgres-agent> Benchmarks/profile-snapshot-cycle.sh
 # Environment: MODE (callgrind), STARTUP_S (40), STEADY_S (100), WORK (/tmp/pgagent-profile-cycle,
-# removed and recreated).
+# removed and recreated), AGENT_INI_EXTRA (lines appended to the agent's configuration, such as
+# $'[activity]\nsample_interval_ms = 0').
 set -euo pipefail
 HERE=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd -- "${HERE}/.." && pwd)
@@ -37,6 +38,7 @@ pg17_scratch_listener "${WORK}" "${WORK}/listener-postgres-agent"
 metrics_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 metrics="http://127.0.0.1:${metrics_port}/metrics"
 pg17_scratch_agent_ini "${WORK}/agent.ini" "${WORK}/state" "${metrics_port}"
+if [ -n "${AGENT_INI_EXTRA:-}" ]; then printf '%s\n' "${AGENT_INI_EXTRA}" >>"${WORK}/agent.ini"; fi
 "${bindir}/pgbench" -h 127.0.0.1 -p "${port}" -U postgres -c 4 -j 2 -T $((STARTUP_S + STEADY_S + 60)) -n app >/dev/null 2>&1 &
 pids+=($!)
 run=("${WORK}/postgres-agent" run --config "${WORK}/agent.ini")
