@@ -189,7 +189,8 @@ import Testing
         setup.clock.advance(by: .seconds(5))
         #expect(setup.transport.sends.isEmpty)
         try await setup.spool.append(kind: .snapshot, instance: "main", batchID: "appended", json: SpoolTests.json(1))
-        while setup.transport.sends.count < 2 || setup.clock.deadlines.map(\.offset) != [.seconds(5) + wait] {
+        // Bounded, so that a transmitter that does not wake fails the test instead of hanging it.
+        for _ in 0..<1_000_000 where setup.transport.sends.count < 2 || setup.clock.deadlines.map(\.offset) != [.seconds(5) + wait] {
             await Task.yield()
         }
         #expect(setup.transport.sends.map(\.batchID) == ["behind", "appended"])
@@ -200,7 +201,7 @@ import Testing
         setup.clock.advance(by: wait - .seconds(1))
         #expect(setup.transport.sends.count == 2)
         setup.clock.advance(by: .seconds(1))
-        while setup.transport.sends.count < 3 { await Task.yield() }
+        for _ in 0..<1_000_000 where setup.transport.sends.count < 3 { await Task.yield() }
         #expect(setup.transport.sends.last?.batchID == "behind-2")
         #expect(setup.transport.sends.last?.at == .seconds(5) + wait)
         task.cancel()
