@@ -108,7 +108,7 @@ package final class SnapshotCollector: Sendable {
 
         if let server {
             let activity = self.activity, statements = self.statements
-            let locks = self.locks, database = self.database, settingsCollector = self.settingsCollector
+            let locks = self.locks, database = self.database
             async let activityResult = Self.attempt("activity", timeout, clock) {
                 try await activity.collect(client: client, server: server, logger: logger)
             }
@@ -122,13 +122,14 @@ package final class SnapshotCollector: Sendable {
                 try await database.collect(client: client, server: server, logger: logger)
             }
             async let settingsResult = Self.attempt("settings", timeout, clock) {
-                try await self.readSettings(settingsCollector, logger: logger)
+                try await self.readSettings(logger: logger)
             }
             // For /metrics only (not in the payload): pg_locks per database and mode (and, from the
             // settings' reading, every numeric setting).
             let lockCounts = self.lockCounts
             let readsMetricsOnlyParts = settings.readsMetricsOnlyParts
-            async let metricsResult = Self.attempt("settings", timeout, clock) { () async throws -> [LockCount]? in
+            // A failure is the lock part's: the settings come with the settings' own reading now.
+            async let metricsResult = Self.attempt("locks", timeout, clock) { () async throws -> [LockCount]? in
                 guard readsMetricsOnlyParts else { return nil }
                 return try await lockCounts.collect(client: client, logger: logger)
             }
@@ -227,9 +228,9 @@ package final class SnapshotCollector: Sendable {
     }
 
     /// A fresh reading of `pg_settings`, or the last one while the server's fingerprint is unchanged.
-    private func readSettings(_ collector: SettingsCollector, logger: Logger) async throws -> SettingsCollector.Reading {
+    private func readSettings(logger: Logger) async throws -> SettingsCollector.Reading {
         let last = lastSettingsReading.withLock { $0 }
-        if let fresh = try await collector.read(client: client, unchangedSince: last?.fingerprint, logger: logger) {
+        if let fresh = try await settingsCollector.read(client: client, unchangedSince: last?.fingerprint, logger: logger) {
             lastSettingsReading.withLock { $0 = fresh }
             return fresh
         }
