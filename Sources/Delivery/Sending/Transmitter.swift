@@ -168,9 +168,12 @@ package final class Transmitter<C: Clock>: Service where C.Duration == Duration 
     /// Sleeps until the spool's append count moves from `count`, or for `idleQueryEvery` idle polls.
     private func waitForAppend(whileCountIs count: Int) async {
         let spool = self.spool, clock = self.clock, timeout = idlePoll * Self.idleQueryEvery
+        // The timer is stopped by the append that wakes the wait, on the appending task: the timer's
+        // sleep is gone as soon as the payload is stored (a test clock sees no stale sleeper).
+        let timer = Task { try? await clock.sleep(for: timeout) }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await spool.waitForAppend(whileCountIs: count) }
-            group.addTask { try? await clock.sleep(for: timeout) }
+            group.addTask { await spool.waitForAppend(whileCountIs: count, woken: { timer.cancel() }) }
+            group.addTask { await withTaskCancellationHandler { await timer.value } onCancel: { timer.cancel() } }
             await group.next()
             group.cancelAll()
         }

@@ -247,9 +247,9 @@ package final class Spool: Sendable {
     package var appendCount: Int { appendSignal.count }
 
     /// Returns once ``appendCount`` is no longer `count` (at once if it already is not), or when the task
-    /// is cancelled.
-    package func waitForAppend(whileCountIs count: Int) async {
-        await appendSignal.wait(whileCountIs: count)
+    /// is cancelled; `woken` runs on the committing task when an append wakes it.
+    package func waitForAppend(whileCountIs count: Int, woken: @escaping @Sendable () -> Void = {}) async {
+        await appendSignal.wait(whileCountIs: count, woken: woken)
     }
 
     /// Counts a refused payload and stores its checkpoint, if any, so that its source moves on.
