@@ -70,6 +70,9 @@ final class DaemonProcess {
                 process.kill(SIGKILL)
                 let status = process.wait()
                 drain()
+                // What was still running shows in the last lines (ServiceLifecycle logs each service's
+                // end at debug level).
+                Issue.record("the daemon was still running \(limit) after SIGTERM; its log ends:\n\(logText.suffix(6000))")
                 return (status, ContinuousClock.now - start)
             }
             try await Task.sleep(for: .milliseconds(20))
