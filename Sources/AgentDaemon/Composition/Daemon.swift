@@ -100,7 +100,7 @@ package struct Daemon: Sendable {
         hub = ConfigurationHub(configuration)
         metrics = AgentMetrics.registry(spool: spool)
         snapshotMetrics = SnapshotMetrics(registry: metrics, multipleServers: configuration.postgres.count > 1,
-                                          statementTextLength: configuration.metrics.statementTextLength)
+                                          statementTextLength: configuration.metrics.statementTextLength, logger: logger)
         heartbeats = Heartbeats(clock: options.clock)
         slot = TransmitterSlot()
         AgentMetrics.mirror(slot, into: metrics)

@@ -1,6 +1,7 @@
 package import AgentSchema
 import Collectors
 import Foundation
+package import Logging
 import Synchronization
 
 /// The last snapshot of each server on `/metrics`, under the names, types and labels of Debian's
@@ -106,10 +107,13 @@ package final class SnapshotMetrics: Sendable {
     private let statements: StatementMetrics
 
     /// Declares the families in `registry` and refreshes the snapshots' age at each scrape;
-    /// `statementTextLength` is `[metrics] statement_text_length`.
-    package init(registry: MetricsRegistry, multipleServers: Bool, statementTextLength: Int = 120) {
+    /// `statementTextLength` is `[metrics] statement_text_length`; `logger` tells of mounts that stop
+    /// answering `statvfs` (``StatvfsGuard``).
+    package init(registry: MetricsRegistry, multipleServers: Bool, statementTextLength: Int = 120,
+                 logger: Logger = Logger(label: "postgres-agent")) {
         self.registry = registry
-        self.host = NodeMetricsReader()
+        // A hard NFS mount whose server is gone must not stop the snapshot cycle that reads the host.
+        self.host = NodeMetricsReader(fileSystem: ProcFileSystem(statvfs: StatvfsGuard(logger: logger).statvfs))
         self.multipleServers = multipleServers
         self.tables = TableMetrics(registry: registry)
         self.statements = StatementMetrics(registry: registry, textLength: statementTextLength)

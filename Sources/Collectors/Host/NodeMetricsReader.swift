@@ -46,8 +46,8 @@
 //   and leave the series out for a device (or a kernel before 4.6) that lacks the file.
 // - Filesystem sizes use `statvfs`'s `f_frsize` where node_exporter multiplies `statfs`'s `f_bsize`;
 //   the two are equal on Linux's block filesystems. node_exporter marks a mount whose `statfs` takes over
-//   5 s as stuck and skips it on later scrapes; here `statvfs` is called synchronously, so the caller
-//   must not read on a path that cannot wait.
+//   5 s as stuck and skips it until the call returns; the daemon does the same by reading through a
+//   ``StatvfsGuard`` (a stuck mount has only `device_error` 1 meanwhile).
 // - A malformed line is skipped here; node_exporter fails the whole collector for that scrape.
 
 /// Reads the host's metrics from `/proc` (and a few `/sys` files) under node_exporter 1.5's names.

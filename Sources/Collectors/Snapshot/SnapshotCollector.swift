@@ -32,6 +32,8 @@ package final class SnapshotCollector: Sendable {
     /// The settings of the last snapshot, until it is stored (``commit(batchID:)``).
     private let pendingSettings = Mutex<(batchID: UUID, settings: [SettingRow])?>(nil)
     private let host = Mutex<(collector: HostCollector?, dataDirectory: String?)>((nil, nil))
+    /// Measures the data directory's filesystem without letting a mount that hangs stop the cycle.
+    private let statvfsGuard: StatvfsGuard
     private let probe: ConnectionProbe?
     /// Whether the last cycle reached the server through the pool; until then we probe first.
     private let poolHealthy = Mutex(false)
@@ -49,6 +51,7 @@ package final class SnapshotCollector: Sendable {
         self.agentInfo = agentInfo
         self.procRoot = procRoot
         self.logger = logger
+        self.statvfsGuard = StatvfsGuard(logger: logger)
         self.activity = ActivityCollector(settings: settings)
         self.statements = StatementsCollector(settings: settings)
         self.locks = LockCollector(settings: settings)
@@ -244,7 +247,7 @@ package final class SnapshotCollector: Sendable {
             if let collector = state.collector, state.dataDirectory == dataDirectory || dataDirectory == nil {
                 return collector
             }
-            let collector = HostCollector(root: procRoot, dataDirectory: dataDirectory)
+            let collector = HostCollector(root: procRoot, dataDirectory: dataDirectory, statvfs: statvfsGuard.statvfs)
             state = (collector, dataDirectory)
             return collector
         }
