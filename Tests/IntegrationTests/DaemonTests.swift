@@ -234,6 +234,72 @@ import Testing
         #expect(!daemon.logText.contains(Harness.clusters.monitorPassword))
     }
 
+    /// Reloads that land while the snapshot parts are starting: each SIGHUP changes the interval, so both
+    /// parts restart, and the next SIGHUP comes as soon as both have restarted, while their first cycle is
+    /// connecting (the probe, the pool's first connection, a database visit); the last one is followed by
+    /// SIGTERM. Cancelled there, or shut down gracefully, PostgresNIO 1.33 left queries that never
+    /// complete: a part stopped for good (no more restarts, no more snapshots) and the daemon outlived
+    /// SIGTERM. Before the fix (`ConnectionProbe.connectShielded`, `InstanceRuntime.withClient`) this
+    /// test failed in 6 runs of 6; after it, it passed in 8 of 8.
+    @Test func reloadsWhilePartsConnectLeaveEveryPartAliveAndStoppable() async throws {
+        let scratch = try ScratchDirectory()
+        let listener = try await ReferenceListener(directory: scratch.file("listener"), token: Self.apiKey)
+        defer { listener.stop() }
+        let metricsPort = try TransmitterTests.freePort()
+        let servers = """
+            [postgres:first]
+            conninfo = host=127.0.0.1 port=\(try Harness.cluster(named: "pg15").port) dbname=app user=\(Harness.clusters.monitorUser)
+            [postgres:second]
+            conninfo = host=127.0.0.1 port=\(try Harness.cluster(named: "pg16").port) dbname=app user=\(Harness.clusters.monitorUser)
+            """
+        let environment = ["POSTGRES_AGENT_LISTENER_API_KEY": Self.apiKey,
+                           "POSTGRES_AGENT_POSTGRES_FIRST_PASSWORD": Harness.clusters.monitorPassword,
+                           "POSTGRES_AGENT_POSTGRES_SECOND_PASSWORD": Harness.clusters.monitorPassword]
+        let daemon = try DaemonProcess(
+            directory: scratch.file("daemon"),
+            config: Self.config(directory: scratch.path, listener: listener.url, metricsPort: metricsPort, servers: servers),
+            environment: environment)
+        func restarts(_ name: String) throws -> Int {
+            try daemon.logLines().count { $0["message"] as? String == "snapshots of \(name) restarts with the new configuration" }
+        }
+        let counts = { (rows: [BatchStore.Row]) in Dictionary(grouping: rows.compactMap(\.instance), by: { $0 }).mapValues(\.count) }
+        // Four lives of the daemon (the window is a few milliseconds wide, and one life crosses it at times).
+        var reloads = 0
+        for life in 1...4 {
+            if life > 1 { try daemon.restart() }
+            let start = counts(try Self.stored(listener))
+            try await Harness.eventually("snapshots of both servers (life \(life))") {
+                let now = counts(try Self.stored(listener))
+                return now["first", default: 0] > start["first", default: 0] && now["second", default: 0] > start["second", default: 0]
+            }
+            for _ in 1...30 {
+                reloads += 1
+                try Self.config(directory: scratch.path, listener: listener.url, metricsPort: metricsPort, servers: servers,
+                                interval: reloads % 2 + 1).write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
+                daemon.signal(SIGHUP)
+                try await Harness.eventually("both parts restarted for reload \(reloads)") {
+                    try restarts("first") >= reloads && restarts("second") >= reloads
+                }
+            }
+            // Every part still collects after the storm.
+            let before = counts(try Self.stored(listener))
+            try await Harness.eventually("snapshots of both servers after the reloads (life \(life))") {
+                let now = counts(try Self.stored(listener))
+                return now["first", default: 0] > before["first", default: 0] && now["second", default: 0] > before["second", default: 0]
+            }
+            // SIGTERM while both parts are starting again (graceful shutdown stopped the pool under a query).
+            reloads += 1
+            try Self.config(directory: scratch.path, listener: listener.url, metricsPort: metricsPort, servers: servers,
+                            interval: reloads % 2 + 1).write(toFile: daemon.configPath, atomically: true, encoding: .utf8)
+            daemon.signal(SIGHUP)
+            try await Harness.eventually("both parts restarted for reload \(reloads)") {
+                try restarts("first") >= reloads && restarts("second") >= reloads
+            }
+            let stopped = try await daemon.terminate()
+            #expect(stopped.status == 0, "life \(life)")
+        }
+    }
+
     /// Any local user can take the metrics port first: the agent runs on without the endpoint, says so
     /// (log with the key, STATUS=), keeps shipping, and serves the endpoint once the port is free.
     @Test func aMetricsPortInUseLeavesTheAgentRunningAndTheEndpointComesBack() async throws {

@@ -88,17 +88,30 @@ package struct InstanceRuntime {
     ///
     /// `body` starts once the task that runs the client has begun: a query sent before `run()` was called
     /// waits for it all the same, but PostgresNIO logs a warning for it, which operators saw at every start.
+    ///
+    /// The client runs in a detached task, which neither the caller's cancellation nor ServiceLifecycle's
+    /// graceful shutdown reaches (`PostgresClient.run()` stops its pool at graceful shutdown): it is
+    /// stopped once `body` has returned. Stopped while `body` still queried, the pool closed the
+    /// connection a query was being written to or waited for, and PostgresNIO 1.33 never completes such
+    /// a query: a SIGTERM or a reload in the middle of a cycle left the snapshot part waiting for good,
+    /// and the daemon outlived its stop timeout.
     package func withClient<T>(logger: Logger, _ body: (PostgresClient) async throws -> T) async throws -> T {
         let client = try makeClient(logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            let (started, starting) = AsyncStream<Void>.makeStream()
-            group.addTask {
-                starting.finish()
-                await client.run()
-            }
-            defer { group.cancelAll() }
-            for await _ in started {}
-            return try await body(client)
+        let (started, starting) = AsyncStream<Void>.makeStream()
+        let running = Task.detached {
+            starting.finish()
+            await client.run()
+        }
+        for await _ in started {}
+        do {
+            let result = try await body(client)
+            running.cancel()
+            await running.value
+            return result
+        } catch {
+            running.cancel()
+            await running.value
+            throw error
         }
     }
 

@@ -16,6 +16,8 @@ package struct LockCountCollector: Sendable {
         for try await (datname, mode, count) in rows.decode((String, String, Int64).self) {
             counts.append(LockCount(datname: datname, mode: mode, count: Int(count)))
         }
+        // A cancelled task's row stream ends early without an error.
+        try Task.checkCancellation()
         return counts
     }
 }

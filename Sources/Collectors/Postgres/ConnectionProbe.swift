@@ -49,7 +49,7 @@ package struct ConnectionProbe: Sendable {
     package func connect(database: String?, id: Int, logger: Logger) async throws -> PostgresConnection {
         var configuration = self.configuration
         if let database { configuration.database = database }
-        return try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
+        return try await Self.connectShielded(configuration, id: id, logger: logger)
     }
 
     /// The database the settings name (nil: the server's default, the user name).
@@ -57,7 +57,26 @@ package struct ConnectionProbe: Sendable {
 
     /// Connects and disconnects. Throws the connection's own error.
     package func run(logger: Logger) async throws {
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+        let connection = try await Self.connectShielded(configuration, id: 0, logger: logger)
         try await connection.close()
+    }
+
+    /// Connects without passing the caller's cancellation on to PostgresNIO, and closes the connection
+    /// if the caller was cancelled meanwhile.
+    ///
+    /// PostgresNIO 1.33 closes the channel when a connect is cancelled after the TCP connection, yet a
+    /// handshake that ends at the same moment still hands the connection back; the first query written
+    /// to its closed channel then never completes. A reload that restarted the snapshot part while a
+    /// database visit was connecting left that part, and the daemon's shutdown after it, waiting for
+    /// good. The connect is bounded by its own connect timeout, so it is let finish.
+    static func connectShielded(_ configuration: PostgresConnection.Configuration, id: Int,
+                                logger: Logger) async throws -> PostgresConnection {
+        let connecting = Task { try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger) }
+        let connection = try await connecting.value
+        if Task.isCancelled {
+            try? await connection.close()
+            throw CancellationError()
+        }
+        return connection
     }
 }

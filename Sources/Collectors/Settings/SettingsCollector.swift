@@ -68,6 +68,8 @@ package struct SettingsCollector: Sendable {
                 in rows.decode((String, String?, String?, String, Bool?, String).self) {
                 raw.append(RawSetting(name: name, setting: setting, unit: unit, source: source, pendingRestart: pending, vartype: vartype))
             }
+            // A cancelled task's row stream ends early without an error: not a reading to keep.
+            try Task.checkCancellation()
             return Self.reading(fingerprint: fingerprint, rows: raw)
         }
     }

@@ -6,11 +6,15 @@ extension PostgresClient {
     ///
     /// Some server errors (a `statement_timeout`, SQLSTATE 57014) only surface while the row stream is
     /// consumed, so we consume it here, inside the same `try`.
+    ///
+    /// A task cancelled while the rows stream in ends the stream early without an error (PostgresNIO's
+    /// row sequence then simply finishes); those rows are not all the rows, so cancellation is thrown.
     package func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
         var result: [PostgresRandomAccessRow] = []
         for try await row in try await self.query(query, logger: logger) {
             result.append(row.makeRandomAccess())
         }
+        try Task.checkCancellation()
         return result
     }
 
@@ -27,11 +31,19 @@ extension PostgresClient {
 extension PostgresConnection {
     /// Runs `query` and collects its rows, consuming the stream inside the same `try` (as
     /// ``PostgresClient/rows(_:logger:)``).
+    ///
+    /// A closed connection (the server ended the session, or the channel was closed under it) is refused
+    /// before anything is sent: PostgresNIO 1.33 writes a query to a closed channel without a promise,
+    /// and the query then never returns.
     package func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
+        guard !isClosed else {
+            throw CollectorError(code: .connectionFailed, message: "the connection was closed before the query was sent")
+        }
         var result: [PostgresRandomAccessRow] = []
         for try await row in try await self.query(query, logger: logger) {
             result.append(row.makeRandomAccess())
         }
+        try Task.checkCancellation()
         return result
     }
 }
