@@ -34,6 +34,26 @@ import Testing
         """
     }
 
+    /// The daemon over two servers of one host, PG 15 as `first` and PG 16 as `second`, with their
+    /// `[postgres:…]` sections (to write the configuration again).
+    static func twoServerDaemon(_ scratch: ScratchDirectory, listener: ReferenceListener,
+                                metricsPort: Int) throws -> (daemon: DaemonProcess, servers: String) {
+        let servers = """
+            [postgres:first]
+            conninfo = host=127.0.0.1 port=\(try Harness.cluster(named: "pg15").port) dbname=app user=\(Harness.clusters.monitorUser)
+            [postgres:second]
+            conninfo = host=127.0.0.1 port=\(try Harness.cluster(named: "pg16").port) dbname=app user=\(Harness.clusters.monitorUser)
+            """
+        let environment = ["POSTGRES_AGENT_LISTENER_API_KEY": apiKey,
+                           "POSTGRES_AGENT_POSTGRES_FIRST_PASSWORD": Harness.clusters.monitorPassword,
+                           "POSTGRES_AGENT_POSTGRES_SECOND_PASSWORD": Harness.clusters.monitorPassword]
+        let daemon = try DaemonProcess(
+            directory: scratch.file("daemon"),
+            config: config(directory: scratch.path, listener: listener.url, metricsPort: metricsPort, servers: servers),
+            environment: environment)
+        return (daemon, servers)
+    }
+
     static func stored(_ listener: ReferenceListener) throws -> [BatchStore.Row] {
         try listener.store().rows(limit: 100_000)
     }
@@ -170,22 +190,9 @@ import Testing
         let scratch = try ScratchDirectory()
         let listener = try await ReferenceListener(directory: scratch.file("listener"), token: Self.apiKey)
         defer { listener.stop() }
-        let cluster = try Harness.cluster(named: "pg15")
         let metricsPort = try TransmitterTests.freePort()
         // Two servers on one host: one spool, payloads tagged with each instance's name.
-        let servers = """
-            [postgres:first]
-            conninfo = host=127.0.0.1 port=\(cluster.port) dbname=app user=\(Harness.clusters.monitorUser)
-            [postgres:second]
-            conninfo = host=127.0.0.1 port=\(try Harness.cluster(named: "pg16").port) dbname=app user=\(Harness.clusters.monitorUser)
-            """
-        let environment = ["POSTGRES_AGENT_LISTENER_API_KEY": Self.apiKey,
-                           "POSTGRES_AGENT_POSTGRES_FIRST_PASSWORD": Harness.clusters.monitorPassword,
-                           "POSTGRES_AGENT_POSTGRES_SECOND_PASSWORD": Harness.clusters.monitorPassword]
-        let daemon = try DaemonProcess(
-            directory: scratch.file("daemon"),
-            config: Self.config(directory: scratch.path, listener: listener.url, metricsPort: metricsPort, servers: servers),
-            environment: environment)
+        let (daemon, servers) = try Self.twoServerDaemon(scratch, listener: listener, metricsPort: metricsPort)
         do {
             try await Harness.eventually("snapshots of both servers") {
             Set(try Self.stored(listener).compactMap(\.instance)) == ["first", "second"]
@@ -246,19 +253,7 @@ import Testing
         let listener = try await ReferenceListener(directory: scratch.file("listener"), token: Self.apiKey)
         defer { listener.stop() }
         let metricsPort = try TransmitterTests.freePort()
-        let servers = """
-            [postgres:first]
-            conninfo = host=127.0.0.1 port=\(try Harness.cluster(named: "pg15").port) dbname=app user=\(Harness.clusters.monitorUser)
-            [postgres:second]
-            conninfo = host=127.0.0.1 port=\(try Harness.cluster(named: "pg16").port) dbname=app user=\(Harness.clusters.monitorUser)
-            """
-        let environment = ["POSTGRES_AGENT_LISTENER_API_KEY": Self.apiKey,
-                           "POSTGRES_AGENT_POSTGRES_FIRST_PASSWORD": Harness.clusters.monitorPassword,
-                           "POSTGRES_AGENT_POSTGRES_SECOND_PASSWORD": Harness.clusters.monitorPassword]
-        let daemon = try DaemonProcess(
-            directory: scratch.file("daemon"),
-            config: Self.config(directory: scratch.path, listener: listener.url, metricsPort: metricsPort, servers: servers),
-            environment: environment)
+        let (daemon, servers) = try Self.twoServerDaemon(scratch, listener: listener, metricsPort: metricsPort)
         func restarts(_ name: String) throws -> Int {
             try daemon.logLines().count { $0["message"] as? String == "snapshots of \(name) restarts with the new configuration" }
         }
