@@ -55,7 +55,7 @@ package struct SettingsCollector: Sendable {
 
     /// Reads the view, or returns nil when its fingerprint is `previous` (nothing changed since that read).
     package func read(client: PostgresClient, unchangedSince previous: String?, logger: Logger) async throws -> Reading? {
-        try await client.withConnection { connection in
+        try await client.withOpenConnection { connection in
             let fingerprint = try await connection.rows(Self.fingerprintQuery, logger: logger).first?
                 .value("fingerprint", as: String.self) ?? ""
             if let previous, fingerprint == previous { return nil }

@@ -10,12 +10,22 @@ extension PostgresClient {
     /// A task cancelled while the rows stream in ends the stream early without an error (PostgresNIO's
     /// row sequence then simply finishes); those rows are not all the rows, so cancellation is thrown.
     package func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
-        var result: [PostgresRandomAccessRow] = []
-        for try await row in try await self.query(query, logger: logger) {
-            result.append(row.makeRandomAccess())
+        try await withOpenConnection { connection in try await connection.rows(query, logger: logger) }
+    }
+
+    /// Runs `body` on a leased connection that is open.
+    ///
+    /// The pool may lease a connection the server has just ended (`pg_terminate_backend`,
+    /// `idle_session_timeout`) before it has noticed; a query written to its closed channel never
+    /// completes in PostgresNIO 1.33 (one query in 20 waited for good right after a termination). Such a
+    /// connection is refused before anything is sent; the pool replaces it, and the next cycle has one.
+    package func withOpenConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await withConnection { connection in
+            guard !connection.isClosed else {
+                throw CollectorError(code: .connectionFailed, message: "the server closed the connection before the query was sent")
+            }
+            return try await body(connection)
         }
-        try Task.checkCancellation()
-        return result
     }
 
     /// Runs a query that returns exactly one row (a settings probe) and returns it; no row is a
