@@ -1,6 +1,6 @@
 package import AgentConfiguration
 import AgentSchema
-import Collectors
+package import Collectors
 import LogPipeline
 package import Delivery
 import Foundation
@@ -58,6 +58,8 @@ package struct Daemon: Sendable {
     package let slot: TransmitterSlot
     /// Optional parts that are down (the metrics endpoint), for the systemd status.
     package let problems = PartProblems()
+    /// `statvfs` with a time limit, for every reader of filesystems: one set of mounts known to hang.
+    package let statvfs: StatvfsGuard
     /// The log level in force.
     package let levels: LogLevelControl
     let logger: Logger
@@ -99,8 +101,10 @@ package struct Daemon: Sendable {
         self.logger = logger
         hub = ConfigurationHub(configuration)
         metrics = AgentMetrics.registry(spool: spool)
+        statvfs = StatvfsGuard(logger: logger)
         snapshotMetrics = SnapshotMetrics(registry: metrics, multipleServers: configuration.postgres.count > 1,
-                                          statementTextLength: configuration.metrics.statementTextLength, logger: logger)
+                                          statementTextLength: configuration.metrics.statementTextLength,
+                                          statvfs: statvfs.statvfs)
         heartbeats = Heartbeats(clock: options.clock)
         slot = TransmitterSlot()
         AgentMetrics.mirror(slot, into: metrics)
@@ -200,7 +204,7 @@ package struct Daemon: Sendable {
 
     private func instanceSupervisors(name: String) -> [any Service] {
         let (spool, environment, hub, metrics, heartbeats, logger) = (spool, environment, hub, metrics, heartbeats, logger)
-        let snapshotMetrics = self.snapshotMetrics
+        let snapshotMetrics = self.snapshotMetrics, statvfs = self.statvfs
         let clock = options.clock
         let stateDirectory = configuration.agent.stateDirectory
         // What the snapshots see of sessions attributes log entries without an application name; it
@@ -227,6 +231,7 @@ package struct Daemon: Sendable {
                                               clock: clock, logger: logger)
             // Published only where /metrics is served.
             scheduler.snapshotMetrics = configuration.metrics.listenAddress == nil ? nil : snapshotMetrics
+            scheduler.statvfs = statvfs.statvfs
             return scheduler
         }, clock: clock, logger: logger)
         return [logs, snapshots]

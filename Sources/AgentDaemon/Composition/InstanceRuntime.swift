@@ -77,11 +77,14 @@ package struct InstanceRuntime {
                        backgroundLogger: logger)
     }
 
-    /// The snapshot collector of this server on `client`, its payloads sent as from `hostname`.
-    package func makeCollector(client: PostgresClient, project: String, hostname: String, logger: Logger) throws -> SnapshotCollector {
+    /// The snapshot collector of this server on `client`, its payloads sent as from `hostname`; `statvfs`
+    /// measures the data directory's filesystem (the daemon's ``StatvfsGuard``).
+    package func makeCollector(client: PostgresClient, project: String, hostname: String,
+                               statvfs: @escaping @Sendable (String) -> ProcFileSystem.VolumeStatistics? = ProcFileSystem.systemStatvfs,
+                               logger: Logger) throws -> SnapshotCollector {
         let agent = AgentInfo(version: AgentVersion.current, hostname: hostname, instance: instance.name)
         return SnapshotCollector(settings: settings, client: client, probe: try makeProbe(), project: project,
-                                 agentInfo: agent, logger: logger)
+                                 agentInfo: agent, statvfs: statvfs, logger: logger)
     }
 
     /// Runs `body` with a client for this server, running while `body` does.
@@ -103,16 +106,11 @@ package struct InstanceRuntime {
             await client.run()
         }
         for await _ in started {}
-        do {
-            let result = try await body(client)
-            running.cancel()
-            await running.value
-            return result
-        } catch {
-            running.cancel()
-            await running.value
-            throw error
-        }
+        let result: Result<T, any Error>
+        do { result = .success(try await body(client)) } catch { result = .failure(error) }
+        running.cancel()
+        await running.value
+        return try result.get()
     }
 
     /// Asks the server for its log settings (`log_line_prefix`, directory, current file). The probe goes

@@ -1,7 +1,6 @@
 package import AgentSchema
-import Collectors
+package import Collectors
 import Foundation
-package import Logging
 import Synchronization
 
 /// The last snapshot of each server on `/metrics`, under the names, types and labels of Debian's
@@ -107,13 +106,13 @@ package final class SnapshotMetrics: Sendable {
     private let statements: StatementMetrics
 
     /// Declares the families in `registry` and refreshes the snapshots' age at each scrape;
-    /// `statementTextLength` is `[metrics] statement_text_length`; `logger` tells of mounts that stop
-    /// answering `statvfs` (``StatvfsGuard``).
+    /// `statementTextLength` is `[metrics] statement_text_length`; `statvfs` measures the mounts (the
+    /// daemon's ``StatvfsGuard``: a hard NFS mount whose server is gone must not stop the snapshot cycle
+    /// that reads the host).
     package init(registry: MetricsRegistry, multipleServers: Bool, statementTextLength: Int = 120,
-                 logger: Logger = Logger(label: "postgres-agent")) {
+                 statvfs: @escaping @Sendable (String) -> ProcFileSystem.VolumeStatistics? = ProcFileSystem.systemStatvfs) {
         self.registry = registry
-        // A hard NFS mount whose server is gone must not stop the snapshot cycle that reads the host.
-        self.host = NodeMetricsReader(fileSystem: ProcFileSystem(statvfs: StatvfsGuard(logger: logger).statvfs))
+        self.host = NodeMetricsReader(fileSystem: ProcFileSystem(statvfs: statvfs))
         self.multipleServers = multipleServers
         self.tables = TableMetrics(registry: registry)
         self.statements = StatementMetrics(registry: registry, textLength: statementTextLength)

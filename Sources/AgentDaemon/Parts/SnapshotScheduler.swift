@@ -1,6 +1,6 @@
 import AgentSchema
 package import AgentConfiguration
-import Collectors
+package import Collectors
 package import LogPipeline
 package import Delivery
 import Foundation
@@ -23,6 +23,9 @@ package struct SnapshotScheduler: Service {
     package let metrics: MetricsRegistry
     /// Where each snapshot is published for `/metrics` (nil: not published).
     package var snapshotMetrics: SnapshotMetrics? = nil
+    /// Measures the data directory's filesystem: the daemon's ``StatvfsGuard``, shared by every part, so
+    /// that a mount found hung stays known as hung across restarts of the part.
+    package var statvfs: @Sendable (String) -> ProcFileSystem.VolumeStatistics? = ProcFileSystem.systemStatvfs
     package let heartbeats: Heartbeats
     /// The cadence's clock.
     package let clock: DaemonClock
@@ -82,7 +85,7 @@ package struct SnapshotScheduler: Service {
                        allowance: Duration) async throws {
         do {
             let collector = try runtime.makeCollector(client: client, project: configuration.agent.project,
-                                                      hostname: hostname, logger: logger)
+                                                      hostname: hostname, statvfs: statvfs, logger: logger)
             let clock = self.clock
             let origin = clock.now
             var schedule = CycleSchedule(interval: interval, start: .zero)

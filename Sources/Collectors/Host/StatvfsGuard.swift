@@ -1,5 +1,4 @@
 package import Dispatch
-import Foundation
 package import Logging
 import Synchronization
 
@@ -11,7 +10,8 @@ import Synchronization
 /// left blocked there, and later calls for that path return `nil` at once until the blocked call
 /// returns. node_exporter does the same (`--collector.filesystem.mount-timeout`, 5 s).
 ///
-/// Threads: one worker, plus one per mount that is stuck now (each blocked in the kernel).
+/// Threads: one worker (``Worker``), plus one per mount that is stuck now (each blocked in the kernel);
+/// each call is a ``Job`` between the caller and the worker.
 package final class StatvfsGuard: Sendable {
     /// Waits for a job's answer: true when it came, false when the time is up. Tests inject a wait
     /// that says "time is up" when they decide it.
@@ -69,7 +69,7 @@ package final class StatvfsGuard: Sendable {
         switch job.giveUp() {
         case .answered(let statistics):
             return statistics
-        case .queued:
+        case .queued, .givenUp:
             // Behind a path that is stuck: no answer this time, and nothing learned about this path.
             return nil
         case .running:
@@ -89,108 +89,5 @@ package final class StatvfsGuard: Sendable {
     private func returned(_ path: String) {
         state.withLock { _ = $0.stuck.remove(path) }
         logger.notice("a mount point answers statvfs again", metadata: ["mount_point": "\(path)"])
-    }
-}
-
-extension StatvfsGuard {
-    /// One call, between the caller that waits for it and the worker that makes it.
-    final class Job: Sendable {
-        enum Phase {
-            case queued, running, answered(ProcFileSystem.VolumeStatistics?), givenUp
-        }
-
-        enum GiveUp {
-            case queued, running, answered(ProcFileSystem.VolumeStatistics?)
-        }
-
-        let path: String
-        let done = DispatchSemaphore(value: 0)
-        private let phase = Mutex(Phase.queued)
-
-        init(path: String) { self.path = path }
-
-        /// The answer, once `done` was signalled.
-        var answer: ProcFileSystem.VolumeStatistics? {
-            phase.withLock { phase in
-                if case .answered(let statistics) = phase { return statistics }
-                return nil
-            }
-        }
-
-        /// The worker takes the job; false when its caller has given up on it.
-        func start() -> Bool {
-            phase.withLock { phase in
-                guard case .queued = phase else { return false }
-                phase = .running
-                return true
-            }
-        }
-
-        /// The worker's answer; false when the caller gave up on it meanwhile.
-        func finish(_ statistics: ProcFileSystem.VolumeStatistics?) -> Bool {
-            let delivered = phase.withLock { phase -> Bool in
-                guard case .running = phase else { return false }
-                phase = .answered(statistics)
-                return true
-            }
-            if delivered { done.signal() }
-            return delivered
-        }
-
-        /// The caller's time is up: where the job was then.
-        func giveUp() -> GiveUp {
-            phase.withLock { phase in
-                switch phase {
-                case .answered(let statistics): return .answered(statistics)
-                case .queued: phase = .givenUp; return .queued
-                case .running: phase = .givenUp; return .running
-                case .givenUp: return .queued
-                }
-            }
-        }
-    }
-
-    /// A thread that makes the calls in turn. Abandoned while it is blocked in one, it ends when that
-    /// call returns.
-    final class Worker: Sendable {
-        private let jobs = Mutex<(queue: [Job], abandoned: Bool)>(([], false))
-        private let pending = DispatchSemaphore(value: 0)
-
-        init(measure: @escaping @Sendable (String) -> ProcFileSystem.VolumeStatistics?,
-             returned: @escaping @Sendable (String) -> Void) {
-            let thread = Thread { [self] in
-                while true {
-                    pending.wait()
-                    let next = jobs.withLock { jobs -> (job: Job?, abandoned: Bool) in
-                        (jobs.queue.isEmpty ? nil : jobs.queue.removeFirst(), jobs.abandoned)
-                    }
-                    guard let job = next.job else {
-                        if next.abandoned { return }
-                        continue
-                    }
-                    guard job.start() else { continue }
-                    let statistics = measure(job.path)
-                    if !job.finish(statistics) {
-                        // Its caller gave up: this worker was abandoned and the path marked stuck.
-                        returned(job.path)
-                        return
-                    }
-                }
-            }
-            thread.name = "statvfs"
-            thread.start()
-        }
-
-        func submit(_ job: Job) {
-            jobs.withLock { $0.queue.append(job) }
-            pending.signal()
-        }
-
-        /// No more jobs: the jobs still queued are given up by their callers; the thread ends once its
-        /// call returns.
-        func abandon() {
-            jobs.withLock { $0.abandoned = true }
-            pending.signal()
-        }
     }
 }

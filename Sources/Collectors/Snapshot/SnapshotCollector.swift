@@ -32,8 +32,8 @@ package final class SnapshotCollector: Sendable {
     /// The settings of the last snapshot, until it is stored (``commit(batchID:)``).
     private let pendingSettings = Mutex<(batchID: UUID, settings: [SettingRow])?>(nil)
     private let host = Mutex<(collector: HostCollector?, dataDirectory: String?)>((nil, nil))
-    /// Measures the data directory's filesystem without letting a mount that hangs stop the cycle.
-    private let statvfsGuard: StatvfsGuard
+    /// Measures the data directory's filesystem (the daemon's ``StatvfsGuard``).
+    private let statvfs: @Sendable (String) -> ProcFileSystem.VolumeStatistics?
     private let probe: ConnectionProbe?
     /// Whether the last cycle reached the server through the pool; until then we probe first.
     private let poolHealthy = Mutex(false)
@@ -42,8 +42,12 @@ package final class SnapshotCollector: Sendable {
     ///   - client: a running `PostgresClient` (its `run()` must be active while `collect()` is called).
     ///   - procRoot: where /proc and /sys are found (tests point it at fixtures).
     ///   - probe: opens one plain connection when the pool has not yet proven healthy (see ``ConnectionProbe``).
+    ///   - statvfs: measures the data directory's filesystem; the daemon passes its ``StatvfsGuard``, so
+    ///     that a hung mount cannot stop the cycle.
     package init(settings: CollectorSettings, client: PostgresClient, probe: ConnectionProbe?, project: String,
-                 agentInfo: AgentInfo, procRoot: String = "/", logger: Logger) {
+                 agentInfo: AgentInfo, procRoot: String = "/",
+                 statvfs: @escaping @Sendable (String) -> ProcFileSystem.VolumeStatistics? = ProcFileSystem.systemStatvfs,
+                 logger: Logger) {
         self.settings = settings
         self.client = client
         self.probe = probe
@@ -51,7 +55,7 @@ package final class SnapshotCollector: Sendable {
         self.agentInfo = agentInfo
         self.procRoot = procRoot
         self.logger = logger
-        self.statvfsGuard = StatvfsGuard(logger: logger)
+        self.statvfs = statvfs
         self.activity = ActivityCollector(settings: settings)
         self.statements = StatementsCollector(settings: settings)
         self.locks = LockCollector(settings: settings)
@@ -247,7 +251,7 @@ package final class SnapshotCollector: Sendable {
             if let collector = state.collector, state.dataDirectory == dataDirectory || dataDirectory == nil {
                 return collector
             }
-            let collector = HostCollector(root: procRoot, dataDirectory: dataDirectory, statvfs: statvfsGuard.statvfs)
+            let collector = HostCollector(root: procRoot, dataDirectory: dataDirectory, statvfs: statvfs)
             state = (collector, dataDirectory)
             return collector
         }

@@ -21,9 +21,7 @@ extension PostgresClient {
     /// connection is refused before anything is sent; the pool replaces it, and the next cycle has one.
     package func withOpenConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await withConnection { connection in
-            guard !connection.isClosed else {
-                throw CollectorError(code: .connectionFailed, message: "the server closed the connection before the query was sent")
-            }
+            try connection.requireOpen()
             return try await body(connection)
         }
     }
@@ -46,15 +44,20 @@ extension PostgresConnection {
     /// before anything is sent: PostgresNIO 1.33 writes a query to a closed channel without a promise,
     /// and the query then never returns.
     package func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRandomAccessRow] {
-        guard !isClosed else {
-            throw CollectorError(code: .connectionFailed, message: "the connection was closed before the query was sent")
-        }
+        try requireOpen()
         var result: [PostgresRandomAccessRow] = []
         for try await row in try await self.query(query, logger: logger) {
             result.append(row.makeRandomAccess())
         }
         try Task.checkCancellation()
         return result
+    }
+
+    /// Throws `connection_failed` when the connection is closed: nothing may be written to it.
+    func requireOpen() throws(CollectorError) {
+        guard !isClosed else {
+            throw CollectorError(code: .connectionFailed, message: "the connection was closed before the query was sent")
+        }
     }
 }
 
